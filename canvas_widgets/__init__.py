@@ -1,0 +1,36 @@
+"""canvas_widgets: build Celery canvas workflows visually in Jupyter, run them, watch them live.
+
+The canvas dict (Celery's own JSON form of a signature) is the document everything works on:
+
+>>> import canvas_widgets as cw
+>>> from canvas_widgets.demo import add, app, mul
+>>> d = cw.to_dict(add.s(2, 2) | mul.s(8))
+>>> cw.validate(d, app)
+[]
+>>> cw.to_dict(cw.from_dict(d, app)) == d
+True
+"""
+
+from .canvas import CanvasError, canonical, freeze, from_dict, to_dict
+from .catalogue import Parameter, TaskInfo, task_catalogue
+from .graph import to_dot, to_html, workflow_graph
+from .python_source import to_python
+from .validation import Problem, check, validate
+
+__all__ = [
+    "CanvasError",
+    "Parameter",
+    "Problem",
+    "TaskInfo",
+    "canonical",
+    "check",
+    "freeze",
+    "from_dict",
+    "task_catalogue",
+    "to_dict",
+    "to_dot",
+    "to_html",
+    "to_python",
+    "validate",
+    "workflow_graph",
+]

@@ -1,0 +1,268 @@
+"""The workflow graph of a canvas, and its exports: Graphviz DOT and a standalone pyvis HTML page.
+
+Nodes are the task invocations that will really run, keyed by the task id that freezing gives
+them; edges carry data (chain step to next step, fan-out into a group, header to chord body,
+task to its callbacks). The containers (chain, group, chord, chunks) are kept as node attributes
+(``container``: the innermost container's path) and in ``graph.graph["containers"]`` (path ->
+kind, parent path, Celery id), so that a view can draw nested boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pydot
+from celery import Celery
+from celery.canvas import Signature, maybe_signature
+
+from .canvas import chord_header, freeze, kind_of
+
+__all__ = ["STATE_COLOURS", "frozen_graph", "to_dot", "to_html", "workflow_graph"]
+
+#: Fill colours of Celery's task states, shared by the DOT and HTML exports.
+STATE_COLOURS = {
+    "PENDING": "#e0e0e0",
+    "SENT": "#c6dbef",
+    "RECEIVED": "#9ecae1",
+    "STARTED": "#fdd835",
+    "PROGRESS": "#ffb74d",
+    "RETRY": "#ce93d8",
+    "SUCCESS": "#81c784",
+    "FAILURE": "#e57373",
+    "REVOKED": "#90a4ae",
+}
+
+# Options Celery adds while freezing or publishing; a view shows only what the user set.
+_INTERNAL_OPTIONS = {
+    "task_id",
+    "reply_to",
+    "group_id",
+    "group_index",
+    "chord",
+    "root_id",
+    "parent_id",
+    "link",
+    "link_error",
+    "chord_size",
+}
+
+
+def workflow_graph(canvas: Signature | Mapping, app: Celery | None = None) -> nx.DiGraph:
+    """Return the workflow graph of a canvas: one node per task that will run, keyed by task id.
+
+    A copy of the canvas is frozen in canonical form (see :func:`~canvas_widgets.freeze`), so
+    every node has the id the workers will run it under; ids the canvas already has are kept.
+
+    Parameters
+    ----------
+    canvas : celery.canvas.Signature or dict
+        The canvas, or its canvas dict.
+    app : celery.Celery, optional
+        The app to bind a canvas dict to.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Node attributes: ``name``, ``kind`` (task, map or starmap), ``args``, ``kwargs``,
+        ``immutable``, ``options``, ``path``, ``container`` and ``callback`` (``None``,
+        ``"link"`` or ``"link_error"``); map and starmap nodes also have ``mapped_task``.
+        Edge attribute ``kind``: ``chain``, ``chord``, ``link`` or ``link_error``.
+
+    Examples
+    --------
+    >>> from celery import chord
+    >>> from canvas_widgets.demo import add, tsum
+    >>> g = workflow_graph(chord([add.s(1, 1), add.s(2, 2)], tsum.s()))
+    >>> sorted(g.nodes[n]["name"].rsplit(".")[-1] for n in g)
+    ['add', 'add', 'tsum']
+    >>> sorted(kind for _, _, kind in g.edges(data="kind"))
+    ['chord', 'chord']
+    >>> g.graph["containers"]["chord"]["kind"], g.graph["containers"]["chord.header"]["kind"]
+    ('chord', 'header')
+    """
+    return frozen_graph(freeze(canvas, app))
+
+
+def frozen_graph(sig: Signature) -> nx.DiGraph:
+    """The workflow graph of an already frozen canonical canvas (see :func:`workflow_graph`)."""
+    graph = nx.DiGraph(containers={})
+    _add(graph, sig, kind_of(sig), None, None)
+    return graph
+
+
+def _add(
+    graph: nx.DiGraph, sig: Signature, path: str, container: str | None, callback: str | None
+) -> tuple[list[str], list[str]]:
+    """Add a node and what it contains; return the ids data enters by and leaves by."""
+    kind = kind_of(sig)
+    if kind in ("chain", "group", "chord"):
+        containers = graph.graph["containers"]
+        containers[path] = {
+            "kind": getattr(sig, "_cw_kind", kind),
+            "parent": container,
+            "id": sig.options.get("task_id"),
+        }
+    if kind == "chain":
+        entries, exits = [], []
+        for i, step in enumerate(sig.tasks):
+            step_entries, step_exits = _add(
+                graph, maybe_signature(step), f"{path}.tasks[{i}]", path, callback
+            )
+            graph.add_edges_from(((u, v) for u in exits for v in step_entries), kind="chain")
+            entries = entries or step_entries
+            exits = step_exits
+    elif kind == "group":
+        entries, exits = [], []
+        for i, member in enumerate(sig.tasks):
+            member_entries, member_exits = _add(
+                graph, maybe_signature(member), f"{path}.tasks[{i}]", path, callback
+            )
+            entries += member_entries
+            exits += member_exits
+    elif kind == "chord":
+        header_path = f"{path}.header"
+        graph.graph["containers"][header_path] = {"kind": "header", "parent": path, "id": None}
+        entries, header_exits = [], []
+        for i, member in enumerate(chord_header(sig)):
+            member_entries, member_exits = _add(
+                graph, member, f"{header_path}[{i}]", header_path, callback
+            )
+            entries += member_entries
+            header_exits += member_exits
+        exits = header_exits
+        if sig.body is not None:
+            body_entries, exits = _add(graph, sig.body, f"{path}.body", path, callback)
+            graph.add_edges_from(((u, v) for u in header_exits for v in body_entries), kind="chord")
+    else:
+        task_id = sig.options["task_id"]
+        graph.add_node(task_id, **_task_attributes(sig, kind, path, container, callback))
+        entries = exits = [task_id]
+    for key in ("link", "link_error"):
+        for i, cb in enumerate(sig.options.get(key) or ()):
+            cb_entries, _ = _add(
+                graph, maybe_signature(cb), f"{path}.options.{key}[{i}]", container, key
+            )
+            graph.add_edges_from(((u, v) for u in exits for v in cb_entries), kind=key)
+    return entries, exits
+
+
+def _task_attributes(
+    sig: Signature, kind: str, path: str, container: str | None, callback: str | None
+) -> dict[str, Any]:
+    attributes = {
+        "name": sig.task,
+        "kind": kind,
+        "args": list(sig.args),
+        "kwargs": dict(sig.kwargs),
+        "immutable": bool(sig.immutable),
+        "options": {k: v for k, v in sig.options.items() if k not in _INTERNAL_OPTIONS},
+        "path": path,
+        "container": container,
+        "callback": callback,
+    }
+    if kind in ("map", "starmap"):
+        inner = maybe_signature(sig.kwargs["task"])
+        attributes.update(mapped_task=inner.task, args=[], kwargs={"items": len(sig.kwargs["it"])})
+    return attributes
+
+
+def _as_graph(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> nx.DiGraph:
+    if isinstance(canvas_or_graph, nx.DiGraph):
+        return canvas_or_graph
+    return workflow_graph(canvas_or_graph)
+
+
+def _node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
+    """A short label for a node: the task's last name part and its arguments, truncated."""
+    short = attributes["name"].rsplit(".", 1)[-1]
+    if attributes["kind"] in ("map", "starmap"):
+        inner = attributes["mapped_task"].rsplit(".", 1)[-1]
+        return f"{attributes['kind']}({inner}) x{attributes['kwargs']['items']}"
+    parts = [repr(a) for a in attributes["args"]]
+    parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
+    label = f"{short}({', '.join(parts)})"
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+# ----------------------------------------------------------------------------------------- DOT
+
+
+def to_dot(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> str:
+    """Return Graphviz DOT source for a canvas or workflow graph, with a box for each container.
+
+    Nodes with a ``state`` attribute (a run's graph) are filled with that state's colour.
+
+    Examples
+    --------
+    >>> from canvas_widgets.demo import add, mul
+    >>> dot = to_dot(add.s(2, 2) | mul.s(8))
+    >>> dot.startswith("digraph workflow {"), "add(2, 2)" in dot, "cluster_0" in dot
+    (True, True, True)
+    """
+    graph = _as_graph(canvas_or_graph)
+    dot = pydot.Dot("workflow", graph_type="digraph", rankdir="LR", fontname="Helvetica")
+    dot.set_node_defaults(shape="box", style="rounded,filled", fontname="Helvetica")
+    clusters: dict[str | None, pydot.Dot | pydot.Cluster] = {None: dot}
+    for i, (path, info) in enumerate(graph.graph.get("containers", {}).items()):
+        # Containers are recorded parent first, so each parent's cluster already exists.
+        cluster = pydot.Cluster(f"{i}", label=info["kind"], style="dashed", color="#888888")
+        clusters[info["parent"]].add_subgraph(cluster)
+        clusters[path] = cluster
+    for node, data in graph.nodes(data=True):
+        state = data.get("state", "PENDING")
+        label = _node_label(data) + (f"\n{state}" if "state" in data else "")
+        fill = STATE_COLOURS.get(state, "#ffffff") if "state" in data else "#ffffff"
+        clusters[data["container"]].add_node(
+            pydot.Node(node, label=label, fillcolor=fill, tooltip=data["name"])
+        )
+    for u, v, kind in graph.edges(data="kind"):
+        style = {"link_error": "dashed", "link": "dotted"}.get(kind, "solid")
+        dot.add_edge(pydot.Edge(u, v, style=style))
+    return dot.to_string()
+
+
+# ---------------------------------------------------------------------------------------- HTML
+
+
+def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path) -> Path:
+    """Write a standalone HTML page (pyvis, vis-network inlined; works offline) of the graph.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from canvas_widgets.demo import add, mul
+    >>> out = to_html(add.s(2, 2) | mul.s(8), Path(tempfile.mkdtemp()) / "workflow.html")
+    >>> "vis-network" in out.read_text() and "add(2, 2)" in out.read_text()
+    True
+    """
+    from pyvis.network import Network
+
+    graph = _as_graph(canvas_or_graph)
+    net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line", layout=True)
+    net.set_options(
+        '{"layout": {"hierarchical": {"direction": "LR", "sortMethod": "directed"}},'
+        ' "physics": {"enabled": false}}'
+    )
+    levels = {n: level for level, gen in enumerate(nx.topological_generations(graph)) for n in gen}
+    for node, data in graph.nodes(data=True):
+        state = data.get("state")
+        title = "\n".join(
+            [data["name"], f"id {node}", f"in {data['container'] or 'canvas'}"]
+            + ([f"state {state}"] if state else [])
+        )
+        net.add_node(
+            node,
+            label=_node_label(data),
+            title=title,  # vis-network shows a string title as text, not HTML
+            level=levels[node],
+            shape="box",
+            color=STATE_COLOURS.get(state, "#ffffff") if state else "#ffffff",
+        )
+    for u, v, kind in graph.edges(data="kind"):
+        net.add_edge(u, v, dashes=kind in ("link", "link_error"))
+    path = Path(path)
+    path.write_text(net.generate_html(), encoding="utf-8")
+    return path

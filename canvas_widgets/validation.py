@@ -1,0 +1,281 @@
+"""Checks a canvas before anything is sent: task names, arity, empty containers, known Celery bugs.
+
+Celery itself sends a task whose name no worker knows, then leaves every later step PENDING
+forever; a chain step whose arguments cannot fit fails only on the worker. :func:`validate`
+finds these, and the shapes Celery is known to mishandle, while the canvas is still on paper.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from celery import Celery
+from celery.canvas import Signature, maybe_signature
+
+from .canvas import CanvasError, chord_header, from_dict, kind_of
+
+__all__ = ["Problem", "check", "validate"]
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, or worth knowing, about one node of a canvas.
+
+    Attributes
+    ----------
+    path : str
+        The node, for example ``chain.tasks[2].header[0]``.
+    severity : {"error", "warning", "info"}
+        Errors stop a run; warnings name shapes Celery is known to mishandle.
+    message : str
+        What is wrong and what to do.
+    code : str
+        A short stable name for the kind of problem, for example ``unknown-task``.
+    """
+
+    path: str
+    severity: Severity
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.path}: {self.message}"
+
+
+def validate(canvas: Signature | Mapping, app: Celery | None = None) -> list[Problem]:
+    """Check a canvas against an app and return its problems, errors first.
+
+    Parameters
+    ----------
+    canvas : celery.canvas.Signature or dict
+        The canvas, or its canvas dict. A malformed dict gives one ``malformed`` error.
+    app : celery.Celery, optional
+        The app whose registered tasks the canvas calls. Without it, task names and arity
+        are not checked.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the canvas is fine.
+
+    Examples
+    --------
+    >>> from canvas_widgets.demo import add, app, mul
+    >>> validate(add.s(2, 2) | mul.s(8), app)
+    []
+    >>> for problem in validate(add.s(2, 2) | mul.s(8, 3), app):
+    ...     print(problem)  # doctest: +NORMALIZE_WHITESPACE
+    error: chain.tasks[1]: canvas_widgets.demo.mul(x, y) cannot take these arguments: it is
+    called with the previous step's result first, then args (8, 3): too many positional
+    arguments. Use .si() to ignore the previous step's result, or remove an argument.
+    """
+    if not isinstance(canvas, Signature):
+        try:
+            canvas = from_dict(canvas, app)
+        except CanvasError as exc:
+            return [Problem(exc.path, "error", exc.message, "malformed")]
+    problems = list(_check(canvas, kind_of(canvas), app, fed=None, in_chain=False))
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(problems, key=lambda p: order[p.severity])
+
+
+def check(canvas: Signature | Mapping, app: Celery | None = None) -> None:
+    """Raise :class:`CanvasError` if :func:`validate` finds any error; otherwise do nothing.
+
+    Examples
+    --------
+    >>> from canvas_widgets.demo import app
+    >>> check({"task": "canvas_widgets.demo.nope"}, app)
+    Traceback (most recent call last):
+    ...
+    canvas_widgets.canvas.CanvasError: task: unknown task 'canvas_widgets.demo.nope'...
+    """
+    errors = [p for p in validate(canvas, app) if p.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        details = "".join(f"\n  {p}" for p in errors[1:])
+        raise CanvasError(errors[0].path, errors[0].message + more + details)
+
+
+_PREVIOUS = "the previous step's result"
+_HEADER = "the list of the header's results"
+_PARENT = "the parent task's result"
+
+
+def _check(
+    sig: Signature, path: str, app: Celery | None, *, fed: str | None, in_chain: bool
+) -> Iterator[Problem]:
+    """Problems of one node. ``fed`` names the value Celery passes to it as its first argument."""
+    kind = kind_of(sig)
+    if kind == "chain":
+        steps = [maybe_signature(s, app=app) for s in sig.tasks]
+        if not steps:
+            yield Problem(path, "error", "empty chain: add at least one task", "empty-chain")
+        for i, step in enumerate(steps):
+            step_path = f"{path}.tasks[{i}]"
+            if kind_of(step) == "group" and len(step.tasks) == 1 and len(steps) > 1:
+                yield Problem(
+                    step_path,
+                    "warning",
+                    "a group of one task inside a chain is mishandled by Celery (celery#9012); "
+                    "use the task itself",
+                    "single-task-group",
+                )
+            yield from _check(step, step_path, app, fed=_PREVIOUS if i else fed, in_chain=True)
+    elif kind == "group":
+        members = [maybe_signature(s, app=app) for s in sig.tasks]
+        if not members:
+            where = " inside a chain (celery#9772)" if in_chain else ""
+            yield Problem(
+                path, "error", f"empty group{where}: add tasks to it or remove it", "empty-group"
+            )
+        for i, member in enumerate(members):
+            if kind_of(member) in ("group", "chord"):
+                yield Problem(
+                    f"{path}.tasks[{i}]",
+                    "info",
+                    f"revoking a {kind_of(member)} nested in a group may not reach all of its "
+                    "tasks (celery#4667, celery#8460)",
+                    "nested-revoke",
+                )
+            yield from _check(member, f"{path}.tasks[{i}]", app, fed=fed, in_chain=False)
+    elif kind == "chord":
+        yield from _check_chord(sig, path, app, fed=fed)
+    else:
+        yield from _check_task(sig, path, app, fed=fed)
+    yield from _check_callbacks(sig, path, app)
+
+
+def _check_chord(
+    sig: Signature, path: str, app: Celery | None, *, fed: str | None
+) -> Iterator[Problem]:
+    header = chord_header(sig)
+    if not header:
+        yield Problem(
+            f"{path}.header",
+            "error",
+            "empty chord header: the body would never run (celery#3597); add header tasks",
+            "empty-chord-header",
+        )
+    for i, member in enumerate(header):
+        if kind_of(member) == "chord":
+            yield Problem(
+                f"{path}.header[{i}]",
+                "warning",
+                "a chord nested in a chord header makes the message grow exponentially "
+                "(celery#3571)",
+                "nested-chord",
+            )
+        yield from _check(member, f"{path}.header[{i}]", app, fed=fed, in_chain=False)
+    body = sig.body
+    if body is None:
+        yield Problem(f"{path}.body", "error", "a chord needs a body to run", "missing-body")
+        return
+    body_kind = kind_of(body)
+    if body_kind == "chord":
+        yield Problem(
+            f"{path}.body",
+            "warning",
+            "a chord as the body of a chord makes the message grow exponentially (celery#3571)",
+            "nested-chord",
+        )
+    if body_kind == "group" and any(kind_of(maybe_signature(m)) == "chain" for m in body.tasks):
+        yield Problem(
+            f"{path}.body",
+            "warning",
+            "a chain inside a group in a chord body loses the header results (celery#4161)",
+            "chain-in-chord-body-group",
+        )
+    if sig.options.get("link_error") or body.options.get("link_error"):
+        yield Problem(
+            path,
+            "warning",
+            "errbacks of a chord may be skipped when a header task fails "
+            "(celery#3317, celery#9107); also watch the header tasks",
+            "chord-errback",
+        )
+    yield from _check(body, f"{path}.body", app, fed=_HEADER, in_chain=False)
+
+
+def _check_task(
+    sig: Signature, path: str, app: Celery | None, *, fed: str | None
+) -> Iterator[Problem]:
+    kind = kind_of(sig)
+    if kind in ("map", "starmap", "chunks"):
+        inner = maybe_signature(sig.kwargs["task"], app=app)
+        items = list(sig.kwargs["it"])
+        if not items:
+            yield Problem(f"{path}.it", "warning", f"empty {kind}: nothing to run", f"empty-{kind}")
+        if kind == "map":
+            leading = {1: "each item"}
+        else:
+            leading = {len(item): f"the {len(item)} values of each item" for item in items}
+        for length, what in sorted(leading.items()):
+            yield from _check_call(inner, f"{path}.task", app, prefix=length, leading=what)
+        return
+    fed = None if sig.immutable else fed
+    yield from _check_call(sig, path, app, prefix=int(fed is not None), leading=fed)
+
+
+def _check_call(
+    sig: Signature, path: str, app: Celery | None, *, prefix: int = 0, leading: str | None = None
+) -> Iterator[Problem]:
+    """Check the task name, and that ``prefix`` leading arguments plus sig's args/kwargs fit it."""
+    if app is None:
+        return
+    problem = _unknown_task(sig, path, app)
+    if problem is not None:
+        yield problem
+        return
+    name = sig.task
+    task = app.tasks[name]
+    try:
+        params = inspect.signature(task.run)
+    except (TypeError, ValueError):  # a builtin or C-level run(): nothing to check against
+        return
+    try:
+        params.bind(*([None] * prefix), *sig.args, **sig.kwargs)
+    except TypeError as exc:
+        called = f"{leading} first, then " if leading else ""
+        called += f"args {tuple(sig.args)!r}"
+        if sig.kwargs:
+            called += f" and kwargs {dict(sig.kwargs)!r}"
+        fix = ""
+        if leading in (_PREVIOUS, _HEADER):
+            fix = f" Use .si() to ignore {leading}, or remove an argument."
+        yield Problem(
+            path,
+            "error",
+            f"{name}{params} cannot take these arguments: it is called with {called}: {exc}.{fix}",
+            "arity",
+        )
+
+
+def _check_callbacks(sig: Signature, path: str, app: Celery | None) -> Iterator[Problem]:
+    for key in ("link", "link_error"):
+        callbacks = sig.options.get(key) or []
+        if isinstance(callbacks, Mapping):
+            callbacks = [callbacks]
+        for i, callback in enumerate(callbacks):
+            callback = maybe_signature(callback, app=app)
+            cb_path = f"{path}.options.{key}[{i}]"
+            if key == "link":  # a success callback receives the result, as a chain step does
+                yield from _check(callback, cb_path, app, fed=_PARENT, in_chain=False)
+            elif (problem := _unknown_task(callback, cb_path, app)) is not None:
+                # errbacks are called as (request, exc, traceback) or (task_id): check the name only
+                yield problem
+
+
+def _unknown_task(sig: Signature, path: str, app: Celery | None) -> Problem | None:
+    if app is None or sig.task in app.tasks:
+        return None
+    names = [t for t in app.tasks if not t.startswith("celery.")]
+    close = difflib.get_close_matches(sig.task, names)
+    hint = f"; did you mean {close[0]!r}?" if close else "; register it with @app.task"
+    return Problem(path, "error", f"unknown task {sig.task!r}{hint}", "unknown-task")
