@@ -28,6 +28,7 @@ __all__ = [
     "KINDS",
     "CanvasError",
     "canonical",
+    "children",
     "chord_header",
     "freeze",
     "from_dict",
@@ -219,7 +220,7 @@ def _load(d: Any, path: str | None, app: Celery | None) -> Signature:
             f"{', '.join(map(repr, _KEYS))}",
         )
     typ = d.get("subtask_type")
-    if typ is not None and typ not in KINDS:
+    if typ is not None and (not isinstance(typ, str) or typ not in KINDS):
         raise CanvasError(
             path or "canvas",
             f"unknown subtask_type {typ!r}; expected null or one of "
@@ -450,12 +451,44 @@ def freeze(canvas: Signature | Mapping, app: Celery | None = None) -> Signature:
     True
     """
     sig = canonical(canvas, app)
-    sig.freeze()
-    for _, task in iter_tasks(sig):
-        for key in ("link", "link_error"):
-            for callback in task.options.get(key) or ():
-                callback.freeze()
+    try:
+        sig.freeze()
+    except NotImplementedError as exc:  # Celery's "Starting chords requires a result backend"
+        raise CanvasError(
+            kind_of(sig),
+            "this canvas has a chord (a group followed by a task is one), and chords need a "
+            "result backend that supports them, such as Redis: set app.conf.result_backend",
+        ) from exc
+    _freeze_callbacks(sig)
     return sig
+
+
+def _freeze_callbacks(sig: Signature) -> None:
+    for key in ("link", "link_error"):
+        for callback in sig.options.get(key) or ():
+            callback.freeze()
+            _freeze_callbacks(callback)
+    for _, child in children(sig):
+        _freeze_callbacks(child)
+
+
+def children(sig: Signature) -> list[tuple[str, Signature]]:
+    """The direct members of a container as ``(path suffix, signature)``; empty for a task.
+
+    Examples
+    --------
+    >>> from celery import chord
+    >>> from canvas_widgets.demo import add, tsum
+    >>> [suffix for suffix, _ in children(chord([add.s(1, 1), add.s(2, 2)], tsum.s()))]
+    ['.header[0]', '.header[1]', '.body']
+    """
+    kind = kind_of(sig)
+    if kind in ("chain", "group"):
+        return [(f".tasks[{i}]", maybe_signature(t, app=sig._app)) for i, t in enumerate(sig.tasks)]
+    if kind == "chord":
+        members = [(f".header[{i}]", t) for i, t in enumerate(chord_header(sig))]
+        return members + ([(".body", sig.body)] if sig.body is not None else [])
+    return []
 
 
 def chord_header(sig: chord) -> list[Signature]:
@@ -480,15 +513,10 @@ def iter_tasks(sig: Signature, path: str | None = None) -> Iterator[tuple[str, S
     """
     kind = kind_of(sig)
     path = path or kind
-    if kind in ("chain", "group"):
-        for i, child in enumerate(sig.tasks):
-            yield from iter_tasks(maybe_signature(child), f"{path}.tasks[{i}]")
-    elif kind == "chord":
-        for i, child in enumerate(chord_header(sig)):
-            yield from iter_tasks(child, f"{path}.header[{i}]")
-        if sig.body is not None:
-            yield from iter_tasks(sig.body, f"{path}.body")
-    elif kind == "chunks":
+    if kind == "chunks":
         yield from iter_tasks(sig.group(), path)
+    elif kind in ("chain", "group", "chord"):
+        for suffix, child in children(sig):
+            yield from iter_tasks(child, path + suffix)
     else:
         yield path, sig

@@ -9,6 +9,8 @@ kind, parent path, Celery id), so that a view can draw nested boxes.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,7 +85,27 @@ def workflow_graph(canvas: Signature | Mapping, app: Celery | None = None) -> nx
     >>> g.graph["containers"]["chord"]["kind"], g.graph["containers"]["chord.header"]["kind"]
     ('chord', 'header')
     """
-    return frozen_graph(freeze(canvas, app))
+    return frozen_graph(freeze(canvas, app if _supports_chords(app) else _preview_app()))
+
+
+def _supports_chords(app: Celery | None) -> bool:
+    if app is None:
+        return False
+    try:
+        app.backend.ensure_chords_allowed()
+    except NotImplementedError:
+        return False
+    return True
+
+
+@functools.cache
+def _preview_app() -> Celery:
+    """An app to freeze previews with when the canvas's own app has no chord-capable backend.
+
+    Celery refuses to freeze a chain holding a chord without one; a preview sends nothing, so
+    an in-memory backend does. Unregistered task names freeze fine (ids come from uuid4).
+    """
+    return Celery("canvas_widgets.preview", backend="cache+memory://", set_as_current=False)
 
 
 def frozen_graph(sig: Signature) -> nx.DiGraph:
@@ -226,6 +248,10 @@ def to_dot(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> str:
 
 # ---------------------------------------------------------------------------------------- HTML
 
+# pyvis's template always links Bootstrap from a CDN, even with cdn_resources="in_line"; the
+# graph does not need it, and a standalone page must not reach out to the network.
+_REMOTE_ASSETS = re.compile(r"<(?:link|script)\b[^>]*\bhttps?://[^>]*>(?:\s*</script>)?")
+
 
 def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path) -> Path:
     """Write a standalone HTML page (pyvis, vis-network inlined; works offline) of the graph.
@@ -264,5 +290,5 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
     for u, v, kind in graph.edges(data="kind"):
         net.add_edge(u, v, dashes=kind in ("link", "link_error"))
     path = Path(path)
-    path.write_text(net.generate_html(), encoding="utf-8")
+    path.write_text(_REMOTE_ASSETS.sub("", net.generate_html()), encoding="utf-8")
     return path

@@ -1,0 +1,94 @@
+"""The workflow graph (nodes = task invocations, edges = data flow, containers) and its exports."""
+
+import json
+import re
+
+import networkx as nx
+import pydot
+from celery import chord, group, signature
+from celery.canvas import _chain
+
+import canvas_widgets as cw
+from canvas_widgets.demo import add, fail, mul, tsum
+
+
+def short(graph, node):
+    return graph.nodes[node]["name"].rsplit(".", 1)[-1]
+
+
+def test_chain_edges_follow_the_steps():
+    graph = cw.workflow_graph(add.s(1, 1) | mul.s(2) | mul.s(3))
+    order = list(nx.topological_sort(graph))
+    assert [graph.nodes[n]["path"] for n in order] == [f"chain.tasks[{i}]" for i in range(3)]
+    assert all(kind == "chain" for *_, kind in graph.edges(data="kind"))
+
+
+def test_group_fans_out_and_chord_header_feeds_the_body():
+    graph = cw.workflow_graph(add.s(1, 1) | group(add.s(1), add.s(2)) | tsum.s())
+    first = next(n for n in graph if graph.nodes[n]["path"] == "chain.tasks[0]")
+    body = next(n for n in graph if short(graph, n) == "tsum")
+    members = list(graph.successors(first))
+    assert len(members) == 2
+    assert all(list(graph.successors(m)) == [body] for m in members)
+    assert {graph.edges[m, body]["kind"] for m in members} == {"chord"}
+    containers = graph.graph["containers"]
+    assert containers["chain.tasks[1]"]["kind"] == "chord"  # group | task became a chord
+    assert containers["chain.tasks[1].header"] == {
+        "kind": "header",
+        "parent": "chain.tasks[1]",
+        "id": None,
+    }
+    assert graph.nodes[body]["container"] == "chain.tasks[1]"
+    assert containers["chain.tasks[1]"]["id"]  # the chord's id (its header group's id)
+
+
+def test_callbacks_are_nodes_with_their_own_edges():
+    graph = cw.workflow_graph(add.s(1, 1).set(link=mul.s(2), link_error=fail.si()))
+    kinds = sorted(kind for *_, kind in graph.edges(data="kind"))
+    assert kinds == ["link", "link_error"]
+    assert sorted(graph.nodes[n]["callback"] or "-" for n in graph) == ["-", "link", "link_error"]
+
+
+def test_chunks_are_one_node_per_chunk_in_a_chunks_box():
+    graph = cw.workflow_graph(add.chunks([(i, i) for i in range(5)], 2))
+    assert [graph.nodes[n]["kind"] for n in graph] == ["starmap"] * 3
+    assert graph.graph["containers"]["group"]["kind"] == "chunks"
+    assert {graph.nodes[n]["mapped_task"] for n in graph} == {"canvas_widgets.demo.add"}
+
+
+def test_graph_is_json_ready_for_a_view():
+    graph = cw.workflow_graph(chord([add.s(1, 1), add.s(2, 2)], tsum.s()).set(countdown=1))
+    data = json.loads(json.dumps(nx.node_link_data(graph, edges="edges")))
+    assert len(data["nodes"]) == 3 and len(data["edges"]) == 2
+    assert "chord" in data["graph"]["containers"]
+
+
+def test_unregistered_tasks_and_loaded_chains_still_graph():
+    d = cw.to_dict(_chain([signature("elsewhere.step"), group(add.s(1), add.s(2)), tsum.s()]))
+    graph = cw.workflow_graph(d)
+    assert graph.number_of_nodes() == 4 and graph.number_of_edges() == 4
+
+
+def test_dot_has_a_cluster_per_container_and_parses_back():
+    canvas = add.s(1, 1) | group(add.s(1), add.s(2)) | tsum.s()
+    dot = cw.to_dot(canvas)
+    [parsed] = pydot.graph_from_dot_data(dot)
+    assert len(re.findall(r"subgraph cluster_", dot)) == 3  # chain, chord, header
+    assert parsed.get_name() == "workflow"
+
+
+def test_dot_escapes_strings_and_colours_states():
+    graph = cw.workflow_graph(add.s('say "hi" <b>', 1))
+    nx.set_node_attributes(graph, "FAILURE", "state")
+    dot = cw.to_dot(graph)
+    [parsed] = pydot.graph_from_dot_data(dot)
+    assert "#e57373" in dot
+    assert len(parsed.get_subgraph_list()) == 0
+
+
+def test_html_is_standalone(tmp_path):
+    out = cw.to_html(chord([add.s(1, 1), add.s(2, 2)], tsum.s()), tmp_path / "w.html")
+    html = out.read_text()
+    assert "new vis.Network" in html
+    assert not re.search(r"<script[^>]+src=\"http", html), "must work offline"
+    assert "tsum(" in html
