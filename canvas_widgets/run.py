@@ -1,0 +1,417 @@
+"""Running a canvas and following it: :func:`run` and :class:`WorkflowRun`.
+
+A run checks the canvas (nothing is sent if anything is wrong), freezes it in canonical form so
+that every task has its id before anything is published, stores the frozen canvas in the result
+backend under the run's id (so that :meth:`WorkflowRun.attach` can rebuild the run after a
+kernel restart), starts watching, and only then publishes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import networkx as nx
+from celery import Celery, states
+from celery.canvas import Signature
+from celery.result import ResultBase
+
+from .canvas import freeze, from_dict, to_dict
+from .graph import frozen_graph
+from .tracking import TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
+from .validation import check
+
+__all__ = ["BrokerUnreachable", "WorkerLost", "WorkflowRun", "report_progress", "run"]
+
+_RUN_KEY = "canvas-widgets-run-{}"
+ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
+
+
+class BrokerUnreachable(ConnectionError):
+    """The broker (or the result backend) did not answer; nothing was sent."""
+
+
+class WorkerLost(RuntimeError):
+    """A task's worker stopped answering while the task was running, and nobody finished it."""
+
+
+def run(
+    canvas: Signature | Mapping, app: Celery | None = None, *, connect_timeout: float = 5.0
+) -> WorkflowRun:
+    """Check, freeze, publish and track a canvas; return its :class:`WorkflowRun`.
+
+    Parameters
+    ----------
+    canvas : celery.canvas.Signature or dict
+        The canvas, or its canvas dict.
+    app : celery.Celery, optional
+        The app whose broker and backend to use (default: the canvas's app, else the current app).
+    connect_timeout : float
+        How long to try the broker and the backend before giving up with
+        :class:`BrokerUnreachable` (nothing is sent then).
+
+    Raises
+    ------
+    CanvasError
+        If :func:`~canvas_widgets.validate` finds an error; nothing is sent.
+    BrokerUnreachable
+        If the broker or the backend cannot be reached; nothing is sent.
+    """
+    app = app or getattr(canvas, "_app", None) or _current_app()
+    d = to_dict(canvas)
+    check(d, app)
+    frozen = freeze(d, app)
+    _ensure_reachable(app, connect_timeout)
+    workflow = WorkflowRun(app, frozen, run_id=str(uuid.uuid4()))
+    workflow._store()
+    EventMonitor.for_app(app).watch(workflow)
+    retry_policy = {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 1}
+    workflow.result = frozen.apply_async(retry=True, retry_policy=retry_policy)
+    workflow.started_at = time.time()
+    return workflow
+
+
+def _current_app() -> Celery:
+    from celery import current_app
+
+    return current_app._get_current_object()
+
+
+def _ensure_reachable(app: Celery, timeout: float) -> None:
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:
+        url = app.connection_for_write().as_uri()  # as_uri() masks the password
+        raise BrokerUnreachable(
+            f"cannot reach the broker at {url}: {exc}. Nothing was sent. Is it running? "
+            "(cw.LocalCluster(app) starts one.)"
+        ) from exc
+    try:
+        app.backend.get_task_meta(str(uuid.uuid4()))
+    except Exception as exc:
+        raise BrokerUnreachable(
+            f"cannot reach the result backend ({type(app.backend).__name__}): {exc}. "
+            "Nothing was sent."
+        ) from exc
+
+
+class WorkflowRun:
+    """A canvas running on a cluster, with the live state of every task.
+
+    Made by :func:`run` (or :meth:`attach`); not constructed directly.
+
+    Attributes
+    ----------
+    id : str
+        The run's id, for :meth:`attach`.
+    result : celery.result.ResultBase
+        Celery's result object of the canvas, as ``apply_async`` returned it.
+    started_at : float
+        When the canvas was published (``time.time()``).
+    """
+
+    def __init__(self, app: Celery, frozen: Signature, run_id: str):
+        self.id = run_id
+        self.app = app
+        self.canvas_dict = to_dict(frozen)
+        self._graph = frozen_graph(frozen)
+        self.task_ids = list(self._graph.nodes)
+        self.result: ResultBase | None = None
+        self.started_at = time.time()
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        self._states = dict.fromkeys(self.task_ids, states.PENDING)
+        self._info: dict[str, dict[str, Any]] = {task_id: {} for task_id in self.task_ids}
+        self._changes: dict[str, str] = {}
+        self._callbacks: list[ChangeCallback] = []
+        self._upstream = {n: nx.ancestors(self._graph, n) for n in self.task_ids}
+        self._lost: dict[str, str] = {}  # task id -> why it is marked lost
+        self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
+        self._last_liveness_check = 0.0
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _store(self) -> None:
+        record = {"canvas": self.canvas_dict, "started_at": time.time()}
+        backend = self.app.backend
+        if not hasattr(backend, "set"):
+            return  # a backend without key/value access: attach() is not available then
+        key = _RUN_KEY.format(self.id)
+        backend.set(key, json.dumps(record))
+        if getattr(backend, "expires", None) and hasattr(backend, "expire"):
+            backend.expire(key, int(backend.expires))
+
+    @classmethod
+    def attach(cls, run_id: str, app: Celery) -> WorkflowRun:
+        """Rebuild a run from its id, for example after a kernel restart, and resume watching it.
+
+        Raises
+        ------
+        KeyError
+            If the backend has no record of that run (wrong id, or it expired).
+        """
+        backend = app.backend
+        raw = backend.get(_RUN_KEY.format(run_id)) if hasattr(backend, "get") else None
+        if raw is None:
+            raise KeyError(f"no run {run_id!r} in the result backend (unknown id, or it expired)")
+        record = json.loads(raw)
+        sig = from_dict(record["canvas"], app)
+        workflow = cls(app, sig, run_id)
+        workflow.result = sig.freeze()  # ids are all set: freezing again only rebuilds results
+        workflow.started_at = record["started_at"]
+        workflow.reconcile()
+        EventMonitor.for_app(app).watch(workflow)
+        return workflow
+
+    # --- reading -----------------------------------------------------------------------------
+
+    @property
+    def states(self) -> dict[str, str]:
+        """Task id -> Celery state, for every task of the canvas (a snapshot)."""
+        with self._lock:
+            return dict(self._states)
+
+    def info(self, task_id: str) -> dict[str, Any]:
+        """What is known of one task: name, args and kwargs, state, result or exception and
+        traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress.
+
+        Values that come from the task (args, results, exceptions) are text: reprs, truncated.
+        """
+        node = self._graph.nodes[task_id]
+        with self._lock:
+            known = dict(self._info[task_id])
+            state = self._states[task_id]
+        return {
+            "task_id": task_id,
+            "name": node["name"],
+            "args": known.pop("args", short_repr(node["args"])),
+            "kwargs": known.pop("kwargs", short_repr(node["kwargs"])),
+            "state": state,
+            **known,
+        }
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The workflow graph with each node's live ``state`` and :meth:`info` fields."""
+        graph = self._graph.copy()
+        for task_id in graph:
+            graph.nodes[task_id].update(
+                {k: v for k, v in self.info(task_id).items() if k not in ("args", "kwargs")}
+            )
+        return graph
+
+    @property
+    def done(self) -> bool:
+        """True when nothing more will happen: every task finished, or will never be sent
+        because a task before it failed or was revoked."""
+        with self._lock:
+            return self._is_done()
+
+    def _is_done(self) -> bool:
+        stopped = {t for t, s in self._states.items() if s in (states.FAILURE, states.REVOKED)}
+        return all(
+            state in TERMINAL or self._upstream[task_id] & stopped
+            for task_id, state in self._states.items()
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many tasks are in each state."""
+        counts: dict[str, int] = {}
+        for state in self.states.values():
+            counts[state] = counts.get(state, 0) + 1
+        return counts
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{state}={n}" for state, n in sorted(self.counts().items()))
+        return f"<WorkflowRun {self.id} tasks={len(self.task_ids)} {counts}>"
+
+    # --- waiting and acting ------------------------------------------------------------------
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait for the run to finish and return its value as Celery's ``.get()`` would.
+
+        Raises the failing task's exception (or Celery's ``ChordError``) when the run failed,
+        :class:`WorkerLost` when a task's worker died under it and nobody finished it, and
+        ``TimeoutError`` when ``timeout`` seconds pass first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._done:
+            while not self._is_done():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
+                self._done.wait(0.5 if remaining is None else min(remaining, 0.5))
+        if self._lost:
+            task_id, message = next(iter(self._lost.items()))
+            raise WorkerLost(f"task {task_id}: {message}")
+        return self.result.get(timeout=5, propagate=True, disable_sync_subtasks=False)
+
+    def revoke(self, terminate: bool = False) -> list[str]:
+        """Revoke every task that has not finished; return their ids.
+
+        Tasks not yet sent are also marked REVOKED in the result backend, so that the run's
+        record (and :meth:`attach`) shows them so; workers discard them if they ever arrive.
+        """
+        with self._lock:
+            pending = [t for t, s in self._states.items() if s not in TERMINAL]
+            unsent = [t for t in pending if self._states[t] == states.PENDING]
+        if not pending:
+            return []
+        self.app.control.revoke(pending, terminate=terminate)
+        for task_id in unsent:
+            self.app.backend.mark_as_revoked(task_id, reason="revoked by canvas_widgets")
+        self.reconcile()
+        return pending
+
+    def on_change(self, callback: ChangeCallback) -> None:
+        """Call ``callback(run, changes)`` with ``{task id: new state}`` as states change.
+
+        Changes are batched: at most about 10 calls a second, from a background thread.
+        """
+        self._callbacks.append(callback)
+
+    # --- updating (called by the monitor's threads) ------------------------------------------
+
+    def _apply_event(self, state: str, event: dict) -> None:
+        task_id = event["uuid"]
+        fields = _event_fields(event)
+        with self._lock:
+            self._info[task_id].update(fields)
+            if state == "PROGRESS":
+                self._info[task_id]["progress"] = {
+                    k: v for k, v in event.items() if k in ("current", "total", "meta")
+                }
+            self._move(task_id, state)
+
+    #: Seconds between pings of the workers running this run's tasks.
+    liveness_interval = 3.0
+
+    def reconcile(self) -> None:
+        """Read the true state of every unfinished task from the backend, in one round trip;
+        every :attr:`liveness_interval` seconds, also ping the workers of running tasks."""
+        with self._lock:
+            unfinished = [t for t, s in self._states.items() if s not in TERMINAL]
+        metas = fetch_states(self.app, unfinished)
+        self._merge_metas(metas)
+        if time.monotonic() - self._last_liveness_check >= self.liveness_interval:
+            self._last_liveness_check = time.monotonic()
+            self._check_workers()
+
+    def _check_workers(self, misses_allowed: int = 2) -> None:
+        """Mark tasks lost whose worker stopped answering pings while running them.
+
+        A worker killed outright (SIGKILL of its main process) sends no event and stores no
+        result, so without this its tasks would stay STARTED forever. (When only the pool
+        process running a task dies, Celery itself reports the task failed, or re-queues it
+        for ``acks_late`` tasks with ``task_reject_on_worker_lost``.)
+        """
+        with self._lock:
+            running = {
+                t: self._info[t].get("worker")
+                for t, s in self._states.items()
+                if s in (states.RECEIVED, states.STARTED, "PROGRESS")
+            }
+        workers = {w for w in running.values() if w}
+        if not workers:
+            return
+        replies = self.app.control.ping(destination=sorted(workers), timeout=1.0)
+        answered = {name for reply in replies for name in reply}
+        for worker in workers:
+            self._silent_workers[worker] = (
+                0 if worker in answered else self._silent_workers.get(worker, 0) + 1
+            )
+        with self._lock:
+            for task_id, worker in running.items():
+                if worker and self._silent_workers.get(worker, 0) >= misses_allowed:
+                    message = (
+                        f"worker {worker} stopped answering while this task was "
+                        f"{self._states[task_id]}; the task was lost"
+                    )
+                    self._lost[task_id] = message
+                    self._info[task_id]["exception"] = f"WorkerLost: {message}"
+                    self._move(task_id, states.FAILURE)
+
+    def _merge_metas(self, metas: dict[str, dict]) -> None:
+        with self._lock:
+            for task_id, meta in metas.items():
+                status = meta.get("status", states.PENDING)
+                info = self._info[task_id]
+                if status == "PROGRESS" and isinstance(meta.get("result"), dict):
+                    info["progress"] = meta["result"]
+                elif status == states.SUCCESS:
+                    info.setdefault("result", short_repr(meta.get("result")))
+                elif status in (states.FAILURE, states.RETRY, states.REVOKED):
+                    info.setdefault("exception", short_repr(meta.get("result")))
+                    if meta.get("traceback"):
+                        info.setdefault("traceback", meta["traceback"])
+                if meta.get("worker"):
+                    info.setdefault("worker", meta["worker"])
+                if meta.get("date_done"):
+                    info.setdefault("done_at", str(meta["date_done"]))
+                self._move(task_id, status)
+
+    def _move(self, task_id: str, state: str) -> None:
+        """Move a task to a new state (lock held) if it is a move forward."""
+        current = self._states[task_id]
+        if current != state and merge_state(current, state):
+            self._states[task_id] = state
+            self._changes[task_id] = state
+            if state in TERMINAL:
+                self._done.notify_all()
+
+    def _flush(self) -> None:
+        """Hand the changes gathered since the last flush to the callbacks."""
+        with self._lock:
+            changes, self._changes = self._changes, {}
+            if self._is_done():
+                self._done.notify_all()
+        if changes:
+            for callback in list(self._callbacks):
+                callback(self, changes)
+
+
+def _event_fields(event: dict) -> dict[str, Any]:
+    """What an event says about its task, as display fields."""
+    kind = event["type"]
+    fields: dict[str, Any] = {}
+    stamp = event.get("timestamp")
+    if stamp is not None:
+        fields[kind.removeprefix("task-") + "_at"] = stamp
+    if event.get("hostname") and kind != "task-sent":
+        fields["worker"] = event["hostname"]
+    for key in ("args", "kwargs", "retries", "eta", "expires", "queue", "runtime"):
+        if event.get(key) is not None:
+            fields[key] = event[key]
+    if kind == "task-succeeded":
+        fields["result"] = short_repr(event.get("result"))
+    if kind in ("task-failed", "task-retried"):
+        fields["exception"] = short_repr(event.get("exception"))
+        fields["traceback"] = event.get("traceback") or ""
+    if kind == "task-revoked":
+        fields.update(terminated=event.get("terminated"), expired=event.get("expired"))
+    return fields
+
+
+def report_progress(task: Any, current: float, total: float | None = None, **meta: Any) -> None:
+    """Report a running task's progress to both the result backend and live event watchers.
+
+    Call it from inside a bound task (``@app.task(bind=True)``). It stores state ``PROGRESS``
+    with ``{"current", "total", "meta"}`` (``update_state``, which sends no event) and sends a
+    ``task-progress`` event with the same fields (which the live graph sees at once).
+
+    Examples
+    --------
+    >>> from celery import Celery
+    >>> app = Celery(set_as_current=False)
+    >>> @app.task(bind=True)
+    ... def crunch(self, n):
+    ...     for i in range(n):
+    ...         report_progress(self, i + 1, n, stage="crunching")
+    """
+    fields = {"current": current, "total": total, "meta": meta}
+    task.update_state(state="PROGRESS", meta=fields)
+    task.send_event("task-progress", **fields)

@@ -1,0 +1,248 @@
+"""Watching runs: one Celery event receiver per broker, plus reconciliation from the result backend.
+
+Events say what happens as it happens, but they can be missed (a monitor started late, workers
+without ``-E``, a dropped message). So every run also reads the true state of its unfinished
+tasks from the result backend, in bulk (one round trip for many ids), until it is done.
+Events carry no group or chord ids: they only move the states of the nodes that freezing named.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+import weakref
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from celery import Celery, states
+from celery.events.receiver import EventReceiver
+
+if TYPE_CHECKING:
+    from .run import WorkflowRun
+
+__all__ = ["RANK", "TERMINAL", "EventMonitor", "fetch_states", "merge_state", "short_repr"]
+
+log = logging.getLogger(__name__)
+
+#: States that never change again.
+TERMINAL = frozenset({states.SUCCESS, states.FAILURE, states.REVOKED})
+
+#: How far along each state is; a run never moves a task backwards (except out of RETRY).
+RANK = {
+    states.PENDING: 0,
+    "SENT": 1,
+    states.RECEIVED: 2,
+    states.STARTED: 3,
+    "PROGRESS": 4,
+    states.RETRY: 4,
+    states.SUCCESS: 5,
+    states.FAILURE: 5,
+    states.REVOKED: 5,
+}
+
+_EVENT_STATES = {
+    "task-sent": "SENT",
+    "task-received": states.RECEIVED,
+    "task-started": states.STARTED,
+    "task-progress": "PROGRESS",
+    "task-retried": states.RETRY,
+    "task-succeeded": states.SUCCESS,
+    "task-failed": states.FAILURE,
+    "task-revoked": states.REVOKED,
+}
+_PROBE = "canvas-widgets-probe"
+
+
+def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
+    """Read the stored result meta of many tasks at once; tasks with none are left out.
+
+    A key-value backend (Redis, memcached, ...) answers with one ``MGET``; any other backend is
+    asked task by task. Never a loop of ``AsyncResult(id).state``, which costs a round trip each.
+    """
+    backend = app.backend
+    if not task_ids:
+        return {}
+    if hasattr(backend, "mget") and hasattr(backend, "get_key_for_task"):
+        values = backend.mget([backend.get_key_for_task(i) for i in task_ids])
+        return {
+            task_id: backend.decode_result(value)
+            for task_id, value in zip(task_ids, values, strict=True)
+            if value is not None
+        }
+    metas = {task_id: backend.get_task_meta(task_id) for task_id in task_ids}
+    return {task_id: meta for task_id, meta in metas.items() if meta["status"] != states.PENDING}
+
+
+class _Receiver(EventReceiver):
+    """Celery's event receiver, telling us when its consumer exists."""
+
+    def __init__(self, *args, on_ready, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._on_ready = on_ready
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        super().on_consume_ready(connection, channel, consumers, wakeup=False)
+        self._on_ready()
+
+
+class EventMonitor:
+    """The watcher of one broker: routes task events to runs, reconciles them from the backend.
+
+    There is one per broker URL, shared by every run of apps on that broker
+    (:meth:`for_app`). Three daemon threads: the event receiver, a reconciler that reads the
+    backend for runs still going (every ``reconcile_interval`` seconds), and a dispatcher that
+    hands each run its batched changes (at most ``1 / flush_interval`` times a second).
+    """
+
+    _instances: ClassVar[dict[str, EventMonitor]] = {}
+    _instances_lock = threading.Lock()
+
+    reconcile_interval = 1.0
+    flush_interval = 0.1
+
+    def __init__(self, app: Celery):
+        self.app = app
+        self._runs: dict[str, weakref.ReferenceType[WorkflowRun]] = {}  # task id -> run
+        self._active: weakref.WeakSet[WorkflowRun] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._probe_seen = threading.Event()
+        self._stop = threading.Event()
+        self._receiver: _Receiver | None = None
+        self._threads = [
+            threading.Thread(target=target, name=f"canvas-widgets-{name}", daemon=True)
+            for name, target in (
+                ("events", self._receive_loop),
+                ("reconcile", self._reconcile_loop),
+                ("dispatch", self._dispatch_loop),
+            )
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @staticmethod
+    def _key(app: Celery) -> str:
+        return app.connection_for_read().as_uri(include_password=True)
+
+    @classmethod
+    def for_app(cls, app: Celery, ready_timeout: float = 10.0) -> EventMonitor:
+        """The monitor of the app's broker, started and subscribed before this returns."""
+        key = cls._key(app)
+        with cls._instances_lock:
+            monitor = cls._instances.get(key)
+            if monitor is None or monitor._stop.is_set():
+                monitor = cls._instances[key] = cls(app)
+        monitor.wait_ready(ready_timeout)
+        return monitor
+
+    # --- events ------------------------------------------------------------------------------
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until our subscription receives events, proven by a probe event coming back."""
+        if self._probe_seen.is_set():
+            return
+        deadline = time.monotonic() + timeout
+        if not self._ready.wait(timeout):
+            log.warning("event receiver not ready after %.1fs; relying on the backend", timeout)
+            return
+        with self.app.events.default_dispatcher(hostname=f"{_PROBE}@{uuid.uuid4()}") as dispatcher:
+            while not self._probe_seen.is_set() and time.monotonic() < deadline:
+                dispatcher.send(_PROBE)
+                self._probe_seen.wait(0.05)
+
+    @classmethod
+    def stop_for(cls, app: Celery) -> None:
+        """Stop the monitor of the app's broker, if there is one (say, before the broker stops)."""
+        with cls._instances_lock:
+            monitor = cls._instances.pop(cls._key(app), None)
+        if monitor is not None:
+            monitor.close()
+
+    def _receive_loop(self) -> None:
+        handlers = {"*": self._on_event}
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                with self.app.connection_for_read() as connection:
+                    self._receiver = _Receiver(
+                        connection, handlers=handlers, app=self.app, on_ready=self._ready.set
+                    )
+                    for _ in self._receiver.consume(limit=None, timeout=None, wakeup=False):
+                        backoff = 0.5
+                        if self._stop.is_set():
+                            break
+            except Exception as exc:  # lost connection: the backend reconciler covers the gap
+                log.warning(
+                    "event receiver lost its connection (%s); retrying in %.1fs", exc, backoff
+                )
+                self._ready.clear()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def _on_event(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == _PROBE:
+            self._probe_seen.set()
+            return
+        if kind not in _EVENT_STATES:
+            return
+        ref = self._runs.get(event.get("uuid"))
+        run = ref() if ref is not None else None
+        if run is not None:
+            run._apply_event(_EVENT_STATES[kind], event)
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def watch(self, run: WorkflowRun) -> None:
+        """Route events of the run's tasks to it and reconcile it until it is done."""
+        ref = weakref.ref(run)
+        with self._lock:
+            for task_id in run.task_ids:
+                self._runs[task_id] = ref
+            self._active.add(run)
+
+    def forget(self, run: WorkflowRun) -> None:
+        with self._lock:
+            for task_id in run.task_ids:
+                self._runs.pop(task_id, None)
+            self._active.discard(run)
+
+    def _active_runs(self) -> list[WorkflowRun]:
+        with self._lock:
+            return list(self._active)
+
+    def _reconcile_loop(self) -> None:
+        while not self._stop.wait(self.reconcile_interval):
+            for run in self._active_runs():
+                try:
+                    run.reconcile()
+                except Exception:  # backend unreachable for now: try again next round
+                    log.exception("reconciling run %s failed", run.id)
+                if run.done:
+                    run._flush()
+                    self.forget(run)
+
+    def _dispatch_loop(self) -> None:
+        while not self._stop.wait(self.flush_interval):
+            for run in self._active_runs():
+                run._flush()
+
+    def close(self) -> None:
+        """Stop the threads (the monitor is made anew by the next :meth:`for_app`)."""
+        self._stop.set()
+        if self._receiver is not None:
+            self._receiver.should_stop = True
+
+
+def merge_state(current: str, new: str) -> bool:
+    """Whether a task in state ``current`` may move to ``new``: forward only, RETRY excepted."""
+    if current in TERMINAL:
+        return False
+    return new in TERMINAL or current == states.RETRY or RANK.get(new, 0) > RANK.get(current, 0)
+
+
+def short_repr(value: Any, limit: int = 2000) -> str:
+    """``repr`` of a value, truncated, for display."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
