@@ -18,7 +18,21 @@ import time
 from celery import Celery, chain, chord, group
 from celery.canvas import Signature
 
-__all__ = ["add", "app", "fail", "guide_examples", "mul", "sleep", "tsum", "xsum"]
+from .run import report_progress
+
+__all__ = [
+    "add",
+    "app",
+    "count",
+    "fail",
+    "flaky",
+    "guide_examples",
+    "mul",
+    "sleep",
+    "sleep_acked",
+    "tsum",
+    "xsum",
+]
 
 app = Celery("canvas_widgets.demo")
 app.conf.update(
@@ -63,6 +77,32 @@ def sleep(seconds, value=None):
     """Sleep for some seconds, then return value."""
     time.sleep(seconds)
     return value
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True)
+def sleep_acked(seconds, value=None):
+    """Like sleep, but acknowledged only when done: re-run if its worker process dies."""
+    time.sleep(seconds)
+    return value
+
+
+@app.task(bind=True, max_retries=3)
+def flaky(self, value, failures=1):
+    """Fail and retry ``failures`` times, then return value."""
+    if self.request.retries < failures:
+        raise self.retry(
+            exc=RuntimeError(f"attempt {self.request.retries + 1} failed"), countdown=0.1
+        )
+    return value
+
+
+@app.task(bind=True)
+def count(self, n, delay=0.05):
+    """Count to n, reporting progress after each step; return n."""
+    for i in range(n):
+        time.sleep(delay)
+        report_progress(self, i + 1, n)
+    return n
 
 
 def guide_examples() -> dict[str, tuple[Signature, object]]:
