@@ -13,19 +13,28 @@ True
 
 from .canvas import CanvasError, canonical, freeze, from_dict, to_dict
 from .catalogue import Parameter, TaskInfo, task_catalogue
+from .cluster import ClusterError, LocalCluster
 from .graph import to_dot, to_html, workflow_graph
 from .python_source import to_python
+from .run import BrokerUnreachable, WorkerLost, WorkflowRun, report_progress, run
 from .validation import Problem, check, validate
 
 __all__ = [
+    "BrokerUnreachable",
     "CanvasError",
+    "ClusterError",
+    "LocalCluster",
     "Parameter",
     "Problem",
     "TaskInfo",
+    "WorkerLost",
+    "WorkflowRun",
     "canonical",
     "check",
     "freeze",
     "from_dict",
+    "report_progress",
+    "run",
     "task_catalogue",
     "to_dict",
     "to_dot",

@@ -1,1 +1,2 @@
-"""Shared fixtures. Tiers live in folders: unit/ (pure), cluster/ (real Redis and workers), browser/."""
+"""Test tiers live in folders: unit/ (pure), cluster/ and notebooks/ (real Redis and workers),
+browser/ (JupyterLab in headless Chromium)."""

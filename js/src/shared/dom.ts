@@ -1,0 +1,52 @@
+/**
+ * Small DOM helpers shared by the widgets. All text goes in through `textContent`: nothing from the
+ * model (task names, args, results, tracebacks) is ever parsed as HTML.
+ */
+
+type Attrs = Record<string, string | undefined>;
+
+/**
+ * Create an element with attributes and children; strings become text nodes.
+ *
+ * `className` sets the class; other keys are set as attributes (undefined values are skipped).
+ */
+export function h(
+  tag: string,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined) continue;
+    if (key === "className") el.className = value;
+    else el.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    el.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return el;
+}
+
+/**
+ * Put a widget's stylesheet once into the document (or the shadow root the widget lives in, as in
+ * hosts that isolate widgets that way), keyed by `key`. Later calls with new text replace it, which
+ * keeps live reload (ANYWIDGET_HMR) working.
+ */
+export function injectStyles(el: HTMLElement, key: string, css: string): void {
+  const rootNode = el.getRootNode();
+  const container: ParentNode =
+    typeof ShadowRoot !== "undefined" && rootNode instanceof ShadowRoot ? rootNode : document.head;
+  let style = container.querySelector<HTMLStyleElement>(`style[data-cw-style="${key}"]`);
+  if (style === null) {
+    style = document.createElement("style");
+    style.setAttribute("data-cw-style", key);
+    container.append(style);
+  }
+  if (style.textContent !== css) style.textContent = css;
+}
+
+/** Text cut to `max` characters with an ellipsis; the full text is for a `title`. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,132 @@
+"""The built bundles (js/ -> canvas_widgets/static/) render in JupyterLab, keep their DOM contract
+and show model text as text.
+
+Until the package's own widget classes exist, each notebook defines a minimal stand-in: an
+AnyWidget with the bundle as ``_esm`` and the trait the bundle reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from .browser_harness import REPO_ROOT, Notebook
+
+pytestmark = pytest.mark.browser
+
+STATIC = REPO_ROOT / "canvas_widgets" / "static"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _bundles_built() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    missing = [name for name in ("builder.js", "graph.js") if not (STATIC / name).exists()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not built: run `npm run build` in js/ (./dev does it)")
+
+
+def stand_in(class_name: str, bundle: str, trait: str) -> str:
+    return f"""
+import json
+import pathlib
+
+import anywidget
+import traitlets
+
+
+class {class_name}(anywidget.AnyWidget):
+    _esm = pathlib.Path({str(STATIC / bundle)!r})
+    {trait} = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+"""
+
+
+BUILDER_CELLS = [
+    stand_in("Builder", "builder.js", "canvas"),
+    """
+from celery import chain, group
+from canvas_widgets.demo import add, mul, tsum
+
+# Celery turns the group followed by tsum into a chord when the chain is built.
+workflow = chain(add.s(1, 1), group(mul.s(2), mul.s(3)), tsum.s())
+builder = Builder(canvas=json.loads(json.dumps(workflow)))
+builder
+""",
+    """builder.canvas = json.loads(json.dumps(add.s("<img src=x onerror=alert(1)>", 2)))""",
+    "builder.canvas = None",
+]
+
+
+def test_builder_renders_the_canvas_tree(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    nb = notebook_factory(BUILDER_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    assert nb.run_cell(1), nb.output_text(1)
+    page = nb.page
+    root = nb.output(1).locator('[data-cw-drop="root"]')
+    expect(root).to_be_visible()
+    kinds = root.locator("[data-cw-node-kind]")
+    # chain(add, chord(header: mul, mul; body: tsum)), in document order.
+    expect(kinds).to_have_count(6)
+    assert [k.get_attribute("data-cw-node-kind") for k in kinds.all()] == [
+        "chain",
+        "task",
+        "chord",
+        "task",
+        "task",
+        "task",
+    ]
+    chain_el = root.locator('[data-cw-node-kind="chain"]')
+    expect(chain_el.locator('[data-cw-slot="children"] >> nth=0')).to_contain_text("add(1, 1)")
+    expect(root.locator('[data-cw-node-kind="chord"] [data-cw-slot="body"]')).to_contain_text(
+        "tsum"
+    )
+    ids = [k.get_attribute("data-cw-node-id") for k in kinds.all()]
+    assert len(set(ids)) == len(ids)
+    root.screenshot(path=str(ARTIFACTS / "builder-tree.png"))
+
+    # A new canvas from Python re-renders; model text is shown as text, never parsed as HTML.
+    assert nb.run_cell(2), nb.output_text(2)
+    task = root.locator('[data-cw-node-kind="task"]')
+    expect(task).to_have_count(1)
+    expect(task).to_contain_text('"<img src=x onerror=alert(1)>"')
+    expect(root.locator("img")).to_have_count(0)
+
+    assert nb.run_cell(3), nb.output_text(3)
+    expect(root).to_have_text("Empty canvas")
+    expect(root.locator("[data-cw-node-kind]")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "builder.png"))
+
+
+GRAPH_CELLS = [
+    stand_in("Graph", "graph.js", "graph"),
+    """
+view = Graph(graph={
+    "directed": True, "multigraph": False, "graph": {},
+    "nodes": [
+        {"id": "t-1", "name": "canvas_widgets.demo.add", "state": "SUCCESS"},
+        {"id": "t-2", "name": "canvas_widgets.demo.tsum", "state": "PENDING"},
+    ],
+    "edges": [{"source": "t-1", "target": "t-2"}],
+})
+view
+""",
+    """view.graph = {**view.graph, "nodes": [
+    {**view.graph["nodes"][0]}, {**view.graph["nodes"][1], "state": "FAILURE"},
+]}""",
+]
+
+
+def test_graph_lists_tasks_with_states(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    nb = notebook_factory(GRAPH_CELLS)
+    assert nb.run_all(), nb.output_text(1)
+    tasks = nb.output(1).locator("[data-cw-task-id]")
+    expect(tasks).to_have_count(2)
+    second = nb.output(1).locator('[data-cw-task-id="t-2"]')
+    # run_all ran the update cell too: the view followed the trait.
+    expect(second).to_have_attribute("data-cw-state", "FAILURE")
+    expect(nb.output(1).locator('[data-cw-task-id="t-1"]')).to_have_attribute(
+        "data-cw-state", "SUCCESS"
+    )
+    expect(nb.output(1)).to_contain_text("2 tasks, 1 edge")
