@@ -18,9 +18,11 @@ from .graph import to_dot, to_html, workflow_graph
 from .python_source import to_python
 from .run import BrokerUnreachable, WorkerLost, WorkflowRun, report_progress, run
 from .validation import Problem, check, validate
+from .widgets import CanvasBuilder
 
 __all__ = [
     "BrokerUnreachable",
+    "CanvasBuilder",
     "CanvasError",
     "ClusterError",
     "LocalCluster",

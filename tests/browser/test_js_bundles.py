@@ -1,8 +1,8 @@
 """The built bundles (js/ -> canvas_widgets/static/) render in JupyterLab, keep their DOM contract
 and show model text as text.
 
-Until the package's own widget classes exist, each notebook defines a minimal stand-in: an
-AnyWidget with the bundle as ``_esm`` and the trait the bundle reads.
+The builder is the package's own ``CanvasBuilder``; the graph view, until its widget class
+exists, a minimal stand-in: an AnyWidget with the bundle as ``_esm`` and the trait it reads.
 """
 
 from __future__ import annotations
@@ -44,17 +44,17 @@ class {class_name}(anywidget.AnyWidget):
 
 
 BUILDER_CELLS = [
-    stand_in("Builder", "builder.js", "canvas"),
     """
 from celery import chain, group
-from canvas_widgets.demo import add, mul, tsum
+from canvas_widgets.demo import add, app, mul, tsum
+from canvas_widgets.widgets import CanvasBuilder
 
 # Celery turns the group followed by tsum into a chord when the chain is built.
 workflow = chain(add.s(1, 1), group(mul.s(2), mul.s(3)), tsum.s())
-builder = Builder(canvas=json.loads(json.dumps(workflow)))
+builder = CanvasBuilder(app, canvas=workflow)
 builder
 """,
-    """builder.canvas = json.loads(json.dumps(add.s("<img src=x onerror=alert(1)>", 2)))""",
+    """builder.canvas = add.s("<img src=x onerror=alert(1)>", 2)""",
     "builder.canvas = None",
 ]
 
@@ -62,9 +62,8 @@ builder
 def test_builder_renders_the_canvas_tree(notebook_factory: Callable[[list[str]], Notebook]) -> None:
     nb = notebook_factory(BUILDER_CELLS)
     assert nb.run_cell(0), nb.output_text(0)
-    assert nb.run_cell(1), nb.output_text(1)
     page = nb.page
-    root = nb.output(1).locator('[data-cw-drop="root"]')
+    root = nb.output(0).locator('[data-cw-drop="root"]')
     expect(root).to_be_visible()
     kinds = root.locator("[data-cw-node-kind]")
     # chain(add, chord(header: mul, mul; body: tsum)), in document order.
@@ -78,24 +77,30 @@ def test_builder_renders_the_canvas_tree(notebook_factory: Callable[[list[str]],
         "task",
     ]
     chain_el = root.locator('[data-cw-node-kind="chain"]')
-    expect(chain_el.locator('[data-cw-slot="children"] >> nth=0')).to_contain_text("add(1, 1)")
+    expect(chain_el.locator('[data-cw-slot="children"] >> nth=0')).to_contain_text("add.s(1, 1)")
     expect(root.locator('[data-cw-node-kind="chord"] [data-cw-slot="body"]')).to_contain_text(
         "tsum"
     )
     ids = [k.get_attribute("data-cw-node-id") for k in kinds.all()]
     assert len(set(ids)) == len(ids)
+    palette = nb.output(0)
+    expect(palette.locator('[data-cw-palette-task="canvas_widgets.demo.add"]')).to_have_count(1)
+    for primitive in ("chain", "group", "chord", "map", "starmap", "chunks"):
+        expect(palette.locator(f'[data-cw-palette-primitive="{primitive}"]')).to_have_count(1)
+    expect(palette.locator('[data-cw-action="run"]')).to_be_enabled()
     root.screenshot(path=str(ARTIFACTS / "builder-tree.png"))
 
     # A new canvas from Python re-renders; model text is shown as text, never parsed as HTML.
-    assert nb.run_cell(2), nb.output_text(2)
+    assert nb.run_cell(1), nb.output_text(1)
     task = root.locator('[data-cw-node-kind="task"]')
     expect(task).to_have_count(1)
     expect(task).to_contain_text('"<img src=x onerror=alert(1)>"')
-    expect(root.locator("img")).to_have_count(0)
+    expect(nb.output(0).locator("img")).to_have_count(0)
 
-    assert nb.run_cell(3), nb.output_text(3)
-    expect(root).to_have_text("Empty canvas")
+    assert nb.run_cell(2), nb.output_text(2)
+    expect(root).to_contain_text("Drag a task here to start")
     expect(root.locator("[data-cw-node-kind]")).to_have_count(0)
+    expect(palette.locator('[data-cw-action="run"]')).to_be_disabled()
     page.screenshot(path=str(ARTIFACTS / "builder.png"))
 
 

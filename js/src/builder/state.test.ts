@@ -9,7 +9,9 @@ import {
   canRedo,
   canUndo,
   commit,
+  commitState,
   createHistory,
+  dropLast,
   type Edit,
   EditError,
   editProblem,
@@ -689,5 +691,60 @@ describe("history", () => {
     const h = createHistory(load(add(1)));
     expect(() => commit(h, { type: "remove", id: "nope" })).toThrow(EditError);
     expect(h.past).toHaveLength(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("setOptions, commitState, dropLast and missing keys", () => {
+  it("sets the options of any node, checking callbacks", () => {
+    const s = load(chainOf(add(1, 1), add(2)));
+    const link = [add(5)];
+    const u = applyEdit(s, { type: "setOptions", id: "n1", options: { countdown: 3, link } });
+    expect(toCanvasDict(u.root)?.options).toEqual({ countdown: 3, link });
+    expect(() =>
+      applyEdit(s, { type: "setOptions", id: "n2", options: { link: [{ args: [] }] } }),
+    ).toThrow(/signature dicts/);
+    expect(() =>
+      applyEdit(s, {
+        type: "setOptions",
+        id: "n2",
+        options: [] as unknown as Record<string, unknown>,
+      }),
+    ).toThrow(EditError);
+    expect(() =>
+      applyEdit(s, { type: "updateTask", id: "n2", changes: { options: { link_error: 3 } } }),
+    ).toThrow(/link_error/);
+  });
+
+  it("commits a whole state as a step, and drops the last step for good", () => {
+    let h = createHistory(emptyState());
+    h = commit(h, {
+      type: "insert",
+      node: { kind: "task", task: "t.a" },
+      target: { parent: "root" },
+    });
+    const loaded = fromCanvasDict(groupOf(add(1, 1)), h.present.nextId);
+    const h2 = commitState(h, loaded);
+    expect(h2.present.root?.kind).toBe("group");
+    expect(canUndo(h2)).toBe(true);
+    expect(commitState(h2, h2.present)).toBe(h2);
+    const h3 = dropLast(h2);
+    expect(h3.present.root?.kind).toBe("task");
+    expect(canRedo(h3)).toBe(false);
+    expect(h3.present.nextId).toBe(h2.present.nextId);
+    expect(dropLast(createHistory(emptyState())).present.root).toBeNull();
+  });
+
+  it("reads dicts with keys left out, as Celery does", () => {
+    const s = fromCanvasDict({ task: "t.a", args: [1] } as unknown as CanvasDict);
+    expect(toCanvasDict(s.root)).toEqual({
+      task: "t.a",
+      args: [1],
+      kwargs: {},
+      options: {},
+      subtask_type: null,
+      immutable: false,
+    });
   });
 });

@@ -135,7 +135,8 @@ function counterIds(start: number): { next: IdSource; peek: () => number } {
 
 function readBase(d: unknown, path: string) {
   if (!isRecord(d)) throw new CanvasDictError(path, "expected a signature dict");
-  const { task, args, kwargs, options, immutable } = d;
+  // Missing keys take Celery's defaults, as `Signature.from_dict` (and the Python side) do.
+  const { task, args = [], kwargs = {}, options = {}, immutable = false } = d;
   const subtaskType = d.subtask_type ?? null;
   if (typeof task !== "string") throw new CanvasDictError(path, "`task` must be a string");
   if (!Array.isArray(args)) throw new CanvasDictError(path, "`args` must be a list");
@@ -501,7 +502,8 @@ export type Edit =
   | { type: "wrap"; ids: string[]; kind: "chain" | "group" | "chord" }
   | { type: "unwrap"; id: string }
   | { type: "updateTask"; id: string; changes: TaskChanges }
-  | { type: "setIterable"; id: string; it?: unknown[]; n?: number };
+  | { type: "setIterable"; id: string; it?: unknown[]; n?: number }
+  | { type: "setOptions"; id: string; options: Record<string, unknown> };
 
 /** An edit that cannot apply to this tree; the message says why. */
 export class EditError extends Error {
@@ -718,9 +720,7 @@ function applyTaskChanges(node: TaskNode, changes: TaskChanges): TaskNode {
     out.kwargs = changes.kwargs;
   }
   if (changes.options !== undefined) {
-    if (!isPlainObject(changes.options)) {
-      throw new EditError(`options of ${node.id} must be a dict`);
-    }
+    checkOptions(changes.options, node.id);
     out.options = changes.options;
   }
   if (changes.immutable !== undefined) {
@@ -754,6 +754,8 @@ function makeWrapper(kind: "chain" | "group" | "chord", nodes: BuilderNode[], id
  * - `unwrap`: replace a container by its contents (a chord: header then body).
  * - `updateTask`: change a task's name, args, kwargs, options or immutability.
  * - `setIterable`: change `it` of a map / starmap / chunks, and `n` of chunks.
+ * - `setOptions`: replace the execution options of any node (link / link_error: lists of
+ *   signature dicts).
  *
  * The root drop rule: dropping on "root" when the canvas is empty makes that node the canvas;
  * when the root is a chain the node is appended to it (or put at `index`); when the root is
@@ -861,6 +863,26 @@ export function applyEdit(state: BuilderState, edit: Edit): BuilderState {
       }
       return done(replaceNode(root as BuilderNode, edit.id, () => updated));
     }
+    case "setOptions": {
+      const node = mustFind(root, edit.id);
+      checkOptions(edit.options, node.id);
+      const updated = { ...node, options: edit.options } as BuilderNode;
+      return done(replaceNode(root as BuilderNode, edit.id, () => updated));
+    }
+  }
+}
+
+function checkOptions(options: unknown, id: string): void {
+  if (!isPlainObject(options)) throw new EditError(`options of ${id} must be a dict`);
+  for (const key of ["link", "link_error"]) {
+    const callbacks = options[key];
+    if (callbacks === undefined || callbacks === null) continue;
+    const list = Array.isArray(callbacks) ? callbacks : [callbacks];
+    for (const cb of list) {
+      if (!isRecord(cb) || typeof cb.task !== "string" || cb.task === "") {
+        throw new EditError(`${key} of ${id} must hold signature dicts with a task name`);
+      }
+    }
   }
 }
 
@@ -941,6 +963,36 @@ export function redo(history: History): History {
     past: [...history.past, history.present],
     present: withCounter(next, history.present.nextId),
     future: history.future.slice(1),
+    limit: history.limit,
+  };
+}
+
+/**
+ * Make `state` the present as a new step (a canvas loaded from outside, for example), keeping the
+ * id counter monotonic; the redo list is dropped. The same history when `state` is the present.
+ */
+export function commitState(history: History, state: BuilderState): History {
+  if (state === history.present) return history;
+  const past = [...history.past, history.present];
+  return {
+    past: past.slice(Math.max(0, past.length - history.limit)),
+    present: withCounter(state, history.present.nextId),
+    future: [],
+    limit: history.limit,
+  };
+}
+
+/**
+ * Undo the last step and forget it (no redo): for an edit the other side refused. The same
+ * history when there is nothing to undo.
+ */
+export function dropLast(history: History): History {
+  const previous = history.past[history.past.length - 1];
+  if (previous === undefined) return history;
+  return {
+    past: history.past.slice(0, -1),
+    present: withCounter(previous, history.present.nextId),
+    future: [],
     limit: history.limit,
   };
 }

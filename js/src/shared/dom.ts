@@ -50,3 +50,9 @@ export function injectStyles(el: HTMLElement, key: string, css: string): void {
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** A `<button type="button">` with text, a tooltip and attributes (`data-cw-action`, ...). */
+export function button(text: string, title: string, attrs: Attrs = {}): HTMLButtonElement {
+  const el = h("button", { type: "button", title, ...attrs }, text);
+  return el as HTMLButtonElement;
+}

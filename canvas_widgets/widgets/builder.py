@@ -1,0 +1,340 @@
+"""CanvasBuilder: compose a Celery canvas in the notebook by dragging tasks into chains, groups
+and chords, see its problems, its Python source and its canvas dict, and run it.
+
+The widget is thin: the canvas dict is its document (``canvas_dict``), and everything shown about
+it is computed here by the package's own modules (:func:`~canvas_widgets.validate`,
+:func:`~canvas_widgets.to_python`, :func:`~canvas_widgets.task_catalogue`,
+:func:`~canvas_widgets.run`). Editing happens in the browser (``js/src/builder/``), which writes
+``canvas_dict`` back after every edit.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+import anywidget
+import traitlets
+from celery import Celery
+from celery.canvas import Signature
+
+from ..canvas import CanvasError, from_dict, kind_of, to_dict
+from ..catalogue import task_catalogue
+from ..python_source import to_python
+from ..run import WorkflowRun
+from ..run import run as run_canvas
+from ..tracking import short_repr
+from ..validation import validate
+from ._bundle import bundle
+
+__all__ = ["CanvasBuilder"]
+
+#: Traits the front end only reads: updates to them from the browser are ignored.
+_COMPUTED = frozenset({"catalogue", "problems", "python_source", "run_status"})
+#: Keyword arguments the constructor takes besides ``app`` and ``canvas``.
+_SETTABLE = frozenset({"selected", "layout"})
+_IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": ""}
+# user:password@ in any URL-like text (a broker URL in an exception message, say).
+_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]*@")
+
+
+class CanvasBuilder(anywidget.AnyWidget):
+    """A visual editor of Celery canvases: palette | canvas | inspector, problems, code, run.
+
+    Drag the app's tasks and the primitives (chain, group, chord, map, starmap, chunks) from the
+    palette onto the canvas; select a block to edit its arguments and options in the inspector.
+    Every edit updates :attr:`canvas` here, and setting :attr:`canvas` here updates the view.
+
+    Parameters
+    ----------
+    app : celery.Celery
+        The app whose registered tasks the palette offers, and whose broker :meth:`run` uses.
+        It is never put into widget state (a saved notebook must not carry broker URLs).
+    canvas : celery.canvas.Signature or dict, optional
+        The canvas to start with: a signature of any shape, or its canvas dict.
+    selected : str, optional
+        The path of the node to select, as in problems (``chord.header[0]``).
+    layout : ipywidgets.Layout, optional
+        The widget's layout, as for any ipywidget.
+
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument, or an ``app`` that is not a Celery app.
+    traitlets.TraitError
+        For a canvas dict that :func:`~canvas_widgets.from_dict` rejects; the message names the
+        node's path.
+
+    Attributes
+    ----------
+    canvas_dict : dict or None, default None
+        Celery's canvas dict of the canvas (:func:`~canvas_widgets.to_dict`), None when the
+        canvas is empty. Synced both ways; a dict that ``from_dict`` rejects is refused.
+    catalogue : list of dict, default []
+        The app's tasks as :meth:`TaskInfo.to_json` gives them (name, parameters, doc, module),
+        from :func:`~canvas_widgets.task_catalogue`. Read by the palette and the inspector.
+    problems : list of dict, default []
+        ``{path, severity, message, code}`` for each problem
+        :func:`~canvas_widgets.validate` finds, recomputed whenever ``canvas_dict`` changes.
+        The Run button is disabled while one of them is an error.
+    python_source : str, default ""
+        :func:`~canvas_widgets.to_python` of the canvas, recomputed likewise; empty when there
+        is no canvas or when it cannot be built yet.
+    selected : str, default ""
+        The path of the selected node (same scheme as problem paths), or "" for none.
+    run_status : dict, default ``{"state": "idle", "run_id": "", "value_repr": "", "error": ""}``
+        The latest run: ``state`` is idle, running, done or failed; ``value_repr`` the repr of
+        its value when done; ``error`` what went wrong when failed. Text only.
+
+    Examples
+    --------
+    >>> from canvas_widgets.demo import add, app, mul
+    >>> b = CanvasBuilder(app, canvas=add.s(2, 2) | mul.s(8))
+    >>> b.to_dict()["subtask_type"], b.problems
+    ('chain', [])
+    >>> print(b.python_source, end="")
+    from celery import chain
+    from canvas_widgets.demo import add, mul
+    <BLANKLINE>
+    canvas = chain(add.s(2, 2), mul.s(8))
+    >>> b.canvas = None
+    >>> b.canvas is None, b.python_source
+    (True, '')
+    """
+
+    _esm = bundle("builder.js")
+
+    canvas_dict = traitlets.Dict(
+        allow_none=True, default_value=None, help="Celery's canvas dict, or None when empty."
+    ).tag(sync=True)
+    catalogue = traitlets.List(
+        traitlets.Dict(), help="The app's tasks: TaskInfo.to_json() of each."
+    ).tag(sync=True)
+    problems = traitlets.List(
+        traitlets.Dict(), help="validate(canvas_dict, app) as {path, severity, message, code}."
+    ).tag(sync=True)
+    python_source = traitlets.Unicode(
+        "", help="to_python(canvas_dict), or '' when there is none."
+    ).tag(sync=True)
+    selected = traitlets.Unicode("", help="The selected node's path, or ''.").tag(sync=True)
+    run_status = traitlets.Dict(
+        default_value=_IDLE, help="{state, run_id, value_repr, error} of the latest run."
+    ).tag(sync=True)
+
+    def __init__(
+        self,
+        app: Celery,
+        canvas: Signature | Mapping | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(set(kwargs) - _SETTABLE)
+        if unknown:
+            raise TypeError(
+                "CanvasBuilder() got unexpected keyword argument(s) "
+                f"{', '.join(map(repr, unknown))}; it takes app, canvas, "
+                f"{', '.join(sorted(_SETTABLE))}"
+            )
+        if not isinstance(app, Celery):
+            raise TypeError(
+                f"CanvasBuilder() needs a Celery app as its first argument, got "
+                f"{type(app).__name__}"
+            )
+        # Plain attributes, never traits: nothing of the app may reach the saved widget state.
+        self._app = app
+        self._run: WorkflowRun | None = None
+        self._run_lock = threading.Lock()
+        super().__init__(catalogue=_catalogue(app), canvas_dict=_as_canvas_dict(canvas), **kwargs)
+        self._recompute()
+        self.on_msg(self._on_custom_msg)
+
+    # --- the canvas ------------------------------------------------------------------------
+
+    @property
+    def app(self) -> Celery:
+        """The Celery app (kept in the kernel only; never synced)."""
+        return self._app
+
+    @property
+    def canvas(self) -> Signature | None:
+        """The canvas as Celery's objects (a new object on every read), or None when empty.
+
+        Set it to a signature of any shape, a canvas dict, or None to clear the canvas.
+        """
+        if self.canvas_dict is None:
+            return None
+        return from_dict(self.canvas_dict, self._app)
+
+    @canvas.setter
+    def canvas(self, value: Signature | Mapping | None) -> None:
+        self.canvas_dict = _as_canvas_dict(value)
+
+    def to_dict(self) -> dict | None:
+        """The canvas dict (a copy), or None when the canvas is empty."""
+        return copy.deepcopy(self.canvas_dict)
+
+    def refresh_catalogue(self) -> None:
+        """Read the app's tasks again (after registering new ones) and re-check the canvas."""
+        self.catalogue = _catalogue(self._app)
+        self._recompute()
+
+    @traitlets.validate("canvas_dict")
+    def _validate_canvas_dict(self, proposal: dict) -> dict | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        try:
+            from_dict(value, self._app)
+        except CanvasError as exc:
+            raise traitlets.TraitError(
+                f"not a canvas dict Celery can load, at {exc.path}: {exc.message}"
+            ) from exc
+        return json.loads(json.dumps(value))  # a copy: later changes to the caller's dict stay out
+
+    @traitlets.observe("canvas_dict")
+    def _on_canvas_dict(self, change: dict) -> None:
+        self._recompute()
+
+    def _recompute(self) -> None:
+        d = self.canvas_dict
+        problems: list[dict] = []
+        source = ""
+        if d is not None:
+            problems = [asdict(p) for p in validate(d, self._app)]
+            try:
+                source = to_python(d)
+            except Exception:  # an unfinished canvas (mid-edit) has no source yet; problems say why
+                source = ""
+        with self.hold_trait_notifications():
+            self.problems = problems
+            self.python_source = source
+
+    def set_state(self, sync_data: dict) -> None:
+        """Take updates from the browser: the canvas dict and the selection only.
+
+        A canvas dict that ``from_dict`` rejects is not taken: the browser gets an error message
+        and the last good canvas dict back.
+        """
+        accepted = {key: value for key, value in sync_data.items() if key not in _COMPUTED}
+        try:
+            super().set_state(accepted)
+        except traitlets.TraitError as exc:
+            error = {"type": "error", "request_id": None, "trait": "canvas_dict", "error": str(exc)}
+            self.send(error)
+            self.send_state(["canvas_dict", "selected"])
+
+    # --- running ---------------------------------------------------------------------------
+
+    @property
+    def last_run(self) -> WorkflowRun | None:
+        """The :class:`~canvas_widgets.WorkflowRun` of the latest run, or None."""
+        return self._run
+
+    def run(self) -> WorkflowRun:
+        """Check, freeze, publish and track the canvas (:func:`~canvas_widgets.run`).
+
+        Publishing happens here; waiting for the result happens in a background thread, which
+        sets :attr:`run_status` when the run is done or failed. The Run button does the same.
+
+        Raises
+        ------
+        CanvasError
+            When the canvas is empty or has an error (nothing is sent).
+        BrokerUnreachable
+            When the broker or the result backend does not answer (nothing is sent).
+        """
+        if self.canvas_dict is None:
+            raise CanvasError("canvas", "the canvas is empty: drop a task on it first")
+        workflow = run_canvas(self.canvas, app=self._app)
+        with self._run_lock:
+            self._run = workflow
+            self.run_status = {**_IDLE, "state": "running", "run_id": workflow.id}
+        threading.Thread(
+            target=self._wait_for, args=(workflow,), name=f"cw-builder-{workflow.id}", daemon=True
+        ).start()
+        return workflow
+
+    def _wait_for(self, workflow: WorkflowRun) -> None:
+        try:
+            value = workflow.wait()
+        except Exception as exc:  # whatever the run raised is the run's outcome, shown as text
+            status = {**_IDLE, "state": "failed", "error": self._scrub(_describe(exc))}
+        else:
+            status = {**_IDLE, "state": "done", "value_repr": self._scrub(short_repr(value))}
+        with self._run_lock:
+            if self._run is workflow:  # a later run owns the status now
+                self.run_status = {**status, "run_id": workflow.id}
+
+    def _on_custom_msg(self, widget: object, content: object, buffers: object) -> None:
+        if not isinstance(content, dict):
+            return
+        request_id = content.get("request_id")
+        kind = content.get("type")
+        if kind != "run":
+            self._reply(request_id, ok=False, error=f"unknown request type {kind!r}")
+            return
+        errors = [p for p in self.problems if p.get("severity") == "error"]
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            error = f"not run: {errors[0]['path']}: {errors[0]['message']}{more}"
+            self._reply(request_id, ok=False, error=error)
+            return
+        try:
+            workflow = self.run()
+        except Exception as exc:  # the reason goes back to the user in the widget
+            self._reply(request_id, ok=False, error=self._scrub(f"not run: {_describe(exc)}"))
+        else:
+            self._reply(request_id, ok=True, run_id=workflow.id)
+
+    def _reply(self, request_id: object, *, ok: bool, **fields: str) -> None:
+        self.send({"type": "reply", "request_id": request_id, "ok": ok, **fields})
+
+    def _scrub(self, text: str) -> str:
+        """Text without the app's broker and backend URLs or any URL's credentials."""
+        conf = self._app.conf
+        urls = {
+            value
+            for key in ("broker_url", "broker_read_url", "broker_write_url", "result_backend")
+            if isinstance(value := conf.get(key), str) and value
+        }
+        try:
+            connection = self._app.connection_for_write()
+            urls |= {connection.as_uri(), connection.as_uri(include_password=True)}
+            if connection.hostname and connection.port:  # as client libraries' errors name it
+                urls.add(f"{connection.hostname}:{connection.port}")
+        except Exception:  # no broker configured or a URL kombu cannot parse: nothing to hide
+            pass
+        for url in sorted(urls, key=len, reverse=True):
+            text = text.replace(url, "<broker>")
+        return _CREDENTIALS.sub(r"\1<hidden>@", text)
+
+    def __repr__(self) -> str:
+        d = self.canvas_dict
+        what = "empty" if d is None else kind_of(d)
+        errors = sum(p.get("severity") == "error" for p in self.problems)
+        return f"<CanvasBuilder {self._app.main or 'app'!r}: {what} canvas, {errors} error(s)>"
+
+
+def _as_canvas_dict(value: Signature | Mapping | None) -> dict | None:
+    if value is None:
+        return None
+    if isinstance(value, Signature):
+        return to_dict(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(
+        f"a canvas is a Celery signature, a canvas dict or None, not {type(value).__name__}"
+    )
+
+
+def _catalogue(app: Celery) -> list[dict]:
+    # A JSON round trip turns the dataclasses' tuples into lists, as the browser will see them.
+    return json.loads(json.dumps([info.to_json() for info in task_catalogue(app)]))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,299 @@
+/**
+ * The canvas: the tree drawn as nested blocks that read like Celery. A chain is a row of steps
+ * with arrows, a group a stack of parallel members, a chord its header stack, an arrow, then its
+ * body; map / starmap / chunks hold their task. Layout is the browser's (flexbox): automatic, never
+ * placed by hand.
+ *
+ * DOM contract (tests outside this repo rely on it): every block has `data-cw-node-id` (stable
+ * while the node exists) and `data-cw-node-kind` (task | chain | group | chord | map | starmap |
+ * chunks); every place a dragged item can be dropped has `data-cw-drop`: "root" for the canvas,
+ * else the slot's name (children | header | body | inner) with `data-cw-parent` naming the
+ * container; gaps between members carry `data-cw-drop` too, with `data-cw-index`.
+ */
+
+import { clip, h } from "../shared/dom";
+import { formatArgs, formatKwargs, formatLiteral } from "./literal";
+import { type Problem, worstSeverity } from "./paths";
+import type { BuilderNode, Slot, TaskNode } from "./state";
+
+const MAX_CALL_CHARS = 48;
+const MAX_META_CHARS = 60;
+
+/** The last dotted part of a task name: `add` for `proj.tasks.add`. */
+export function shortName(task: string): string {
+  return task.slice(task.lastIndexOf(".") + 1) || task;
+}
+
+/** `add.s(2, 2)` / `add.si(2, y=3)`: the signature as Celery code. */
+export function callText(node: TaskNode, full = false): string {
+  const inside = [formatArgs(node.args), formatKwargs(node.kwargs)].filter((s) => s !== "");
+  const name = full ? node.task : shortName(node.task);
+  return `${name}.${node.immutable ? "si" : "s"}(${inside.join(", ")})`;
+}
+
+function optionsText(options: Record<string, unknown>): string {
+  return Object.entries(options)
+    .filter(([key]) => key !== "link" && key !== "link_error")
+    .map(([key, value]) => `${key}=${formatLiteral(value)}`)
+    .join(" · ");
+}
+
+function callbackText(value: unknown): string {
+  const list = Array.isArray(value) ? value : [value];
+  return list
+    .map((cb) => {
+      const d = cb as Partial<TaskNode> & { task?: string };
+      const args = Array.isArray(d.args) ? formatArgs(d.args) : "";
+      return `${shortName(String(d.task ?? "?"))}.${d.immutable ? "si" : "s"}(${args})`;
+    })
+    .join(", ");
+}
+
+const SLOT_HINT: Record<string, string> = {
+  chain: "drop steps here",
+  group: "drop parallel tasks here",
+  header: "drop header tasks here",
+  body: "drop the body here",
+  inner: "drop a task here",
+};
+
+/** Draws the tree and keeps, per node id, the element that stands for it. */
+export class TreeView {
+  readonly elements = new Map<string, HTMLElement>();
+  private heads = new Map<string, HTMLElement>();
+
+  constructor(readonly root: HTMLElement) {}
+
+  /** Draw the tree anew (a null tree shows how to begin). */
+  render(tree: BuilderNode | null, unwritableId: string | null): void {
+    this.elements.clear();
+    this.heads.clear();
+    if (tree === null) {
+      this.root.replaceChildren(
+        h(
+          "div",
+          { className: "cw-start" },
+          h("div", { className: "cw-start-title" }, "Drag a task here to start"),
+          h(
+            "div",
+            { className: "cw-start-hint" },
+            "Drop a second task after it to make a chain. Or pick one in the palette and press Enter.",
+          ),
+        ),
+      );
+      return;
+    }
+    const el = this.node(tree);
+    if (unwritableId !== null) this.elements.get(unwritableId)?.setAttribute("data-cw-unsent", "");
+    this.root.replaceChildren(el);
+  }
+
+  /** Mark nodes with their problems (worst severity, messages as the badge's tooltip). */
+  decorate(byNode: Map<string, Problem[]>): void {
+    for (const [id, el] of this.elements) {
+      const problems = byNode.get(id);
+      const severity = worstSeverity(problems);
+      const head = this.heads.get(id);
+      head?.querySelector(":scope > .cw-badge")?.remove();
+      if (severity === null || problems === undefined) {
+        el.removeAttribute("data-cw-problem");
+        continue;
+      }
+      el.setAttribute("data-cw-problem", severity);
+      const text = problems.map((p) => `${p.severity}: ${p.message}`).join("\n");
+      head?.append(
+        h(
+          "span",
+          { className: `cw-badge cw-badge-${severity}`, title: text, "aria-label": text },
+          severity === "error" ? "!" : severity === "warning" ? "!" : "i",
+        ),
+      );
+    }
+  }
+
+  /** Show the selection: `aria-selected`, and the primary node as the one tab stop. */
+  select(ids: readonly string[], primary: string | null): void {
+    const chosen = new Set(ids);
+    for (const [id, el] of this.elements) {
+      el.setAttribute("aria-selected", chosen.has(id) ? "true" : "false");
+      el.tabIndex = id === primary ? 0 : -1;
+    }
+    this.root.tabIndex = primary === null ? 0 : -1;
+  }
+
+  private node(node: BuilderNode): HTMLElement {
+    const el = h("div", {
+      className: `cw-node cw-${node.kind}`,
+      "data-cw-node-id": node.id,
+      "data-cw-node-kind": node.kind,
+      role: "treeitem",
+      "aria-selected": "false",
+      tabindex: "-1",
+    });
+    this.elements.set(node.id, el);
+    if (node.kind === "task") {
+      this.task(node, el);
+      return el;
+    }
+    const head = h(
+      "div",
+      { className: "cw-node-head" },
+      h("span", { className: "cw-kind" }, node.kind),
+    );
+    this.heads.set(node.id, head);
+    el.append(head);
+    switch (node.kind) {
+      case "chain":
+        head.append(count(node.children.length, "step"));
+        el.append(this.list(node, "children", node.children, "chain"));
+        break;
+      case "group":
+        head.append(count(node.children.length, "task"));
+        el.append(this.list(node, "children", node.children, "group"));
+        break;
+      case "chord":
+        head.append(count(node.header.length, "header task"));
+        el.append(
+          h(
+            "div",
+            { className: "cw-chord-parts" },
+            h(
+              "div",
+              { className: "cw-part cw-part-header" },
+              h("div", { className: "cw-part-label" }, "header"),
+              this.list(node, "header", node.header, "header"),
+            ),
+            h("div", { className: "cw-arrow cw-chord-arrow", "aria-hidden": "true" }, "→"),
+            h(
+              "div",
+              { className: "cw-part cw-part-body" },
+              h("div", { className: "cw-part-label" }, "body"),
+              this.single(node, "body", node.body),
+            ),
+          ),
+        );
+        break;
+      default: {
+        const items = `${node.it.length} item${node.it.length === 1 ? "" : "s"}`;
+        head.append(
+          h(
+            "span",
+            { className: "cw-meta" },
+            node.kind === "chunks" ? `${items} in chunks of ${node.n}` : items,
+          ),
+        );
+        el.append(this.single(node, "inner", node.inner));
+        el.append(
+          h(
+            "div",
+            { className: "cw-items", title: clip(formatLiteral(node.it), 2000) },
+            clip(formatLiteral(node.it), MAX_META_CHARS),
+          ),
+        );
+      }
+    }
+    this.extras(node, el);
+    return el;
+  }
+
+  private task(node: TaskNode, el: HTMLElement): void {
+    el.title = `${callText(node, true)}${node.immutable ? "\nimmutable: ignores the result it is given" : ""}`;
+    const call = callText(node);
+    const open = call.indexOf(".");
+    const head = h(
+      "div",
+      { className: "cw-task-head" },
+      h("span", { className: "cw-task-name" }, call.slice(0, open)),
+      h("span", { className: "cw-task-call" }, clip(call.slice(open), MAX_CALL_CHARS)),
+    );
+    this.heads.set(node.id, head);
+    el.append(head);
+    this.extras(node, el);
+  }
+
+  /** Options and callbacks, under the block's contents. */
+  private extras(node: BuilderNode, el: HTMLElement): void {
+    const options = optionsText(node.options);
+    if (options !== "") {
+      el.append(
+        h("div", { className: "cw-options", title: options }, clip(options, MAX_META_CHARS)),
+      );
+    }
+    for (const [key, label] of [
+      ["link", "then"],
+      ["link_error", "on error"],
+    ] as const) {
+      const value = node.options[key];
+      if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
+        continue;
+      }
+      const text = callbackText(value);
+      el.append(
+        h(
+          "div",
+          { className: `cw-callback cw-callback-${key}`, title: `${key}: ${text}` },
+          h("span", { className: "cw-callback-label" }, `${label} →`),
+          ` ${clip(text, MAX_META_CHARS)}`,
+        ),
+      );
+    }
+  }
+
+  private slotEl(parent: BuilderNode, slot: Slot, extraClass: string): HTMLElement {
+    return h("div", {
+      className: `cw-slot cw-slot-${slot} ${extraClass}`,
+      "data-cw-drop": slot,
+      "data-cw-slot": slot,
+      "data-cw-parent": parent.id,
+      role: "group",
+    });
+  }
+
+  private list(
+    parent: BuilderNode,
+    slot: Slot,
+    nodes: BuilderNode[],
+    hintKey: string,
+  ): HTMLElement {
+    const el = this.slotEl(parent, slot, parent.kind === "chain" ? "cw-row" : "cw-stack");
+    if (nodes.length === 0) {
+      el.append(h("div", { className: "cw-placeholder" }, SLOT_HINT[hintKey] ?? "drop here"));
+      return el;
+    }
+    nodes.forEach((node, i) => {
+      if (i > 0 && parent.kind === "chain") {
+        // The arrow between two steps is a drop place too: a drop there goes between them.
+        el.append(
+          h(
+            "div",
+            {
+              className: "cw-arrow cw-gap",
+              "aria-hidden": "true",
+              "data-cw-drop": slot,
+              "data-cw-parent": parent.id,
+              "data-cw-index": String(i),
+            },
+            "→",
+          ),
+        );
+      }
+      el.append(this.node(node));
+    });
+    return el;
+  }
+
+  private single(parent: BuilderNode, slot: Slot, node: BuilderNode | null): HTMLElement {
+    const el = this.slotEl(parent, slot, "cw-single");
+    if (node === null) {
+      el.setAttribute("data-cw-empty", "");
+      el.append(h("div", { className: "cw-placeholder" }, SLOT_HINT[slot] ?? "drop here"));
+    } else {
+      el.append(this.node(node));
+    }
+    return el;
+  }
+}
+
+function count(n: number, what: string): HTMLElement {
+  return h("span", { className: "cw-meta" }, `${n} ${what}${n === 1 ? "" : "s"}`);
+}

@@ -1,0 +1,394 @@
+"""The builder widget in JupyterLab and Chromium, driven as a user would: drag from the palette,
+type into the inspector, press keys, click Run; then ask the kernel what it got.
+
+Waits are Playwright's auto-waiting ``expect`` (generous timeouts: 2 cores, other work beside);
+nothing sleeps to synchronise and nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .browser_harness import REPO_ROOT, Notebook
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+RUN_TIMEOUT_MS = 120_000
+DEMO = "canvas_widgets.demo"
+
+IMPORTS = """
+import json
+import canvas_widgets as cw
+from celery import chain, chord, group
+from canvas_widgets.demo import add, app, mul, sleep, tsum, xsum
+from canvas_widgets.widgets import CanvasBuilder
+"""
+
+
+@pytest.fixture(autouse=True)
+def _bundle_built() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    if not (REPO_ROOT / "canvas_widgets" / "static" / "builder.js").exists():
+        pytest.fail("builder.js is not built: run `npm run build` in js/ (./dev does it)")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def builder(nb: Notebook, cell: int) -> Locator:
+    widget = nb.output(cell).locator("[data-cw-builder]")
+    expect(widget).to_be_visible()
+    return widget
+
+
+def palette_task(widget: Locator, name: str) -> Locator:
+    return widget.locator(f'[data-cw-palette-task="{DEMO}.{name}"]')
+
+
+def node_kinds(widget: Locator) -> list[str | None]:
+    return [n.get_attribute("data-cw-node-kind") for n in widget.locator("[data-cw-node-id]").all()]
+
+
+def kernel(nb: Notebook, cell: int) -> str:
+    """Run a cell that prints; return what it printed."""
+    assert nb.run_cell(cell), nb.output_text(cell)
+    return nb.output_text(cell).strip()
+
+
+def select_and_edit(widget: Locator, node: Locator, field: str, text: str) -> None:
+    """Select a block, wait until the inspector shows it, type into a field and apply it."""
+    node.click()
+    node_id = node.get_attribute("data-cw-node-id")
+    expect(widget.locator(".cw-inspector")).to_have_attribute("data-cw-inspecting", node_id or "")
+    box = widget.locator(f'.cw-inspector [data-cw-field="{field}"]')
+    box.fill(text)
+    box.press("Enter")
+
+
+def guide_chord_dict(n: int) -> str:
+    return f"cw.to_dict(chord((add.s(i, i) for i in range({n})), xsum.s()))"
+
+
+# --- the canvas guide's chord, by hand, run to 90 ------------------------------------------------
+
+CHORD_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app)\nb",
+    f"print(json.dumps(b.to_dict() == {guide_chord_dict(10)}))",
+    "cluster = cw.LocalCluster(app, workers=1)\nprint(cluster.workers)",
+    """
+value = b.last_run.wait(timeout=60)
+state = json.dumps(b.get_state())
+print(value, b.run_status["state"], b.run_status["value_repr"])
+print("broker url in widget state:", cluster.broker_url in state, "redis://" in state)
+""",
+    "cluster.close()",
+]
+
+
+def test_build_the_guide_chord_by_dragging_and_run_it(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """chord((add.s(i, i) for i in range(10)), xsum.s()): dragged, typed, run to 90."""
+    nb = notebook_factory(CHORD_CELLS)
+    page = nb.page
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    root = widget.locator('[data-cw-drop="root"]')
+    run = widget.locator('[data-cw-action="run"]')
+    expect(run).to_be_disabled()  # nothing to run yet
+
+    started = time.monotonic()
+    widget.locator('[data-cw-palette-primitive="chord"]').drag_to(root)
+    chord_el = widget.locator('[data-cw-node-kind="chord"]')
+    expect(chord_el).to_have_count(1)
+    header = chord_el.locator('[data-cw-drop="header"]')
+    tasks = widget.locator('[data-cw-node-kind="task"]')
+    for i in range(10):
+        palette_task(widget, "add").drag_to(header)
+        expect(tasks).to_have_count(i + 1)
+    palette_task(widget, "xsum").drag_to(chord_el.locator('[data-cw-drop="body"]'))
+    expect(chord_el.locator('[data-cw-drop="body"] [data-cw-node-kind="task"]')).to_have_count(1)
+    header_tasks = header.locator('[data-cw-node-kind="task"]')
+    for i in range(10):
+        select_and_edit(widget, header_tasks.nth(i), "args", f"{i}, {i}")
+        expect(header_tasks.nth(i)).to_contain_text(f"add.s({i}, {i})")
+    print(f"built by hand in {time.monotonic() - started:.1f} s")
+
+    # The kernel has exactly the canvas dict Celery writes for the guide's chord.
+    assert kernel(nb, 1) == "true"
+    expect(widget.locator('[data-cw-tab="problems"]')).to_have_text("Problems")
+    widget.locator('[data-cw-tab="python"]').click()
+    expect(widget.locator("[data-cw-python]")).to_contain_text("xsum.s()")
+    expect(widget.locator("[data-cw-python]")).to_contain_text("add.s(9, 9)")
+
+    # Run it on a real cluster started in the notebook; the result reaches widget and kernel.
+    assert "localcluster" in kernel(nb, 2)
+    expect(run).to_be_enabled()
+    run.click()
+    status = widget.locator(".cw-run-status")
+    expect(status).to_have_attribute("data-cw-run-state", "done", timeout=RUN_TIMEOUT_MS)
+    expect(status).to_contain_text("90")
+    out = kernel(nb, 3)
+    assert out.splitlines() == [
+        "90 done 90",
+        "broker url in widget state: False False",
+    ], out
+
+    # Screenshots to look at (and for the README: test-artifacts/builder-docs.png), with the
+    # body selected: the inspector shows what it gets, the list of the header's results.
+    page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    body = chord_el.locator('[data-cw-drop="body"] [data-cw-node-kind="task"]')
+    body.click()
+    inspector = widget.locator(".cw-inspector")
+    body_id = body.get_attribute("data-cw-node-id") or ""
+    expect(inspector).to_have_attribute("data-cw-inspecting", body_id)
+    expect(inspector.locator(".cw-params")).to_contain_text("the list of the header's results")
+    for pane in (".cw-palette", ".cw-canvas-scroll"):
+        widget.locator(pane).evaluate("(el) => { el.scrollTop = 0; el.scrollLeft = 0; }")
+    widget.screenshot(path=str(ARTIFACTS / "builder-docs.png"))
+    widget.screenshot(path=str(ARTIFACTS / "builder-chord-light.png"))
+    set_theme(page, "JupyterLab Dark")
+    widget.screenshot(path=str(ARTIFACTS / "builder-chord-dark.png"))
+    set_theme(page, "JupyterLab Light")
+    assert nb.run_cell(4), nb.output_text(4)
+
+
+def set_theme(page: Page, theme: str) -> None:
+    page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
+    # JupyterLab shows its splash screen while it swaps the theme's CSS.
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)
+
+
+# --- Python -> view, undo / redo, keyboard -------------------------------------------------------
+
+SYNC_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app, canvas=add.s(2, 2))\nb",
+    "b.canvas = add.s(2, 2) | group(mul.s(2), mul.s(3)) | tsum.s()",
+    "print(json.dumps(b.to_dict()))",
+    "print(b.selected)",
+    'b.selected = "chain.tasks[0]"',
+]
+
+
+def canvas_shape(d: dict | None) -> str:
+    """A canvas dict as a short string: `chain(add chord(mul mul / tsum))`."""
+    if d is None:
+        return "-"
+    kind = d.get("subtask_type")
+    if kind in ("chain", "group"):
+        return f"{kind}({' '.join(canvas_shape(t) for t in d['kwargs']['tasks'])})"
+    if kind == "chord":
+        header = " ".join(canvas_shape(t) for t in d["kwargs"]["header"])
+        return f"chord({header} / {canvas_shape(d['kwargs']['body'])})"
+    return d["task"].rsplit(".", 1)[-1]
+
+
+def test_canvas_from_python_undo_redo_and_keyboard(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(SYNC_CELLS)
+    page = nb.page
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(1)
+    first_id = widget.locator("[data-cw-node-id]").get_attribute("data-cw-node-id")
+
+    # Celery turns the group followed by tsum into a chord: the blocks show what Celery runs.
+    assert nb.run_cell(1), nb.output_text(1)
+    kinds = ["chain", "task", "chord", "task", "task", "task"]
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(kinds))
+    assert node_kinds(widget) == kinds
+    chain_steps = widget.locator('[data-cw-node-kind="chain"] > [data-cw-drop="children"]')
+    expect(chain_steps.locator(':scope > [data-cw-node-kind="chord"]')).to_have_count(1)
+    chord_el = widget.locator('[data-cw-node-kind="chord"]')
+    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-kind="task"]')).to_have_count(2)
+    expect(chord_el.locator('[data-cw-drop="body"]')).to_contain_text("tsum.s()")
+    ids = [n.get_attribute("data-cw-node-id") for n in widget.locator("[data-cw-node-id]").all()]
+    assert len(set(ids)) == len(ids)
+    assert first_id not in ids[:1]  # the root is a chain now, a new node
+
+    # Undo in the view goes back to the canvas before Python's change, and tells the kernel.
+    widget.locator('[data-cw-action="undo"]').click()
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(1)
+    assert canvas_shape(json.loads(kernel(nb, 2))) == "add"
+    widget.locator('[data-cw-action="redo"]').click()
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(kinds))
+    assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(add chord(mul mul / tsum))"
+
+    # The selection is synced both ways, by path.
+    assert nb.run_cell(4), nb.output_text(4)
+    first = widget.locator('[data-cw-node-kind="task"]').first
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(widget.locator(".cw-inspector .cw-path")).to_have_text("chain.tasks[0]")
+
+    # Keyboard: select, walk, delete, undo with Ctrl+Z, insert from the palette with Enter.
+    tsum_el = chord_el.locator('[data-cw-drop="body"] [data-cw-node-kind="task"]')
+    tsum_el.click()
+    expect(tsum_el).to_have_attribute("aria-selected", "true")
+    expect(tsum_el).to_be_focused()
+    page.keyboard.press("ArrowUp")  # the previous block in document order: the second mul
+    mul_el = chord_el.locator('[data-cw-drop="header"] [data-cw-node-kind="task"]').nth(1)
+    expect(mul_el).to_be_focused()
+    assert kernel(nb, 3) == "chain.tasks[1].header[1]"
+    mul_el.click()  # running a cell took the focus to the notebook
+    page.keyboard.press("Delete")
+    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-id]')).to_have_count(1)
+    assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(add chord(mul / tsum))"
+    widget.locator('[data-cw-node-kind="chord"]').click(position={"x": 8, "y": 8})
+    page.keyboard.press("Control+z")
+    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-id]')).to_have_count(2)
+    page.keyboard.press("Control+Shift+z")
+    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-id]')).to_have_count(1)
+
+    # A palette item goes in at the selection: the chord is selected, so into its header.
+    page.keyboard.press("/")
+    search = widget.locator("[data-cw-palette-search]")
+    expect(search).to_be_focused()
+    search.fill("sleep")
+    search.press("Enter")
+    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-id]')).to_have_count(2)
+    assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(add chord(mul sleep / tsum))"
+
+    # Drag a block from the chord header to before the chain's first step, then wrap the two.
+    sleep_el = widget.locator('[data-cw-node-kind="task"]', has_text="sleep.s()")
+    add_el = widget.locator('[data-cw-node-kind="task"]', has_text="add.s(2, 2)")
+    # Both ends in view first: Playwright scrolling the target into view while the button is
+    # down would move the block under the pointer before the drag starts.
+    widget.locator(".cw-canvas-scroll").evaluate("(el) => { el.scrollLeft = 0; }")
+    sleep_el.drag_to(add_el, target_position={"x": 3, "y": 10})
+    expect(chain_steps.locator(":scope > [data-cw-node-id]").first).to_contain_text("sleep")
+    assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(sleep add chord(mul / tsum))"
+    sleep_el.click()
+    add_el.click(modifiers=["Control"])
+    widget.locator('[data-cw-action="wrap-group"]').click()
+    expect(widget.locator('[data-cw-node-kind="group"]')).to_have_count(1)
+    assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(group(sleep add) chord(mul / tsum))"
+
+    # Enter on a block goes to the inspector; typed args apply on Enter.
+    add_el = widget.locator(f'[data-cw-node-id="{add_el.get_attribute("data-cw-node-id")}"]')
+    add_el.click()
+    page.keyboard.press("Enter")
+    args = widget.locator('.cw-inspector [data-cw-field="args"]')
+    expect(args).to_be_focused()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("(3), True")
+    page.keyboard.press("Enter")
+    expect(add_el).to_contain_text("add.s(3, True)")
+    assert json.loads(kernel(nb, 2))["kwargs"]["tasks"][0]["kwargs"]["tasks"][1]["args"] == [
+        3,
+        True,
+    ]
+
+    # Keys typed in the widget stay in the widget: the notebook still has all its cells.
+    assert page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
+    ) == len(SYNC_CELLS)
+
+
+# --- an invalid canvas cannot be run -------------------------------------------------------------
+
+INVALID_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app, canvas=add.s(1) | mul.s(2))\nb",
+    "print(b.last_run, b.run_status['state'])",
+]
+
+
+def test_invalid_canvas_cannot_be_run(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    nb = notebook_factory(INVALID_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    add_el = widget.locator('[data-cw-node-kind="task"]').first
+    expect(add_el).to_have_attribute("data-cw-problem", "error")
+    expect(widget.locator('[data-cw-tab="problems"]')).to_have_text("Problems (1)")
+    expect(widget.locator("[data-cw-problems]")).to_contain_text("missing a required argument")
+    run = widget.locator('[data-cw-action="run"]')
+    expect(run).to_be_disabled()
+
+    # A forced click (the button re-enabled by hand) still reaches Python, which refuses it.
+    run.evaluate("(button) => { button.disabled = false; button.click(); }")
+    notice = widget.locator("[data-cw-notice]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("not run: chain.tasks[0]")
+    assert kernel(nb, 1) == "None idle"
+
+    # Fixing the args in the inspector clears the problem and enables Run.
+    select_and_edit(widget, add_el, "args", "1, 1")
+    expect(add_el).not_to_have_attribute("data-cw-problem", "error")
+    expect(run).to_be_enabled()
+    widget.screenshot(path=str(ARTIFACTS / "builder-fixed.png"))
+
+
+# --- results are text ----------------------------------------------------------------------------
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS_CELLS = [
+    IMPORTS
+    + "cluster = cw.LocalCluster(app, workers=1)\n"
+    + f"b = CanvasBuilder(app, canvas=sleep.si(0, {XSS!r}))\nb",
+    "print(b.last_run.wait(timeout=60))",
+    "cluster.close()",
+]
+
+
+def test_result_is_shown_as_text(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    nb = notebook_factory(XSS_CELLS)
+    dialogs: list[str] = []
+    nb.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    expect(widget.locator('[data-cw-node-kind="task"]')).to_contain_text(XSS.replace("'", '"'))
+    widget.locator('[data-cw-action="run"]').click()
+    status = widget.locator(".cw-run-status")
+    expect(status).to_have_attribute("data-cw-run-state", "done", timeout=RUN_TIMEOUT_MS)
+    expect(status).to_contain_text(XSS)
+    expect(widget.locator("img")).to_have_count(0)
+    assert kernel(nb, 1) == XSS
+    assert dialogs == []
+    assert nb.run_cell(2), nb.output_text(2)
+
+
+# --- 200 nodes -----------------------------------------------------------------------------------
+
+LARGE_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app, canvas=group(add.s(i, i) for i in range(200)))\nb",
+    """
+tasks = b.to_dict()["kwargs"]["tasks"]
+print(len(tasks), tasks[0]["args"], tasks[-1]["task"].rsplit(".")[-1], len(b.problems))
+""",
+]
+
+
+def test_a_group_of_200_tasks(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    """Renders, takes an edit and a drop, and both reach the kernel. Times are printed only."""
+    nb = notebook_factory(LARGE_CELLS)
+    started = time.monotonic()
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    tasks = widget.locator('[data-cw-node-kind="task"]')
+    expect(tasks).to_have_count(200)
+    print(f"200 tasks shown {time.monotonic() - started:.1f} s after running the cell")
+
+    started = time.monotonic()
+    select_and_edit(widget, tasks.first, "args", "7, 7")
+    expect(tasks.first).to_contain_text("add.s(7, 7)")
+    assert kernel(nb, 1) == "200 [7, 7] add 0"
+    print(f"an edit reached the kernel after {time.monotonic() - started:.1f} s")
+
+    started = time.monotonic()
+    group_slot = widget.locator('[data-cw-node-kind="group"] > [data-cw-drop="children"]')
+    palette_task(widget, "mul").drag_to(tasks.last, target_position={"x": 20, "y": 28})
+    expect(tasks).to_have_count(201)
+    out = kernel(nb, 1)
+    assert out.startswith("201 [7, 7]"), out
+    expect(group_slot.locator(':scope > [data-cw-node-kind="task"]')).to_have_count(201)
+    print(f"a drop reached the kernel after {time.monotonic() - started:.1f} s")

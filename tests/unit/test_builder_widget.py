@@ -1,0 +1,233 @@
+"""CanvasBuilder without a browser: its traits, what it recomputes, what it refuses, what it never
+puts into widget state, and its run requests (refused ones here; a real run under the cluster
+marker)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+import traitlets
+from celery import Celery, chord, group
+
+import canvas_widgets as cw
+from canvas_widgets.demo import add, app, mul, xsum
+from canvas_widgets.widgets import CanvasBuilder
+
+BAD_GROUP = {"task": "celery.group", "subtask_type": "group", "kwargs": {"tasks": [7]}}
+
+
+class Sent:
+    """Captures what a widget sends to the browser: custom messages and state pushes."""
+
+    def __init__(self, widget: CanvasBuilder, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.messages: list[dict] = []
+        self.states: list[Any] = []
+        self.event = threading.Event()
+
+        def send(content: dict, buffers: Any = None) -> None:
+            self.messages.append(content)
+            self.event.set()
+
+        monkeypatch.setattr(widget, "send", send)
+        monkeypatch.setattr(widget, "send_state", lambda key=None: self.states.append(key))
+
+
+def test_traits_and_their_defaults() -> None:
+    b = CanvasBuilder(app)
+    assert b.canvas_dict is None and b.canvas is None and b.to_dict() is None
+    assert b.problems == [] and b.python_source == "" and b.selected == ""
+    assert b.run_status == {"state": "idle", "run_id": "", "value_repr": "", "error": ""}
+    add_info = next(t for t in b.catalogue if t["name"] == "canvas_widgets.demo.add")
+    assert add_info["doc"] == "Return x + y."
+    assert [p["name"] for p in add_info["parameters"]] == ["x", "y"]
+    assert not any(t["name"].startswith("celery.") for t in b.catalogue)
+    assert b.app is app and b.last_run is None
+    for name in ("canvas_dict", "catalogue", "problems", "python_source", "selected", "run_status"):
+        assert b.trait_metadata(name, "sync"), name
+        assert b.trait_metadata(name, "help"), name
+    assert repr(b) == "<CanvasBuilder 'canvas_widgets.demo': empty canvas, 0 error(s)>"
+
+
+def test_loads_a_signature_or_a_dict_and_gives_both_back() -> None:
+    canvas = chord((add.s(i, i) for i in range(3)), xsum.s())
+    expected = cw.to_dict(canvas)
+    for given in (canvas, expected):
+        b = CanvasBuilder(app, canvas=given)
+        assert b.to_dict() == expected
+        assert cw.to_dict(b.canvas) == expected
+    b.to_dict()["task"] = "changed"  # a copy: the widget's document is not touched
+    assert b.canvas_dict == expected
+    given = cw.to_dict(add.s(1, 1))
+    b.canvas = given
+    given["args"][0] = 99
+    assert b.canvas_dict["args"] == [1, 1]
+    with pytest.raises(TypeError, match="not int"):
+        b.canvas = 3
+
+
+def test_problems_and_python_source_follow_the_canvas() -> None:
+    b = CanvasBuilder(app, canvas=add.s(2, 2) | mul.s(8))
+    assert b.problems == []
+    assert b.python_source.endswith("canvas = chain(add.s(2, 2), mul.s(8))\n")
+    b.canvas = add.s(2, 2) | mul.s(8, 3)
+    assert [(p["path"], p["severity"], p["code"]) for p in b.problems] == [
+        ("chain.tasks[1]", "error", "arity")
+    ]
+    assert "mul.s(8, 3)" in b.python_source
+    # Set through the trait, as the browser does: recomputed the same way.
+    b.canvas_dict = cw.to_dict(group(add.s(1, 1), add.s("a")))
+    assert [p["path"] for p in b.problems] == ["group.tasks[1]"]
+    assert set(b.problems[0]) == {"path", "severity", "message", "code"}
+    b.canvas_dict = {"task": "canvas_widgets.demo.nope", "args": []}
+    assert b.problems[0]["code"] == "unknown-task"
+    b.canvas = None
+    assert b.problems == [] and b.python_source == ""
+
+
+def test_a_dict_from_dict_rejects_raises_a_trait_error_naming_the_path() -> None:
+    b = CanvasBuilder(app, canvas=add.s(1, 1))
+    before = b.to_dict()
+    with pytest.raises(traitlets.TraitError, match=r"at group\.tasks\[0\]: expected a signature"):
+        b.canvas_dict = BAD_GROUP
+    with pytest.raises(traitlets.TraitError, match=r"group\.tasks\[0\]"):
+        b.canvas = BAD_GROUP
+    assert b.to_dict() == before
+    with pytest.raises(traitlets.TraitError, match="unknown subtask_type"):
+        CanvasBuilder(app, canvas={"task": "x", "subtask_type": "weird"})
+
+
+def test_a_bad_dict_from_the_browser_is_answered_and_the_last_good_one_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    b = CanvasBuilder(app, canvas=add.s(1, 1))
+    sent = Sent(b, monkeypatch)
+    b.set_state({"canvas_dict": BAD_GROUP, "selected": "group"})
+    assert b.to_dict() == cw.to_dict(add.s(1, 1)) and b.selected == ""
+    [message] = sent.messages
+    assert message["type"] == "error" and message["trait"] == "canvas_dict"
+    assert "group.tasks[0]" in message["error"]
+    assert sent.states == [["canvas_dict", "selected"]]
+
+    # A good one is taken, with the selection; computed traits from the browser are ignored.
+    good = cw.to_dict(add.s(1, 1) | mul.s(2))
+    b.set_state({"canvas_dict": good, "selected": "chain.tasks[1]", "problems": [{"x": 1}]})
+    assert b.to_dict() == good and b.selected == "chain.tasks[1]" and b.problems == []
+
+
+def test_unknown_keyword_arguments_and_a_non_app_are_type_errors() -> None:
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) 'canvs'"):
+        CanvasBuilder(app, canvs=add.s(1, 1))
+    with pytest.raises(TypeError, match="'problems'"):
+        CanvasBuilder(app, problems=[])
+    with pytest.raises(TypeError, match="needs a Celery app"):
+        CanvasBuilder("canvas_widgets.demo:app")
+    b = CanvasBuilder(app, selected="task", canvas=add.s(1, 1))
+    assert b.selected == "task"
+
+
+def test_no_broker_url_or_password_in_widget_state() -> None:
+    secret_app = Celery("secret_app", set_as_current=False)
+    secret_app.conf.update(
+        broker_url="redis://:s3cr3t-pw@broker.internal.example:6379/0",
+        result_backend="redis://:s3cr3t-pw@backend.internal.example:6379/1",
+    )
+
+    @secret_app.task(name="secret_app.ping")
+    def ping() -> str:
+        return "pong"
+
+    b = CanvasBuilder(secret_app, canvas=ping.s())
+    state = json.dumps(b.get_state())
+    assert "ping" in state
+    for secret in ("s3cr3t", "internal.example", "redis://", "6379"):
+        assert secret not in state, secret
+    text = b._scrub(
+        "cannot reach redis://:s3cr3t-pw@broker.internal.example:6379/0 (amqp://u:p@h//)"
+    )
+    assert "s3cr3t" not in text and "u:p@" not in text and "<broker>" in text
+
+
+def test_run_is_refused_for_an_invalid_or_empty_canvas(monkeypatch: pytest.MonkeyPatch) -> None:
+    b = CanvasBuilder(app, canvas=add.s(1) | mul.s(2))
+    sent = Sent(b, monkeypatch)
+    b._on_custom_msg(b, {"type": "run", "request_id": "r-1"}, [])
+    [reply] = sent.messages
+    assert reply["type"] == "reply" and reply["request_id"] == "r-1" and reply["ok"] is False
+    assert reply["error"].startswith("not run: chain.tasks[0]: ")
+    assert b.last_run is None and b.run_status["state"] == "idle"
+    with pytest.raises(cw.CanvasError, match=r"chain\.tasks\[0\]"):
+        b.run()
+
+    b.canvas = None
+    b._on_custom_msg(b, {"type": "run", "request_id": "r-2"}, [])
+    assert sent.messages[-1] == {
+        "type": "reply",
+        "request_id": "r-2",
+        "ok": False,
+        "error": "not run: CanvasError: canvas: the canvas is empty: drop a task on it first",
+    }
+    b._on_custom_msg(b, {"type": "revoke", "request_id": "r-3"}, [])
+    assert sent.messages[-1]["ok"] is False and "unknown request type" in sent.messages[-1]["error"]
+
+
+def test_an_unreachable_broker_is_reported_without_its_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = Celery("closed_app", set_as_current=False)
+    url = "redis://:hunter2@127.0.0.1:9/0"  # port 9 (discard): nothing listens there
+    closed.conf.update(broker_url=url, result_backend=url, redis_socket_connect_timeout=1)
+
+    @closed.task(name="closed_app.noop")
+    def noop() -> None:
+        return None
+
+    b = CanvasBuilder(closed, canvas=noop.s())
+    sent = Sent(b, monkeypatch)
+    b._on_custom_msg(b, {"type": "run", "request_id": "r-1"}, [])
+    [reply] = sent.messages
+    assert reply["ok"] is False and "BrokerUnreachable" in reply["error"], reply
+    assert "hunter2" not in reply["error"] and "127.0.0.1:9" not in reply["error"], reply
+    assert b.run_status["state"] == "idle" and "hunter2" not in json.dumps(b.get_state())
+
+
+def reaching(b: CanvasBuilder, state: str) -> threading.Event:
+    """An event set when ``b.run_status`` reaches ``state`` (register before acting)."""
+    reached = threading.Event()
+
+    def check(change: dict) -> None:
+        if change["new"]["state"] == state:
+            reached.set()
+
+    b.observe(check, names="run_status")
+    return reached
+
+
+@pytest.mark.cluster
+def test_run_on_a_local_cluster_sets_run_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    with cw.LocalCluster(app, workers=1) as cluster:
+        b = CanvasBuilder(app, canvas=chord((add.s(i, i) for i in range(10)), xsum.s()))
+        sent = Sent(b, monkeypatch)
+        done = reaching(b, "done")
+        b._on_custom_msg(b, {"type": "run", "request_id": "r-1"}, [])
+        [reply] = sent.messages
+        assert reply["ok"] is True, reply
+        assert reply["run_id"] == b.last_run.id
+        assert done.wait(timeout=120), b.run_status
+        assert b.run_status == {
+            "state": "done",
+            "run_id": b.last_run.id,
+            "value_repr": "90",
+            "error": "",
+        }
+        state = json.dumps(b.get_state())
+        assert cluster.broker_url not in state and "redis://" not in state
+
+        # b.run() does the same from Python, and a failing run says why.
+        failed = reaching(b, "failed")
+        b.canvas = cw.to_dict(add.s(1, "a"))
+        run = b.run()
+        with pytest.raises(TypeError):
+            run.wait(timeout=60)
+        assert failed.wait(timeout=60), b.run_status
+        assert b.run_status["run_id"] == run.id and "TypeError" in b.run_status["error"]
