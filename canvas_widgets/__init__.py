@@ -18,7 +18,7 @@ from .graph import to_dot, to_html, workflow_graph
 from .python_source import to_python
 from .run import BrokerUnreachable, WorkerLost, WorkflowRun, report_progress, run
 from .validation import Problem, check, validate
-from .widgets import CanvasBuilder
+from .widgets import CanvasBuilder, ResultGraph
 
 __all__ = [
     "BrokerUnreachable",
@@ -28,6 +28,7 @@ __all__ = [
     "LocalCluster",
     "Parameter",
     "Problem",
+    "ResultGraph",
     "TaskInfo",
     "WorkerLost",
     "WorkflowRun",

@@ -465,7 +465,15 @@ def freeze(canvas: Signature | Mapping, app: Celery | None = None) -> Signature:
 
 def _freeze_callbacks(sig: Signature) -> None:
     for key in ("link", "link_error"):
-        for callback in sig.options.get(key) or ():
+        callbacks = sig.options.get(key)
+        if not callbacks:
+            continue
+        # Celery keeps callbacks as dicts in some places (a linked task inside a chain): make
+        # them signatures in place, so that the ids given here are the ones that are sent.
+        if isinstance(callbacks, Mapping):
+            callbacks = [callbacks]
+        sig.options[key] = callbacks = [maybe_signature(cb, app=sig._app) for cb in callbacks]
+        for callback in callbacks:
             callback.freeze()
             _freeze_callbacks(callback)
     for _, child in children(sig):

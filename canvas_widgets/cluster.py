@@ -43,12 +43,16 @@ from typing import Any
 import redis
 from celery import Celery, _state
 from celery.worker import WorkController
+from kombu import pools
+from kombu.utils.collections import eqhash
+
+from .tracking import EventMonitor
 
 __all__ = ["ClusterError", "LocalCluster", "redis_server_executable"]
 
-#: Settings applied to the app and passed to every worker, so both sides agree: JSON only,
-#: task events on (the live graph needs them), STARTED states and extended results in the backend.
-WORKER_SETTINGS: dict[str, Any] = {
+# Settings applied to the app and passed to every worker, so both sides agree: JSON only,
+# task events on (the live graph needs them), STARTED states and extended results in the backend.
+_APP_SETTINGS: dict[str, Any] = {
     "task_serializer": "json",
     "result_serializer": "json",
     "accept_content": ["json"],
@@ -180,16 +184,40 @@ def _find_app_module(app: Celery) -> tuple[str, ModuleType, list[ModuleType]]:
 
 
 def _drop_cached_connections(app: Celery) -> None:
-    # Celery caches the broker pool, the producer pool and the result backend on first use;
+    # Celery caches the broker pool, the producer pools and the result backend on first use;
     # without this an app that was used before would keep talking to its previous server.
-    pool, app._pool = app._pool, None
-    if pool is not None:
-        pool.force_close_all()
+    # (Celery's own after-fork clean-up drops the same attributes.)
+    app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    control = app.__dict__.get("control")
+    if control is not None:
+        vars(control.mailbox).pop("producer_pool", None)
     app._backend_cache = None
     app._local = threading.local()  # per-thread backend cache
+
+
+def _release_connections(app: Celery) -> None:
+    """Let go of the app's connections to a server about to stop (best effort)."""
+    # kombu keeps process-wide connection and producer pools per broker URL: close ours, so that
+    # no socket to a dead server stays behind.
+    for connection in (app.connection_for_write(), app.connection_for_read()):
+        key = eqhash(connection)
+        for group in (pools.producers, pools.connections):
+            pool = group.pop(key, None)
+            if pool is not None:
+                with contextlib.suppress(Exception):
+                    pool.force_close_all()
+    # An AsyncResult still subscribed to its result unsubscribes when garbage collected; with
+    # the server gone that blocks ~20 s in Celery's reconnect retries. Forget the subscriptions
+    # of this thread's backend (the one a notebook's results use) before the server stops.
+    backend = app._backend_cache or getattr(app._local, "backend", None)
+    consumer = getattr(backend, "result_consumer", None)
+    if consumer is not None and hasattr(consumer, "subscribed_to"):
+        consumer.subscribed_to.clear()
+        with contextlib.suppress(Exception):
+            consumer.stop()
 
 
 @dataclass
@@ -214,17 +242,42 @@ def _shutdown(res: _Resources) -> None:
     """Stop what the cluster started (workers first, then Redis), restore the app, clean up."""
     if os.getpid() != res.owner_pid:  # a forked child must not stop its parent's cluster
         return
+    # Give the app its previous broker back, unless someone re-pointed it since.
+    still_ours = res.previous_settings is not None and res.app.conf.get("broker_url") == res.url
+    with contextlib.ExitStack() as cleanup:
+        # Registered in reverse order of running; each runs even if an earlier one raised or
+        # was interrupted, so that Redis and the temporary files never outlive a failed stop.
+        if res.temp_dir is not None:
+            cleanup.callback(shutil.rmtree, res.temp_dir, ignore_errors=True)
+        if still_ours:
+            cleanup.callback(_drop_cached_connections, res.app)
+            cleanup.callback(res.app.conf.update, res.previous_settings)
+        if res.redis is not None:
+            cleanup.callback(_stop_process, res.redis, res.timeout)
+        if still_ours:
+            # Runs before Redis stops: the shared event receiver would else retry a dead broker.
+            cleanup.callback(EventMonitor.stop_for, res.app)
+            cleanup.callback(_release_connections, res.app)
+        cleanup.callback(_restore_in_kernel_state, res)
+        _stop_workers(res)
+
+
+def _stop_workers(res: _Resources) -> None:
     # Signal every worker before waiting for any: shutdowns then overlap.
     for proc in res.workers.values():
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.terminate()
     for worker, _ in res.threads.values():
-        worker.stop()
+        with contextlib.suppress(Exception):  # a worker that failed to start may not stop
+            worker.stop()
     for proc in res.workers.values():
         _stop_process(proc, res.timeout)
     for _, thread in res.threads.values():
         thread.join(res.timeout)
+
+
+def _restore_in_kernel_state(res: _Resources) -> None:
     if res.log_handler is not None:
         celery_logger = logging.getLogger("celery")
         celery_logger.removeHandler(res.log_handler)
@@ -232,14 +285,6 @@ def _shutdown(res: _Resources) -> None:
         res.log_handler.close()
     if res.threads and _state.default_app is res.app:
         _state.set_default_app(res.previous_default_app)
-    if res.redis is not None:
-        _stop_process(res.redis, res.timeout)
-    # Give the app its previous broker back, unless someone re-pointed it since.
-    if res.previous_settings is not None and res.app.conf.broker_url == res.url:
-        res.app.conf.update(res.previous_settings)
-        _drop_cached_connections(res.app)
-    if res.temp_dir is not None:
-        shutil.rmtree(res.temp_dir, ignore_errors=True)
 
 
 class LocalCluster:
@@ -287,8 +332,13 @@ class LocalCluster:
 
     Notes
     -----
-    Dropping the last reference to the cluster stops it, as does interpreter exit. Worker
-    processes run in their own session, so interrupting a notebook cell does not reach them.
+    Dropping the last reference to the cluster stops it, as does interpreter exit (not a
+    SIGKILL of this process: then Redis and the workers stay behind). Worker processes run in
+    their own session, so interrupting a notebook cell does not reach them. Closing sends
+    SIGTERM, Celery's warm shutdown, which lets running tasks finish (for up to ``timeout``).
+
+    With ``processes=False`` the app also becomes Celery's default app, because the thread
+    pool looks tasks up there: run one in-kernel cluster at a time.
     """
 
     def __init__(
@@ -374,16 +424,17 @@ class LocalCluster:
         )
 
     def _configure_app(self) -> None:
-        conf = self.app.conf
-        settings = {"broker_url": self.broker_url, "result_backend": self.broker_url}
-        settings.update(WORKER_SETTINGS)
+        conf, url = self.app.conf, self.broker_url
+        # Separate read/write broker URLs would send half the traffic elsewhere: clear them.
+        settings = {"broker_url": url, "broker_read_url": None, "broker_write_url": None}
+        settings.update(result_backend=url, **_APP_SETTINGS)
         self._res.previous_settings = {key: conf.get(key) for key in settings}
-        self._res.url = self.broker_url
+        self._res.url = url
         conf.update(settings)
         _drop_cached_connections(self.app)
-        if conf.broker_url != self.broker_url or conf.result_backend != self.broker_url:
+        if {conf.broker_read_url, conf.broker_write_url, conf.result_backend} != {url}:
             raise ClusterError(
-                "the app ignores its broker_url/result_backend settings because one of the "
+                "the app ignores its broker and result backend settings because one of the "
                 f"environment variables {', '.join(_URL_ENV_VARS)} is set; unset it first"
             )
 
@@ -396,7 +447,7 @@ class LocalCluster:
         )
         env["PYTHONUNBUFFERED"] = "1"  # so a log tail shows the latest lines
         # Mirrors _configure_app on the worker side: `celery worker -- key=(json)value`.
-        extra = [f"{key}=(json){json.dumps(value)}" for key, value in WORKER_SETTINGS.items()]
+        extra = [f"{key}=(json){json.dumps(value)}" for key, value in _APP_SETTINGS.items()]
         url = self.broker_url
         for nodename in self.workers:
             command = [
@@ -435,7 +486,7 @@ class LocalCluster:
         self.app.set_default()
         for nodename in self.workers:
             worker = self.app.WorkController(
-                 hostname=nodename, pool="threads", concurrency=self.concurrency,
+                hostname=nodename, pool="threads", concurrency=self.concurrency,
                 loglevel=self.loglevel, task_events=True, without_heartbeat=True,
                 without_mingle=True, without_gossip=True,
             )  # fmt: skip

@@ -22,7 +22,7 @@ from celery.canvas import Signature, maybe_signature
 
 from .canvas import chord_header, freeze, kind_of
 
-__all__ = ["STATE_COLOURS", "frozen_graph", "to_dot", "to_html", "workflow_graph"]
+__all__ = ["STATE_COLOURS", "frozen_graph", "node_label", "to_dot", "to_html", "workflow_graph"]
 
 #: Fill colours of Celery's task states, shared by the DOT and HTML exports.
 STATE_COLOURS = {
@@ -197,7 +197,7 @@ def _as_graph(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> nx.DiGraph:
     return workflow_graph(canvas_or_graph)
 
 
-def _node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
+def node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
     """A short label for a node: the task's last name part and its arguments, truncated."""
     short = attributes["name"].rsplit(".", 1)[-1]
     if attributes["kind"] in ("map", "starmap"):
@@ -235,7 +235,7 @@ def to_dot(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> str:
         clusters[path] = cluster
     for node, data in graph.nodes(data=True):
         state = data.get("state", "PENDING")
-        label = _node_label(data) + (f"\n{state}" if "state" in data else "")
+        label = node_label(data) + (f"\n{state}" if "state" in data else "")
         fill = STATE_COLOURS.get(state, "#ffffff") if "state" in data else "#ffffff"
         clusters[data["container"]].add_node(
             pydot.Node(node, label=label, fillcolor=fill, tooltip=data["name"])
@@ -281,7 +281,7 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
         )
         net.add_node(
             node,
-            label=_node_label(data),
+            label=node_label(data),
             title=title,  # vis-network shows a string title as text, not HTML
             level=levels[node],
             shape="box",

@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 from celery import Celery, states
 from celery.canvas import Signature
-from celery.result import ResultBase
+from celery.result import AsyncResult, ResultBase
 
 from .canvas import freeze, from_dict, to_dict
 from .graph import frozen_graph
@@ -64,8 +64,10 @@ def run(
     app = app or getattr(canvas, "_app", None) or _current_app()
     d = to_dict(canvas)
     check(d, app)
-    frozen = freeze(d, app)
+    # Before freezing: freezing a group or chord already subscribes to its results on a Redis
+    # backend, which against a dead server retries for ~20 s and then raises RuntimeError.
     _ensure_reachable(app, connect_timeout)
+    frozen = freeze(d, app)
     workflow = WorkflowRun(app, frozen, run_id=str(uuid.uuid4()))
     workflow._store()
     EventMonitor.for_app(app).watch(workflow)
@@ -129,7 +131,17 @@ class WorkflowRun:
         self._info: dict[str, dict[str, Any]] = {task_id: {} for task_id in self.task_ids}
         self._changes: dict[str, str] = {}
         self._callbacks: list[ChangeCallback] = []
-        self._upstream = {n: nx.ancestors(self._graph, n) for n in self.task_ids}
+        # What must succeed for a task to be sent at all: its ancestors along data edges (an
+        # errback runs when its parent fails, so link_error edges do not count)...
+        data_flow = nx.subgraph_view(
+            self._graph, filter_edge=lambda u, v: self._graph.edges[u, v]["kind"] != "link_error"
+        )
+        self._upstream = {n: nx.ancestors(data_flow, n) for n in self.task_ids}
+        # ...and the tasks whose errbacks a task is: it never runs once they all succeeded.
+        self._errback_of = {
+            n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind == "link_error"]
+            for n in self.task_ids
+        }
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
@@ -205,6 +217,16 @@ class WorkflowRun:
         return graph
 
     @property
+    def graph(self) -> Any:
+        """The live result graph widget of this run (a ``ResultGraph``, made on first use)."""
+        widget = getattr(self, "_result_graph", None)
+        if widget is None:
+            from .widgets.result_graph import ResultGraph  # widgets need anywidget: load late
+
+            widget = self._result_graph = ResultGraph(self)
+        return widget
+
+    @property
     def done(self) -> bool:
         """True when nothing more will happen: every task finished, or will never be sent
         because a task before it failed or was revoked."""
@@ -214,9 +236,15 @@ class WorkflowRun:
     def _is_done(self) -> bool:
         stopped = {t for t, s in self._states.items() if s in (states.FAILURE, states.REVOKED)}
         return all(
-            state in TERMINAL or self._upstream[task_id] & stopped
-            for task_id, state in self._states.items()
+            self._settled(task_id, state, stopped) for task_id, state in self._states.items()
         )
+
+    def _settled(self, task_id: str, state: str, stopped: set[str]) -> bool:
+        """Whether nothing more will happen to a task (lock held)."""
+        if state in TERMINAL or self._upstream[task_id] & stopped:
+            return True
+        parents = self._errback_of[task_id]
+        return bool(parents) and all(self._states[p] == states.SUCCESS for p in parents)
 
     def counts(self) -> dict[str, int]:
         """How many tasks are in each state."""
@@ -240,15 +268,24 @@ class WorkflowRun:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._done:
-            while not self._is_done():
+            while not (finished := self._is_done()):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
+                    break
                 self._done.wait(0.5 if remaining is None else min(remaining, 0.5))
+        if not finished:  # raised outside the lock: the message reads the states
+            raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
         if self._lost:
             task_id, message = next(iter(self._lost.items()))
             raise WorkerLost(f"task {task_id}: {message}")
-        return self.result.get(timeout=5, propagate=True, disable_sync_subtasks=False)
+        options = {}
+        with self._lock:
+            stopped = any(s in (states.FAILURE, states.REVOKED) for s in self._states.values())
+        if isinstance(self.result, AsyncResult) and not stopped:
+            # Following parents only re-raises a parent's error, at the cost of one backend read
+            # per parent result (2,000 GETs for a 2,000-task chord): none of them failed here.
+            options["follow_parents"] = False
+        return self.result.get(timeout=5, propagate=True, disable_sync_subtasks=False, **options)
 
     def revoke(self, terminate: bool = False) -> list[str]:
         """Revoke every task that has not finished; return their ids.
@@ -389,8 +426,13 @@ def _event_fields(event: dict) -> dict[str, Any]:
     if kind == "task-succeeded":
         fields["result"] = short_repr(event.get("result"))
     if kind in ("task-failed", "task-retried"):
-        fields["exception"] = short_repr(event.get("exception"))
-        fields["traceback"] = event.get("traceback") or ""
+        exception, traceback = event.get("exception"), event.get("traceback") or ""
+        if str(exception).startswith("ExceptionWithTraceback(") and traceback.strip():
+            # A pool process died (WorkerLostError...): the worker's event names billiard's
+            # wrapper, whose repr is empty; the traceback's last line says what happened.
+            exception = traceback.strip().splitlines()[-1]
+        fields["exception"] = short_repr(exception)
+        fields["traceback"] = traceback
     if kind == "task-revoked":
         fields.update(terminated=event.get("terminated"), expired=event.get("expired"))
     return fields

@@ -173,6 +173,8 @@ class EventMonitor:
                         if self._stop.is_set():
                             break
             except Exception as exc:  # lost connection: the backend reconciler covers the gap
+                if self._stop.is_set():  # the broker was stopped on purpose, after close()
+                    break
                 log.warning(
                     "event receiver lost its connection (%s); retrying in %.1fs", exc, backoff
                 )
@@ -215,18 +217,25 @@ class EventMonitor:
     def _reconcile_loop(self) -> None:
         while not self._stop.wait(self.reconcile_interval):
             for run in self._active_runs():
+                # Forget a run only after a backend read that began once it was done: Celery
+                # marks some tasks after a failure (a chord body, later chain steps) just
+                # before the event that completes the run, which may land while this read
+                # (or its 1 s liveness ping) is under way.
+                was_done = run.done
                 try:
                     run.reconcile()
                 except Exception:  # backend unreachable for now: try again next round
                     log.exception("reconciling run %s failed", run.id)
-                if run.done:
+                if was_done:
                     run._flush()
                     self.forget(run)
+            run = None  # hold no run between rounds: one nobody else holds must be freed
 
     def _dispatch_loop(self) -> None:
         while not self._stop.wait(self.flush_interval):
             for run in self._active_runs():
                 run._flush()
+            run = None  # as in _reconcile_loop
 
     def close(self) -> None:
         """Stop the threads (the monitor is made anew by the next :meth:`for_app`)."""
@@ -236,10 +245,17 @@ class EventMonitor:
 
 
 def merge_state(current: str, new: str) -> bool:
-    """Whether a task in state ``current`` may move to ``new``: forward only, RETRY excepted."""
+    """Whether a task in state ``current`` may move to ``new``: forward only, RETRY excepted.
+
+    A retrying task leaves RETRY only when it starts again (or finishes): the retry message's
+    task-sent and task-received events come while it waits out its countdown, and, sent by
+    other processes than task-retried, often after it.
+    """
     if current in TERMINAL:
         return False
-    return new in TERMINAL or current == states.RETRY or RANK.get(new, 0) > RANK.get(current, 0)
+    if current == states.RETRY:
+        return new in TERMINAL or new in (states.STARTED, "PROGRESS")
+    return new in TERMINAL or RANK.get(new, 0) > RANK.get(current, 0)
 
 
 def short_repr(value: Any, limit: int = 2000) -> str:

@@ -6,5 +6,6 @@ catalogue, Python source, run); each widget's front end is bundled from ``js/`` 
 """
 
 from .builder import CanvasBuilder
+from .result_graph import ResultGraph
 
-__all__ = ["CanvasBuilder"]
+__all__ = ["CanvasBuilder", "ResultGraph"]

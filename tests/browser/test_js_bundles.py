@@ -1,8 +1,5 @@
 """The built bundles (js/ -> canvas_widgets/static/) render in JupyterLab, keep their DOM contract
-and show model text as text.
-
-The builder is the package's own ``CanvasBuilder``; the graph view, until its widget class
-exists, a minimal stand-in: an AnyWidget with the bundle as ``_esm`` and the trait it reads.
+and show model text as text. (The graph bundle is covered by test_result_graph.py.)
 """
 
 from __future__ import annotations
@@ -26,21 +23,6 @@ def _bundles_built() -> None:
     missing = [name for name in ("builder.js", "graph.js") if not (STATIC / name).exists()]
     if missing:
         pytest.fail(f"{', '.join(missing)} not built: run `npm run build` in js/ (./dev does it)")
-
-
-def stand_in(class_name: str, bundle: str, trait: str) -> str:
-    return f"""
-import json
-import pathlib
-
-import anywidget
-import traitlets
-
-
-class {class_name}(anywidget.AnyWidget):
-    _esm = pathlib.Path({str(STATIC / bundle)!r})
-    {trait} = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
-"""
 
 
 BUILDER_CELLS = [
@@ -102,36 +84,3 @@ def test_builder_renders_the_canvas_tree(notebook_factory: Callable[[list[str]],
     expect(root.locator("[data-cw-node-kind]")).to_have_count(0)
     expect(palette.locator('[data-cw-action="run"]')).to_be_disabled()
     page.screenshot(path=str(ARTIFACTS / "builder.png"))
-
-
-GRAPH_CELLS = [
-    stand_in("Graph", "graph.js", "graph"),
-    """
-view = Graph(graph={
-    "directed": True, "multigraph": False, "graph": {},
-    "nodes": [
-        {"id": "t-1", "name": "canvas_widgets.demo.add", "state": "SUCCESS"},
-        {"id": "t-2", "name": "canvas_widgets.demo.tsum", "state": "PENDING"},
-    ],
-    "edges": [{"source": "t-1", "target": "t-2"}],
-})
-view
-""",
-    """view.graph = {**view.graph, "nodes": [
-    {**view.graph["nodes"][0]}, {**view.graph["nodes"][1], "state": "FAILURE"},
-]}""",
-]
-
-
-def test_graph_lists_tasks_with_states(notebook_factory: Callable[[list[str]], Notebook]) -> None:
-    nb = notebook_factory(GRAPH_CELLS)
-    assert nb.run_all(), nb.output_text(1)
-    tasks = nb.output(1).locator("[data-cw-task-id]")
-    expect(tasks).to_have_count(2)
-    second = nb.output(1).locator('[data-cw-task-id="t-2"]')
-    # run_all ran the update cell too: the view followed the trait.
-    expect(second).to_have_attribute("data-cw-state", "FAILURE")
-    expect(nb.output(1).locator('[data-cw-task-id="t-1"]')).to_have_attribute(
-        "data-cw-state", "SUCCESS"
-    )
-    expect(nb.output(1)).to_contain_text("2 tasks, 1 edge")

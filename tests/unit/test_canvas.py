@@ -80,9 +80,7 @@ def test_canonical_form_names_tasks_celery_leaves_without_id():
     )
     d = cw.to_dict(shape)
     # Celery's raw freeze insists on a chord-capable backend; the canonical form does not need one.
-    chord_app = Celery("chord_app", backend="cache+memory://", set_as_current=False)
-    for task in (add, mul, tsum):
-        chord_app.task(task.run, name=task.name)
+    chord_app = _app_with_demo_tasks("chord_app", backend="cache+memory://")
     raw = signature(json.loads(json.dumps(d)), app=chord_app)
     raw.freeze()
     raw_ids = [s.options.get("task_id") for _, s in iter_tasks(raw)]
@@ -92,9 +90,18 @@ def test_canonical_form_names_tasks_celery_leaves_without_id():
     assert len(ids) == 10 and all(ids) and len(set(ids)) == 10
 
     # Without a chord-capable backend, freezing for a run says so; a preview graph still works.
+    no_backend = _app_with_demo_tasks("no_backend")
     with pytest.raises(cw.CanvasError, match="chords need a result backend"):
-        cw.freeze(d, app)
-    assert cw.workflow_graph(d, app).number_of_nodes() == 10
+        cw.freeze(d, no_backend)
+    assert cw.workflow_graph(d, no_backend).number_of_nodes() == 10
+
+
+def _app_with_demo_tasks(name, **config):
+    """A private app with the demo tasks (the demo app's own config changes when a cluster runs)."""
+    private = Celery(name, set_as_current=False, **config)
+    for task in (add, mul, tsum):
+        private.task(task.run, name=task.name)
+    return private
 
 
 def test_freeze_copies_keeps_ids_and_leaves_the_input_alone():

@@ -183,7 +183,7 @@ class BuilderView {
     this.widget.addEventListener("keydown", (event) => this.onKey(event));
     this.canvas.addEventListener("click", (event) => this.onClick(event));
     this.canvas.addEventListener("dblclick", (event) => {
-      if ((event.target as HTMLElement).closest("[data-cw-node-id]")) this.inspector.focusFirst();
+      if ((event.target as HTMLElement).closest("[data-cw-node-id]")) this.focusInspector();
     });
   }
 
@@ -285,6 +285,17 @@ class BuilderView {
       this.inspectorFrame = null;
       this.renderInspector();
     });
+  }
+
+  /** Move focus into the inspector, drawing it first if a redraw is still pending, so that
+   *  focus lands on the fields of the current selection rather than on ones about to go. */
+  private focusInspector(): void {
+    if (this.inspectorFrame !== null) {
+      cancelAnimationFrame(this.inspectorFrame);
+      this.inspectorFrame = null;
+      this.renderInspector();
+    }
+    this.inspector.focusFirst();
   }
 
   private renderInspector(): void {
@@ -711,7 +722,7 @@ class BuilderView {
       switch (event.key) {
         case "Enter":
           if (primary === null) return false;
-          this.inspector.focusFirst();
+          this.focusInspector();
           return true;
         case "Delete":
         case "Backspace":

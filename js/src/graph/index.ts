@@ -1,76 +1,531 @@
 /**
- * The result graph widget (anywidget ES module).
+ * The result graph widget (anywidget ES module): the whole workflow drawn before it runs, as
+ * nested boxes of chains, groups and chords, each task coloured by its Celery state as the run
+ * goes; a legend with counts, overall and chord progress, a details panel, a revoke button.
  *
- * A beginning: the run's task invocations as a list, each with its state. The graph drawing and the
- * batched state deltas come next; the DOM contract below stays.
+ * Python side: canvas_widgets/widgets/result_graph.py (traits in ./model.ts). The view starts
+ * from the `states` trait, asks for a snapshot by message, and applies the `states` deltas
+ * that follow; states only move forward (store.mergeState), so their order does not matter.
  *
- * DOM contract: one element per task with `data-cw-task-id` (the Celery task id) and
- * `data-cw-state` (PENDING, STARTED, SUCCESS, ...).
+ * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"`. The widget's
+ * root gets `data-cw-layout="done"` once the first complete drawing is on screen.
  */
 
 import type { RenderProps } from "@anywidget/types";
-import { h, injectStyles } from "../shared/dom";
+import { button, h, injectStyles } from "../shared/dom";
+import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
+import { type Layout, layoutScene } from "./layout";
+import type { DetailsReply, GraphPayload, Incoming, Model, SnapshotReply, Summary } from "./model";
+import { normalise, STATES } from "./model";
+import { addLabels, type Drawing, draw, paintChordLabel, paintSummary, paintTask } from "./render";
+import { buildScene, type Scene } from "./scene";
+import {
+  applyProgress,
+  applyStates,
+  createStore,
+  progressOf,
+  type StateStore,
+  stateIndex,
+} from "./store";
 import css from "./styles.css";
 
-/** One task invocation, as networkx's node_link_data writes a node. */
-export interface GraphNode {
-  id: string;
-  name: string;
-  state: string;
-  [attribute: string]: unknown;
-}
+const REQUEST_TIMEOUT_MS = 30_000;
+const MIN_HEIGHT = 180;
+const MAX_HEIGHT = 560;
+/** Below this zoom, labels are too small to read: not drawn, or hidden. */
+const LABEL_SCALE = 0.3;
 
-/** networkx's node_link_data: `edges` (networkx >= 3.4) or `links` (older). */
-export interface GraphData {
-  nodes: GraphNode[];
-  edges?: { source: string; target: string }[];
-  links?: { source: string; target: string }[];
-}
+type Reply = { ok: boolean; error?: string } & Record<string, unknown>;
 
-/** The synced traits of the Python widget (canvas_widgets' result graph widget class). */
-export interface GraphModel {
-  /** The run's workflow graph, or null before a run. */
-  graph: GraphData | null;
-}
+/** Requests to Python with an id, answered by a `reply` message with the same id. */
+class Requests {
+  private pending = new Map<string, (reply: Reply) => void>();
+  private counter = 0;
+  private readonly prefix = Math.random().toString(36).slice(2, 8);
 
-function renderGraph(graph: GraphData | null, into: HTMLElement): void {
-  const nodes = graph?.nodes ?? [];
-  if (nodes.length === 0) {
-    into.replaceChildren(h("div", { className: "cw-empty" }, "No tasks yet"));
-    return;
+  constructor(private readonly model: RenderProps<Model>["model"]) {}
+
+  send(type: string, fields: Record<string, unknown> = {}): Promise<Reply> {
+    this.counter += 1;
+    const requestId = `${this.prefix}-${this.counter}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        resolve({ ok: false, error: "no answer from the kernel (is it running?)" });
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(requestId, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.model.send({ type, request_id: requestId, ...fields });
+    });
   }
-  const edgeCount = (graph?.edges ?? graph?.links ?? []).length;
-  const list = h("ul", { className: "cw-task-list" });
-  for (const node of nodes) {
-    const state = String(node.state ?? "PENDING");
-    list.append(
+
+  /** Hand a reply to its request; false when it is not ours (another view's). */
+  settle(message: { request_id: string } & Reply): boolean {
+    const resolve = this.pending.get(message.request_id);
+    if (resolve === undefined) return false;
+    this.pending.delete(message.request_id);
+    resolve(message);
+    return true;
+  }
+}
+
+class GraphView {
+  readonly root: HTMLElement;
+  private readonly progressBar = h("div", { className: "cw-progress-bar" });
+  private readonly progressText = h("span", { className: "cw-progress-text" });
+  private readonly legend = h("div", { className: "cw-legend" });
+  private readonly svgEl = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  private readonly viewport = document.createElementNS("http://www.w3.org/2000/svg", "g");
+  private readonly stage = h("div", { className: "cw-stage" });
+  private readonly details = h("aside", { className: "cw-details" });
+  private readonly status = h("div", { className: "cw-status", role: "status" });
+  private readonly revokeButton = button("Revoke", "Revoke every task that has not finished", {
+    "data-cw-action": "revoke",
+  });
+  private readonly fitButton = button("Fit", "Fit the whole graph into view", {
+    "data-cw-action": "fit",
+  });
+
+  private store: StateStore;
+  private graph: GraphPayload;
+  private scene: Scene | null = null;
+  private layout: Layout | null = null;
+  private drawing: Drawing | null = null;
+  private labels = new Map<string, { label: string; name: string }>();
+  private summary: Summary;
+  private summaryAt = performance.now();
+  private transform = { x: 0, y: 0, k: 1 };
+  private selected: string | null = null;
+  /** Summarised containers drawn in full on request (UI state: never synced). */
+  private readonly expanded = new Set<string>();
+  private generation = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private resizeObserver: ResizeObserver | null = null;
+  /** The user panned or zoomed: resizes no longer re-fit. */
+  private userMoved = false;
+
+  constructor(
+    private readonly model: RenderProps<Model>["model"],
+    private readonly requests: Requests,
+  ) {
+    this.root = h("div", {
+      className: "cw-widget cw-graph",
+      "data-cw-result-graph": "",
+      "data-cw-layout": "pending",
+    });
+    this.summary = model.get("summary");
+    const { graph, states } = normalise(model.get("graph"), model.get("states"));
+    this.graph = graph;
+    this.store = createStore(graph, states);
+    this.details.hidden = true;
+    this.svgEl.setAttribute("class", "cw-svg");
+    this.viewport.setAttribute("class", "cw-viewport");
+    this.svgEl.append(this.viewport);
+    this.stage.append(this.svgEl, this.details);
+    const legend = this.legend;
+    for (const state of STATES) {
+      legend.append(
+        h(
+          "span",
+          { className: "cw-legend-item", "data-cw-legend-state": state },
+          h("span", { className: "cw-swatch", "data-cw-state": state }),
+          state,
+          h("span", { className: "cw-legend-count" }, "0"),
+        ),
+      );
+    }
+    this.root.append(
       h(
-        "li",
-        {
-          className: "cw-graph-task",
-          "data-cw-task-id": String(node.id),
-          "data-cw-state": state,
-          title: String(node.id),
-        },
-        h("span", { className: "cw-task-name" }, String(node.name ?? node.id)),
-        h("span", { className: "cw-state" }, state),
+        "div",
+        { className: "cw-toolbar" },
+        h("div", { className: "cw-progress" }, this.progressBar, this.progressText),
+        this.fitButton,
+        this.revokeButton,
       ),
+      legend,
+      this.stage,
+      this.status,
+    );
+    this.revokeButton.addEventListener("click", () => void this.revoke());
+    this.fitButton.addEventListener("click", () => {
+      this.userMoved = false;
+      this.fit();
+    });
+    this.svgEl.addEventListener("click", (event) => this.onClick(event));
+    this.enablePanZoom();
+    this.timer = setInterval(() => this.paintProgress(), 1000);
+    // The view may be rendered before it is attached (no size yet), and resized later: fit
+    // again whenever the stage's size changes, until the user pans or zooms.
+    if (typeof ResizeObserver !== "undefined") {
+      this.resizeObserver = new ResizeObserver(() => {
+        if (!this.userMoved) this.fit();
+      });
+      this.resizeObserver.observe(this.stage);
+    }
+  }
+
+  /** Lay out and draw the graph trait (again), then paint the current states. */
+  async rebuild(): Promise<void> {
+    const generation = ++this.generation;
+    const graph = this.graph;
+    this.root.setAttribute("data-cw-layout", "pending");
+    this.labels = new Map(graph.nodes.map((n) => [n.id, { label: n.label, name: n.name }]));
+    const t0 = performance.now();
+    const scene = buildScene(graph, { expanded: this.expanded });
+    const t1 = performance.now();
+    const layout = await layoutScene(scene);
+    if (generation !== this.generation) return; // a newer graph arrived meanwhile
+    const t2 = performance.now();
+    this.scene = scene;
+    this.layout = layout;
+    // Size the stage and fit before drawing: reading sizes after would lay out every node twice.
+    const height = Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, layout.height + 24));
+    this.stage.style.height = `${height}px`;
+    this.userMoved = false;
+    this.fit();
+    this.drawing = draw(
+      this.viewport,
+      scene,
+      layout,
+      this.store,
+      this.labels,
+      this.transform.k >= LABEL_SCALE,
+      this.expanded,
+    );
+    // For benchmarks and the browser's performance panel.
+    performance.measure("cw-graph scene", { start: t0, end: t1 });
+    performance.measure("cw-graph layout", { start: t1, end: t2 });
+    performance.measure("cw-graph draw", { start: t2, end: performance.now() });
+    this.paintOverall();
+    this.root.setAttribute("data-cw-layout", "done");
+    this.root.setAttribute("data-cw-tasks", String(graph.nodes.length));
+  }
+
+  /** A new `graph` trait: a different workflow; start over from its states. */
+  resetStore(): void {
+    const { graph, states } = normalise(this.model.get("graph"), this.model.get("states"));
+    this.graph = graph;
+    this.store = createStore(graph, states);
+  }
+
+  applyStates(changes: Record<string, string>): void {
+    const changed = applyStates(this.store, changes);
+    if (changed.length > 0) this.repaint(changed);
+  }
+
+  applyProgress(values: Record<string, [number | null, number | null]>): void {
+    const changed = applyProgress(this.store, values);
+    const drawing = this.drawing;
+    if (drawing === null) return;
+    for (const taskId of changed) paintTask(drawing, this.store, taskId);
+  }
+
+  setSummary(summary: Summary): void {
+    this.summary = summary;
+    this.summaryAt = performance.now();
+    this.paintOverall();
+  }
+
+  async requestSnapshot(): Promise<void> {
+    if (this.graph.run_id === null) return; // a preview: nothing moves
+    const reply = await this.requests.send("snapshot");
+    if (!reply.ok) return; // no kernel (a saved notebook): the states trait is what we have
+    const snapshot = reply as unknown as SnapshotReply;
+    this.applyStates(snapshot.states);
+    this.applyProgress(snapshot.progress ?? {});
+    this.setSummary(snapshot.summary);
+  }
+
+  /** Repaint the drawn nodes of changed tasks, their summaries and chords, and the totals. */
+  private repaint(changed: string[]): void {
+    const drawing = this.drawing;
+    const scene = this.scene;
+    if (drawing === null || scene === null) return; // drawn from the store once laid out
+    const summaries = new Set<string>();
+    const chords = new Set<string>();
+    for (const taskId of changed) {
+      if (drawing.tasks.has(taskId)) paintTask(drawing, this.store, taskId);
+      else {
+        const owner = scene.owner.get(taskId);
+        if (owner?.startsWith("s:")) summaries.add(owner.slice(2));
+      }
+      for (const path of this.store.ancestors.get(taskId) ?? []) {
+        if (drawing.chordLabels.has(path)) chords.add(path);
+      }
+    }
+    for (const path of summaries) {
+      const g = drawing.summaries.get(path);
+      if (g !== undefined) paintSummary(g, this.store.counts.get(path));
+    }
+    for (const path of chords) {
+      const entry = drawing.chordLabels.get(path);
+      if (entry !== undefined) paintChordLabel(entry, this.store);
+    }
+    this.paintOverall();
+  }
+
+  private paintOverall(): void {
+    const counts = this.store.counts.get("");
+    for (const item of Array.from(this.legend.children)) {
+      const state = item.getAttribute("data-cw-legend-state") ?? "";
+      const n = counts?.[stateIndex(state)] ?? 0;
+      const count = item.lastElementChild as HTMLElement;
+      if (count.textContent !== String(n)) count.textContent = String(n);
+      item.toggleAttribute("data-cw-zero", n === 0);
+    }
+    const finished = this.summary?.finished ?? false;
+    const preview = this.graph.run_id === null;
+    this.revokeButton.disabled = preview || finished || this.allStopped();
+    this.root.setAttribute("data-cw-finished", String(finished));
+    this.paintProgress();
+  }
+
+  private allStopped(): boolean {
+    const { total, done } = progressOf(this.store.counts.get(""));
+    return total > 0 && done === total;
+  }
+
+  private paintProgress(): void {
+    const { total, done, failed } = progressOf(this.store.counts.get(""));
+    const pct = (n: number) => (total > 0 ? `${(100 * n) / total}%` : "0%");
+    this.progressBar.replaceChildren(
+      h("span", { className: "cw-progress-done", style: `width:${pct(done - failed)}` }),
+      h("span", { className: "cw-progress-failed", style: `width:${pct(failed)}` }),
+    );
+    const words = [`${done.toLocaleString("en")}/${total.toLocaleString("en")} done`];
+    if (failed > 0) words.push(`${failed.toLocaleString("en")} failed`);
+    const elapsed = this.elapsed();
+    if (elapsed !== null) words.push(formatSeconds(elapsed));
+    if (this.graph.run_id === null) words.push("preview: not run");
+    this.progressText.textContent = words.join(" · ");
+  }
+
+  private elapsed(): number | null {
+    const s = this.summary;
+    if (s === undefined || s === null || s.elapsed === null || s.elapsed === undefined) return null;
+    if (s.finished || this.allStopped()) return s.elapsed;
+    return s.elapsed + (performance.now() - this.summaryAt) / 1000;
+  }
+
+  // --- interaction -----------------------------------------------------------------------------
+
+  private onClick(event: MouseEvent): void {
+    if (this.dragged) return;
+    const target = event.target as Element;
+    const node = target.closest("[data-cw-task-id]");
+    if (node !== null) {
+      void this.showTask(node.getAttribute("data-cw-task-id") as string, false);
+      return;
+    }
+    const summary = target.closest("[data-cw-summary]");
+    if (summary !== null) {
+      const path = summary.getAttribute("data-cw-summary") as string;
+      this.select(summary);
+      showSummaryDetails(
+        this.details,
+        summary.getAttribute("data-cw-kind") ?? "group",
+        path,
+        this.store.counts.get(path),
+        () => this.toggleExpanded(path),
+        () => this.closeDetails(),
+      );
+      return;
+    }
+    const label = target.closest(".cw-box[data-cw-expanded] .cw-box-label");
+    if (label !== null) {
+      this.toggleExpanded(label.parentElement?.getAttribute("data-cw-container") ?? "");
+    }
+  }
+
+  /** Draw a summarised container in full, or summarise an expanded one again. */
+  private toggleExpanded(path: string): void {
+    if (this.expanded.has(path)) this.expanded.delete(path);
+    else this.expanded.add(path);
+    this.closeDetails();
+    void this.rebuild();
+  }
+
+  private select(el: Element | null): void {
+    this.viewport.querySelector(".cw-selected")?.classList.remove("cw-selected");
+    el?.classList.add("cw-selected");
+  }
+
+  private async showTask(taskId: string, full: boolean): Promise<void> {
+    this.selected = taskId;
+    this.select(this.drawing?.tasks.get(taskId) ?? null);
+    const title = this.labels.get(taskId)?.name ?? taskId;
+    if (!full)
+      showDetailsMessage(this.details, title, "Asking the kernel…", () => this.closeDetails());
+    const reply = await this.requests.send("details", { task_id: taskId, full });
+    if (this.selected !== taskId) return; // another node was clicked meanwhile
+    if (!reply.ok) {
+      showDetailsMessage(this.details, title, reply.error ?? "no details", () =>
+        this.closeDetails(),
+      );
+      return;
+    }
+    const details = reply as unknown as DetailsReply;
+    showTaskDetails(
+      this.details,
+      details,
+      details.truncated.length > 0 ? () => void this.showTask(taskId, true) : null,
+      () => this.closeDetails(),
     );
   }
-  const summary = `${nodes.length} task${nodes.length === 1 ? "" : "s"}, ${edgeCount} edge${
-    edgeCount === 1 ? "" : "s"
-  }`;
-  into.replaceChildren(h("div", { className: "cw-summary" }, summary), list);
+
+  private closeDetails(): void {
+    this.selected = null;
+    this.select(null);
+    this.details.hidden = true;
+    this.details.removeAttribute("data-cw-details");
+  }
+
+  private async revoke(): Promise<void> {
+    this.revokeButton.disabled = true;
+    this.status.textContent = "Revoking…";
+    const reply = await this.requests.send("revoke");
+    this.status.textContent = reply.ok
+      ? `Revoked ${String(reply.revoked)} task(s) that had not finished.`
+      : `Not revoked: ${reply.error ?? "no answer"}`;
+    this.paintOverall();
+  }
+
+  // --- pan and zoom ----------------------------------------------------------------------------
+
+  private dragged = false;
+
+  private enablePanZoom(): void {
+    const svg = this.svgEl;
+    svg.addEventListener(
+      "wheel",
+      (event) => {
+        if (!(event.ctrlKey || event.metaKey || event.altKey) && !this.stageFocused) return;
+        event.preventDefault();
+        const rect = svg.getBoundingClientRect();
+        const factor = Math.exp(-event.deltaY * 0.0015);
+        this.userMoved = true;
+        this.zoomAt(event.clientX - rect.left, event.clientY - rect.top, factor);
+      },
+      { passive: false },
+    );
+    let start: { x: number; y: number; tx: number; ty: number } | null = null;
+    svg.addEventListener("pointerdown", (event) => {
+      this.stageFocused = true;
+      start = { x: event.clientX, y: event.clientY, tx: this.transform.x, ty: this.transform.y };
+      this.dragged = false;
+    });
+    svg.addEventListener("pointermove", (event) => {
+      if (start === null) return;
+      const dx = event.clientX - start.x;
+      const dy = event.clientY - start.y;
+      if (!this.dragged && Math.hypot(dx, dy) < 4) return;
+      if (!this.dragged) svg.setPointerCapture(event.pointerId);
+      this.dragged = true;
+      this.userMoved = true;
+      this.transform.x = start.tx + dx;
+      this.transform.y = start.ty + dy;
+      this.applyTransform();
+    });
+    const end = () => {
+      start = null;
+      // The click that ends a drag must not open details: clear the flag after it.
+      setTimeout(() => {
+        this.dragged = false;
+      }, 0);
+    };
+    svg.addEventListener("pointerup", end);
+    svg.addEventListener("pointercancel", end);
+    svg.addEventListener("pointerleave", () => {
+      this.stageFocused = false;
+    });
+  }
+
+  /** Wheel zooms once the graph was clicked (or with Ctrl/Alt): the notebook keeps scrolling. */
+  private stageFocused = false;
+
+  private zoomAt(x: number, y: number, factor: number): void {
+    const t = this.transform;
+    const k = Math.min(4, Math.max(0.02, t.k * factor));
+    t.x = x - ((x - t.x) * k) / t.k;
+    t.y = y - ((y - t.y) * k) / t.k;
+    t.k = k;
+    this.applyTransform();
+  }
+
+  fit(): void {
+    const layout = this.layout;
+    if (layout === null) return;
+    // Not attached yet: guess (the resize observer fits again once there is a size).
+    const width = this.stage.clientWidth || 800;
+    const height =
+      this.stage.clientHeight || Number.parseFloat(this.stage.style.height) || MIN_HEIGHT;
+    const k = Math.min(1, (width - 16) / layout.width, (height - 16) / layout.height);
+    this.transform = {
+      k,
+      x: Math.max(8, (width - layout.width * k) / 2),
+      y: Math.max(8, (height - layout.height * k) / 2),
+    };
+    this.applyTransform();
+  }
+
+  private applyTransform(): void {
+    const t = this.transform;
+    this.viewport.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`);
+    const far = t.k < LABEL_SCALE;
+    this.svgEl.toggleAttribute("data-cw-far", far);
+    if (!far && this.drawing !== null && !this.drawing.labelled) {
+      addLabels(this.drawing, this.labels, this.store);
+    }
+  }
+
+  destroy(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.resizeObserver?.disconnect();
+    this.generation += 1;
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - m * 60)} s`;
 }
 
 export default {
-  render({ model, el }: RenderProps<GraphModel>) {
+  render({ model, el }: RenderProps<Model>) {
     injectStyles(el, "graph", css);
-    const body = h("div", { className: "cw-widget cw-graph" });
-    el.replaceChildren(body);
-    const update = () => renderGraph(model.get("graph") ?? null, body);
-    update();
-    model.on("change:graph", update);
-    return () => model.off("change:graph", update);
+    const requests = new Requests(model);
+    const view = new GraphView(model, requests);
+    el.replaceChildren(view.root);
+
+    const onMessage = (message: Incoming) => {
+      if (message === null || typeof message !== "object") return;
+      if (message.type === "states") view.applyStates(message.changes);
+      else if (message.type === "progress") view.applyProgress(message.values);
+      else if (message.type === "reply") requests.settle(message);
+    };
+    const onStates = () => view.applyStates(model.get("states") ?? {});
+    const onSummary = () => view.setSummary(model.get("summary"));
+    const onGraph = () => {
+      view.resetStore();
+      void view.rebuild();
+    };
+    model.on("msg:custom", onMessage);
+    model.on("change:states", onStates);
+    model.on("change:summary", onSummary);
+    model.on("change:graph", onGraph);
+    // The snapshot and deltas that arrive while the layout runs land in the store, and are
+    // drawn with it.
+    void view.requestSnapshot();
+    void view.rebuild();
+    return () => {
+      model.off("msg:custom", onMessage);
+      model.off("change:states", onStates);
+      model.off("change:summary", onSummary);
+      model.off("change:graph", onGraph);
+      view.destroy();
+    };
   },
 };

@@ -1,0 +1,176 @@
+"""What the live result graph view is sent: the graph's structure once, state deltas, the run's
+summary, and one task's details as text.
+
+The widget (:class:`canvas_widgets.widgets.ResultGraph`) is only traits and message handlers;
+the data it syncs is made here, from the workflow graph (:mod:`canvas_widgets.graph`) and a
+:class:`~canvas_widgets.WorkflowRun`. Nothing here holds a broker URL: all of it may be saved
+into a notebook.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+from celery import states as celery_states
+
+from .graph import node_label
+from .tracking import TERMINAL
+
+__all__ = [
+    "DETAIL_LIMIT",
+    "FULL_DETAIL_LIMIT",
+    "STATES",
+    "delta_message",
+    "details_text",
+    "graph_payload",
+    "message_bytes",
+    "run_summary",
+]
+
+#: The states the view knows, in the order its legend shows them.
+STATES = (
+    celery_states.PENDING,
+    "SENT",
+    celery_states.RECEIVED,
+    celery_states.STARTED,
+    "PROGRESS",
+    celery_states.RETRY,
+    celery_states.SUCCESS,
+    celery_states.FAILURE,
+    celery_states.REVOKED,
+)
+
+#: Characters of each detail value sent at first; the view asks for the rest ("more").
+DETAIL_LIMIT = 1_000
+#: Characters of a detail value sent when the view asks for all of it (a bound all the same).
+FULL_DETAIL_LIMIT = 200_000
+
+# Detail fields whose end matters more than their beginning.
+_KEEP_TAIL = frozenset({"traceback"})
+_NODE_FIELDS = ("name", "kind", "path", "container", "callback")
+
+
+def graph_payload(graph: nx.DiGraph, run_id: str | None = None) -> dict[str, Any]:
+    """The static structure of a workflow graph, as the view's ``graph`` trait holds it.
+
+    Nodes keep what the view draws (``id``, ``name``, ``kind``, ``label``, ``path``,
+    ``container``, ``callback``), in canvas order; args and results stay in the kernel (the view
+    asks for a task's details when it shows them). Containers map a path to its ``kind``,
+    ``parent`` path and Celery ``id``, parents before children.
+
+    Examples
+    --------
+    >>> from celery import chord
+    >>> from canvas_widgets import workflow_graph
+    >>> from canvas_widgets.demo import add, tsum
+    >>> p = graph_payload(workflow_graph(chord([add.s(1, 1), add.s(2, 2)], tsum.s())))
+    >>> [n["label"] for n in p["nodes"]], sorted(p["containers"])
+    (['add(1, 1)', 'add(2, 2)', 'tsum()'], ['chord', 'chord.header'])
+    >>> sorted(p["nodes"][0]), [e["kind"] for e in p["edges"]]
+    (['callback', 'container', 'id', 'kind', 'label', 'name', 'path'], ['chord', 'chord'])
+    """
+    nodes = [
+        {"id": task_id, **{key: data.get(key) for key in _NODE_FIELDS}, "label": node_label(data)}
+        for task_id, data in graph.nodes(data=True)
+    ]
+    edges = [{"source": u, "target": v, "kind": kind} for u, v, kind in graph.edges(data="kind")]
+    containers = {
+        path: {"kind": info["kind"], "parent": info["parent"], "id": info["id"]}
+        for path, info in graph.graph.get("containers", {}).items()
+    }
+    return {"run_id": run_id, "nodes": nodes, "edges": edges, "containers": containers}
+
+
+def delta_message(changes: Mapping[str, str]) -> dict[str, Any]:
+    """The custom message that tells the view of state changes: ``{type, changes}``.
+
+    Examples
+    --------
+    >>> delta_message({"5f0c": "SUCCESS"})
+    {'type': 'states', 'changes': {'5f0c': 'SUCCESS'}}
+    """
+    return {"type": "states", "changes": dict(changes)}
+
+
+def message_bytes(message: Mapping[str, Any]) -> int:
+    """The size of a message's content as JSON, as the comm carries it (compact separators)."""
+    return len(json.dumps(message, separators=(",", ":")).encode())
+
+
+def run_summary(
+    task_states: Mapping[str, str],
+    started_at: float | None,
+    now: float,
+    finished: bool,
+    finished_at: float | None = None,
+) -> dict[str, Any]:
+    """Counts per state and overall progress: the view's ``summary`` trait.
+
+    Examples
+    --------
+    >>> s = run_summary({"a": "SUCCESS", "b": "FAILURE", "c": "PENDING"}, 10.0, 12.5, False)
+    >>> s["total"], s["done"], s["failed"], s["elapsed"], s["finished"]
+    (3, 2, 1, 2.5, False)
+    """
+    counts = {state: 0 for state in STATES}
+    for state in task_states.values():
+        counts[state] = counts.get(state, 0) + 1
+    end = finished_at if finished and finished_at is not None else now
+    return {
+        "total": len(task_states),
+        "done": sum(n for state, n in counts.items() if state in TERMINAL),
+        "failed": counts[celery_states.FAILURE],
+        "counts": counts,
+        "started_at": started_at,
+        "elapsed": None if started_at is None else round(max(0.0, end - started_at), 3),
+        "finished": finished,
+    }
+
+
+def details_text(
+    info: Mapping[str, Any], *, full: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    """A task's details (as :meth:`WorkflowRun.info` gives them) with every value as text.
+
+    Each value is cut to :data:`DETAIL_LIMIT` characters (:data:`FULL_DETAIL_LIMIT` with
+    ``full``); a traceback keeps its end, where the error is. Timestamps (``*_at``) become ISO
+    dates in UTC. Returns the texts and the names of the fields that were cut. Escaping is the
+    browser's job: the view puts these texts in with ``textContent`` only.
+
+    Examples
+    --------
+    >>> texts, cut = details_text({"name": "add", "args": "x" * 5000, "retries": 0})
+    >>> texts["retries"], len(texts["args"]), cut
+    ('0', 1000, ['args'])
+    >>> details_text({"started_at": 0.5})[0]["started_at"]
+    '1970-01-01T00:00:00.500000+00:00'
+    """
+    limit = FULL_DETAIL_LIMIT if full else DETAIL_LIMIT
+    texts: dict[str, str] = {}
+    cut: list[str] = []
+    for key, value in info.items():
+        text = _as_text(key, value)
+        if len(text) > limit:
+            cut.append(key)
+            text = "…" + text[-(limit - 1) :] if key in _KEEP_TAIL else text[: limit - 1] + "…"
+        texts[key] = text
+    return texts, cut
+
+
+def _as_text(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if key.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc).isoformat()
+    if isinstance(value, dict | list):
+        try:
+            return json.dumps(value, ensure_ascii=False, default=repr)
+        except (TypeError, ValueError):
+            return repr(value)
+    return str(value)

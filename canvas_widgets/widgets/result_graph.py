@@ -1,0 +1,324 @@
+"""ResultGraph: the live graph of a workflow run — every task of the canvas drawn before it runs,
+coloured by its Celery state as the run goes, with the details of any task one click away.
+
+The widget is thin: its data is made by :mod:`canvas_widgets.result_view` from the
+:class:`~canvas_widgets.WorkflowRun` it shows. The front end lives in ``js/src/graph/``.
+
+How the view stays current (messages sent before a view exists are lost):
+
+- ``graph`` is synced once: the structure (nodes, edges, containers), never again.
+- State changes travel as custom messages ``{"type": "states", "changes": {id: state}}``,
+  batched by the run (at most about 10 a second), to every view that is open.
+- A view that opens (or re-opens) starts from the ``states`` trait and asks for a snapshot by
+  message (``{"type": "snapshot"}``, answered with the current states); states only move
+  forward, so a delta that crosses the snapshot on the way is merged harmlessly. The
+  ``states`` trait itself is written only twice — when the widget is made and when the run is
+  over — so a saved notebook shows the outcome, without the whole map travelling every second.
+- ``summary`` (counts, done, failed, elapsed) is small and updated at most once a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import anywidget
+import traitlets
+from celery import Celery
+from celery.canvas import Signature
+
+from ..graph import workflow_graph
+from ..result_view import delta_message, details_text, graph_payload, run_summary
+from ..run import WorkflowRun
+from ..tracking import short_repr
+from ._bundle import bundle
+
+__all__ = ["ResultGraph"]
+
+log = logging.getLogger(__name__)
+
+_SETTABLE = frozenset({"layout"})
+
+
+class ResultGraph(anywidget.AnyWidget):
+    """The live result graph of a :class:`~canvas_widgets.WorkflowRun`.
+
+    Parameters
+    ----------
+    run : WorkflowRun
+        The run to show (``cw.run(canvas, app=app)``; ``run.graph`` makes this widget too).
+    layout : ipywidgets.Layout, optional
+        The widget's layout, as for any ipywidget.
+
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument, or a ``run`` that is not a WorkflowRun.
+
+    Attributes
+    ----------
+    graph : dict, default {}
+        The workflow's structure, synced once: ``run_id``, ``nodes`` (``id``, ``name``,
+        ``kind``, ``label``, ``path``, ``container``, ``callback``), ``edges`` (``source``,
+        ``target``, ``kind``) and ``containers`` (path -> ``kind``, ``parent``, ``id``).
+    states : dict, default {}
+        Task id -> Celery state when the widget was made, and again when the run is over.
+        Live changes come by message in between (see the module's notes).
+    summary : dict, default {}
+        ``total``, ``done``, ``failed``, ``counts`` (per state), ``started_at``, ``elapsed``
+        (seconds) and ``finished`` (whether the run is over); at most one update a second.
+
+    Examples
+    --------
+    A preview of a canvas that is not run (all its tasks PENDING):
+
+    >>> from celery import chord
+    >>> from canvas_widgets.demo import add, tsum
+    >>> g = ResultGraph.preview(chord([add.s(1, 1), add.s(2, 2)], tsum.s()))
+    >>> len(g.graph["nodes"]), sorted(set(g.states.values())), g.summary["total"]
+    (3, ['PENDING'], 3)
+    """
+
+    _esm = bundle("graph.js")
+
+    graph = traitlets.Dict(help="The workflow's structure: nodes, edges, containers.").tag(
+        sync=True
+    )
+    states = traitlets.Dict(help="Task id -> state: at display, and when the run is over.").tag(
+        sync=True
+    )
+    summary = traitlets.Dict(help="Counts per state, done, failed, elapsed, finished.").tag(
+        sync=True
+    )
+
+    #: Seconds between updates of the ``summary`` trait while the run goes.
+    summary_interval = 1.0
+    #: Seconds between looks at the progress of tasks in state PROGRESS.
+    progress_interval = 0.5
+
+    def __init__(self, run: WorkflowRun, **kwargs: Any) -> None:
+        _check_kwargs("ResultGraph()", kwargs)
+        if not isinstance(run, WorkflowRun):
+            raise TypeError(
+                f"ResultGraph() shows a WorkflowRun (from cw.run(canvas, app=app)), not "
+                f"{type(run).__name__}; for a canvas that is not run, use ResultGraph.preview()"
+            )
+        self._run: WorkflowRun | None = run
+        self._preview_graph = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._progress_sent: dict[str, Any] = {}
+        self._finished_at: float | None = None
+        # Subscribe before the snapshot: a change in between arrives twice, never not at all.
+        run.on_change(self._on_run_change)
+        snapshot = run.states
+        finished = run.done
+        if finished:
+            self._finished_at = _last_timestamp(run)
+        super().__init__(
+            graph=graph_payload(run.to_networkx(), run_id=run.id),
+            states=snapshot,
+            summary=self._summary(snapshot, finished),
+            **kwargs,
+        )
+        self.on_msg(self._on_custom_msg)
+        if not finished:
+            threading.Thread(
+                target=self._tick, name=f"cw-result-graph-{run.id}", daemon=True
+            ).start()
+
+    @classmethod
+    def preview(
+        cls, canvas: Signature | Mapping, app: Celery | None = None, **kwargs: Any
+    ) -> ResultGraph:
+        """The graph of a canvas that is not run: every task drawn, all PENDING, no actions.
+
+        The canvas is frozen on a copy (:func:`~canvas_widgets.workflow_graph`); nothing is sent.
+        """
+        _check_kwargs("ResultGraph.preview()", kwargs)
+        graph = workflow_graph(canvas, app)
+        self = cls.__new__(cls)
+        self._run = None
+        self._preview_graph = graph
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._progress_sent = {}
+        self._finished_at = None
+        snapshot = dict.fromkeys(graph.nodes, "PENDING")
+        anywidget.AnyWidget.__init__(
+            self,
+            graph=graph_payload(graph),
+            states=snapshot,
+            summary=run_summary(snapshot, None, time.time(), finished=False),
+            **kwargs,
+        )
+        self.on_msg(self._on_custom_msg)
+        return self
+
+    @classmethod
+    def attach(cls, run_id: str, app: Celery, **kwargs: Any) -> ResultGraph:
+        """The graph of a run started earlier (say, before a kernel restart), by its id.
+
+        See :meth:`WorkflowRun.attach`; raises ``KeyError`` for a run the backend does not know.
+        """
+        return cls(WorkflowRun.attach(run_id, app), **kwargs)
+
+    @property
+    def run(self) -> WorkflowRun | None:
+        """The run shown, or None for a preview."""
+        return self._run
+
+    # --- from the run (its dispatcher thread, and our ticker) ---------------------------------
+
+    def _on_run_change(self, run: WorkflowRun, changes: dict[str, str]) -> None:
+        # Called on the run's dispatcher thread, which serves every run: never raise into it.
+        if self._stop.is_set() or getattr(self, "comm", None) is None:
+            return
+        try:
+            self.send(delta_message(changes))
+        except Exception:
+            log.exception("result graph of run %s: sending state changes failed", run.id)
+
+    def _tick(self) -> None:
+        """Every ``progress_interval``: progress of running tasks; every ``summary_interval``:
+        the summary; when the run is over: the final summary and states, then stop."""
+        try:
+            self._follow()
+        except Exception:  # a closed comm, a backend gone: the view keeps its last states
+            log.exception("result graph of run %s stopped following it", self._run.id)
+
+    def _follow(self) -> None:
+        run = self._run
+        assert run is not None
+        last_summary = time.monotonic()
+        while not self._stop.wait(self.progress_interval):
+            finished = run.done
+            snapshot = run.states
+            self._send_progress(run, snapshot)
+            if finished:
+                self._finished_at = self._finished_at or time.time()
+                with self.hold_sync():
+                    self.summary = self._summary(snapshot, True)
+                    self.states = snapshot
+                return
+            if time.monotonic() - last_summary >= self.summary_interval:
+                last_summary = time.monotonic()
+                summary = self._summary(snapshot, False)
+                if summary["counts"] != self.summary.get("counts"):
+                    self.summary = summary
+
+    def _send_progress(self, run: WorkflowRun, snapshot: dict[str, str]) -> None:
+        values: dict[str, list] = {}
+        for task_id, state in snapshot.items():
+            if state != "PROGRESS":
+                continue
+            progress = run.info(task_id).get("progress") or {}
+            value = [progress.get("current"), progress.get("total")]
+            if self._progress_sent.get(task_id) != value:
+                self._progress_sent[task_id] = values[task_id] = value
+        if values:
+            self.send({"type": "progress", "values": values})
+
+    def _summary(self, snapshot: dict[str, str], finished: bool) -> dict[str, Any]:
+        started = self._run.started_at if self._run is not None else None
+        return run_summary(snapshot, started, time.time(), finished, self._finished_at)
+
+    # --- from the view ------------------------------------------------------------------------
+
+    def _on_custom_msg(self, widget: object, content: object, buffers: object) -> None:
+        if not isinstance(content, dict):
+            return
+        request_id = content.get("request_id")
+        kind = content.get("type")
+        handler = {
+            "snapshot": self._snapshot,
+            "details": self._details,
+            "revoke": self._revoke,
+        }.get(kind)
+        if handler is None:
+            self._reply(request_id, ok=False, error=f"unknown request type {kind!r}")
+            return
+        try:
+            reply = handler(content)
+        except Exception as exc:  # the reason goes back to the view, as text
+            self._reply(request_id, ok=False, error=f"{type(exc).__name__}: {exc}")
+        else:
+            self._reply(request_id, ok=True, **reply)
+
+    def _snapshot(self, content: dict) -> dict[str, Any]:
+        snapshot = self._run.states if self._run is not None else dict(self.states)
+        finished = self._run.done if self._run is not None else False
+        progress = {}
+        if self._run is not None:
+            for task_id, state in snapshot.items():
+                if state == "PROGRESS":
+                    p = self._run.info(task_id).get("progress") or {}
+                    progress[task_id] = [p.get("current"), p.get("total")]
+        return {
+            "states": snapshot,
+            "summary": self._summary(snapshot, finished),
+            "progress": progress,
+        }
+
+    def _details(self, content: dict) -> dict[str, Any]:
+        task_id = content.get("task_id")
+        if not isinstance(task_id, str) or task_id not in self.states:
+            raise KeyError(f"no task {task_id!r} in this workflow")
+        if self._run is not None:
+            info = self._run.info(task_id)
+        else:
+            node = self._preview_graph.nodes[task_id]
+            info = {
+                "task_id": task_id,
+                "name": node["name"],
+                "args": short_repr(node["args"]),
+                "kwargs": short_repr(node["kwargs"]),
+                "state": "PENDING",
+            }
+        texts, cut = details_text(info, full=bool(content.get("full")))
+        return {"task_id": task_id, "details": texts, "truncated": cut}
+
+    def _revoke(self, content: dict) -> dict[str, Any]:
+        if self._run is None:
+            raise RuntimeError("this is a preview: nothing runs, nothing to revoke")
+        revoked = self._run.revoke()
+        return {"revoked": len(revoked)}
+
+    def _reply(self, request_id: object, *, ok: bool, **fields: Any) -> None:
+        self.send({"type": "reply", "request_id": request_id, "ok": ok, **fields})
+
+    # --- life ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop following the run and close the widget."""
+        stop = getattr(self, "_stop", None)  # None when the constructor refused its arguments
+        if stop is not None:
+            stop.set()
+        super().close()
+
+    def __repr__(self) -> str:
+        what = f"run {self._run.id}" if self._run is not None else "preview"
+        return f"<ResultGraph {what}: {len(self.graph.get('nodes', []))} tasks>"
+
+
+def _check_kwargs(where: str, kwargs: Mapping[str, Any]) -> None:
+    unknown = sorted(set(kwargs) - _SETTABLE)
+    if unknown:
+        raise TypeError(
+            f"{where} got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
+            f"it takes {', '.join(sorted(_SETTABLE))}"
+        )
+
+
+def _last_timestamp(run: WorkflowRun) -> float | None:
+    """When the last task of a finished run finished, from its events (None if none seen)."""
+    stamps = [
+        value
+        for task_id in run.task_ids
+        for key, value in run.info(task_id).items()
+        if key.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    return max(stamps, default=None)

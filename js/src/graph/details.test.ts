@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { FIELD_ORDER, orderedFields } from "./details";
+import { normalise } from "./model";
+
+describe("orderedFields", () => {
+  it("puts the fields people look for first, drops empty ones, keeps unknown ones last", () => {
+    const fields = orderedFields({
+      worker: "w1@host",
+      zeta: "z",
+      traceback: "Traceback ...",
+      name: "demo.fail",
+      result: "",
+      state: "FAILURE",
+    });
+    expect(fields.map(([k]) => k)).toEqual(["name", "state", "traceback", "worker", "zeta"]);
+    expect(FIELD_ORDER.indexOf("exception")).toBeLessThan(FIELD_ORDER.indexOf("traceback"));
+  });
+});
+
+describe("normalise", () => {
+  it("reads networkx node_link_data with states on the nodes and no containers", () => {
+    const { graph, states } = normalise(
+      {
+        nodes: [{ id: "t-1", name: "demo.add", state: "SUCCESS" } as never],
+        links: [{ source: "t-1", target: "t-1", kind: "chain" }],
+      },
+      undefined,
+    );
+    expect(graph.containers).toEqual({});
+    expect(graph.edges).toHaveLength(1);
+    expect(graph.nodes[0]).toMatchObject({ label: "add", container: null });
+    expect(graph.run_id).toBeNull();
+    expect(states).toEqual({ "t-1": "SUCCESS" });
+    expect(normalise(null, { a: "PENDING" }).graph.nodes).toEqual([]);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The details panel of a clicked node: a task's name, args and kwargs, result, exception and
+ * traceback, runtime, worker, retries and timestamps, as Python sent them (every value text,
+ * cut to a length with a "more" button for the rest). Text goes in through `textContent` only:
+ * a result that looks like HTML stays text.
+ */
+
+import { button, h } from "../shared/dom";
+import type { DetailsReply } from "./model";
+import { STATES } from "./model";
+import type { Counts } from "./store";
+
+/** The order fields are shown in; any others follow in the order they came. */
+export const FIELD_ORDER = [
+  "name",
+  "task_id",
+  "state",
+  "args",
+  "kwargs",
+  "result",
+  "exception",
+  "traceback",
+  "progress",
+  "runtime",
+  "worker",
+  "retries",
+  "sent_at",
+  "received_at",
+  "started_at",
+  "progress_at",
+  "retried_at",
+  "succeeded_at",
+  "failed_at",
+  "revoked_at",
+  "done_at",
+  "eta",
+  "expires",
+  "queue",
+];
+
+const LABELS: Record<string, string> = {
+  task_id: "task id",
+  runtime: "runtime (s)",
+  sent_at: "sent",
+  received_at: "received",
+  started_at: "started",
+  progress_at: "progress reported",
+  retried_at: "retried",
+  succeeded_at: "succeeded",
+  failed_at: "failed",
+  revoked_at: "revoked",
+  done_at: "done (backend)",
+};
+
+/** Fields in display order, empty values left out. */
+export function orderedFields(details: Record<string, string>): [string, string][] {
+  const rank = new Map(FIELD_ORDER.map((k, i) => [k, i]));
+  return Object.entries(details)
+    .filter(([, value]) => value !== "")
+    .sort(([a], [b]) => (rank.get(a) ?? FIELD_ORDER.length) - (rank.get(b) ?? FIELD_ORDER.length));
+}
+
+const BLOCK = new Set(["args", "kwargs", "result", "exception", "traceback", "progress"]);
+
+/** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel. */
+export function showTaskDetails(
+  panel: HTMLElement,
+  reply: DetailsReply,
+  onMore: (() => void) | null,
+  onClose: () => void,
+): void {
+  const list = h("dl", { className: "cw-details-fields" });
+  for (const [key, value] of orderedFields(reply.details)) {
+    const cut = reply.truncated.includes(key);
+    const dd = h(
+      "dd",
+      { "data-cw-field": key },
+      BLOCK.has(key) || value.includes("\n") ? h("pre", {}, value) : value,
+    );
+    if (cut && onMore !== null) {
+      const more = button("more", "Show all of it", { "data-cw-action": "more" });
+      more.addEventListener("click", onMore);
+      dd.append(more);
+    }
+    list.append(h("dt", {}, LABELS[key] ?? key), dd);
+  }
+  const title = reply.details.name ?? reply.task_id;
+  panel.setAttribute("data-cw-details", reply.task_id);
+  panel.setAttribute("data-cw-state", reply.details.state ?? "");
+  panel.replaceChildren(header(title, onClose), list);
+  panel.hidden = false;
+}
+
+/** Show a summary node's counts per state. */
+export function showSummaryDetails(
+  panel: HTMLElement,
+  kind: string,
+  path: string,
+  counts: Counts | undefined,
+  onExpand: () => void,
+  onClose: () => void,
+): void {
+  const expand = button("Draw every task", "Draw this container's tasks one by one", {
+    "data-cw-action": "expand",
+  });
+  expand.addEventListener("click", onExpand);
+  const list = h("dl", { className: "cw-details-fields" });
+  list.append(h("dt", {}, "path"), h("dd", {}, path));
+  STATES.forEach((state, i) => {
+    const n = counts?.[i] ?? 0;
+    if (n > 0) list.append(h("dt", {}, state), h("dd", {}, n.toLocaleString("en")));
+  });
+  panel.setAttribute("data-cw-details", `summary:${path}`);
+  panel.removeAttribute("data-cw-state");
+  panel.replaceChildren(header(`${kind} (summary)`, onClose), list, expand);
+  panel.hidden = false;
+}
+
+/** Show that the details are on their way, or why they are not coming. */
+export function showDetailsMessage(
+  panel: HTMLElement,
+  title: string,
+  message: string,
+  onClose: () => void,
+): void {
+  panel.replaceChildren(header(title, onClose), h("p", { className: "cw-details-note" }, message));
+  panel.hidden = false;
+}
+
+function header(title: string, onClose: () => void): HTMLElement {
+  const close = button("×", "Close the details", { "data-cw-action": "close-details" });
+  close.addEventListener("click", onClose);
+  return h("div", { className: "cw-details-header" }, h("strong", {}, title), close);
+}

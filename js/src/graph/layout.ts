@@ -1,0 +1,251 @@
+/**
+ * Coordinates for a scene: each box laid out on its own, innermost first.
+ *
+ * A canvas is series-parallel, and the scene's nesting says most of the layout already: a box
+ * whose edges run child to child in canvas order (a chain, a chord: header box -> body) is a
+ * row; a box without edges among its children (a group, a chord's header) is a column, or a
+ * grid when it holds many single tasks. Any other box — callbacks (`link`, `link_error`) fork a
+ * chain, say — is laid out by ELK's layered algorithm (elkjs), once per distinct shape. Laying
+ * out the whole graph with ELK's compound layout instead took 0.4–0.8 s for 1,000 tasks and
+ * 2.4–3.5 s for 10,000 here, and overflowed the stack on a chain of 10,000 (see js/README.md).
+ *
+ * Pure apart from ELK; no DOM.
+ */
+
+import ELK from "elkjs/lib/elk.bundled.js";
+import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import type { Scene, SceneItem } from "./scene";
+
+export const NODE_W = 168;
+export const NODE_H = 30;
+export const SUMMARY_W = 236;
+export const SUMMARY_H = 58;
+/** Room above a box's children for its label. */
+export const PAD_TOP = 22;
+export const PAD_SIDE = 10;
+export const PAD_BOTTOM = 10;
+/** Between the steps of a row (the arrows live here). */
+export const ROW_GAP = 36;
+/** Between the members of a column. */
+export const COLUMN_GAP = 8;
+/** A box of more single tasks than this is drawn as a grid, filled column by column. */
+export const GRID_AFTER = 12;
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** A laid-out item, in absolute coordinates. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface Route {
+  points: Point[];
+  kind: string;
+}
+
+export interface Layout {
+  boxes: Map<string, Box>;
+  routes: Route[];
+  width: number;
+  height: number;
+  /** How many boxes ELK laid out (the others are rows, columns and grids). */
+  elkRuns: number;
+}
+
+interface Local {
+  w: number;
+  h: number;
+  /** Child positions, relative to the box. */
+  at: Point[];
+  /** Edge routes, relative to the box. */
+  routes: Route[];
+}
+
+type ElkLike = { layout(graph: ElkNode): Promise<ElkNode> };
+let elkInstance: ElkLike | null = null;
+const elk = (): ElkLike => {
+  elkInstance ??= new ELK() as unknown as ElkLike;
+  return elkInstance;
+};
+
+/** How a box's children are arranged, from its edges alone. */
+export function arrangement(it: SceneItem): "row" | "column" | "grid" | "elk" {
+  const n = it.children.length;
+  if (it.edges.length === 0) {
+    return n > GRID_AFTER && it.children.every((c) => !c.startsWith("c:") && !c.startsWith("s:"))
+      ? "grid"
+      : "column";
+  }
+  if (it.edges.length === n - 1) {
+    const index = new Map(it.children.map((c, i) => [c, i]));
+    if (it.edges.every((e) => (index.get(e.target) ?? -1) === (index.get(e.source) ?? -2) + 1)) {
+      return "row";
+    }
+  }
+  return "elk";
+}
+
+/** Lay out a scene: every item gets a box; edges get routes. */
+export async function layoutScene(scene: Scene): Promise<Layout> {
+  const sizes = new Map<string, { w: number; h: number }>();
+  const locals = new Map<string, Local>();
+  const memo = new Map<string, Promise<Local>>();
+  let elkRuns = 0;
+
+  // Innermost first: an explicit post-order, so deep nesting cannot overflow the stack.
+  const order: SceneItem[] = [];
+  const stack = [scene.items.get(scene.root) as SceneItem];
+  while (stack.length > 0) {
+    const it = stack.pop() as SceneItem;
+    order.push(it);
+    for (const child of it.children) stack.push(scene.items.get(child) as SceneItem);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const it = order[i] as SceneItem;
+    if (it.kind === "task") sizes.set(it.key, { w: NODE_W, h: NODE_H });
+    else if (it.kind === "summary") sizes.set(it.key, { w: SUMMARY_W, h: SUMMARY_H });
+    else {
+      const childSizes = it.children.map((c) => sizes.get(c) as { w: number; h: number });
+      const top = it.key === scene.root ? PAD_BOTTOM : PAD_TOP;
+      const how = arrangement(it);
+      let local: Local;
+      if (how === "row") local = row(childSizes, top);
+      else if (how === "column") local = column(childSizes, top);
+      else if (how === "grid") local = grid(childSizes, top);
+      else {
+        const index = new Map(it.children.map((c, j) => [c, j]));
+        const edges = it.edges.map(
+          (e) => [index.get(e.source), index.get(e.target), e.kind] as [number, number, string],
+        );
+        const key = JSON.stringify([top, childSizes, edges]);
+        let pending = memo.get(key);
+        if (pending === undefined) {
+          elkRuns += 1;
+          pending = elkLayout(childSizes, edges, top);
+          memo.set(key, pending);
+        }
+        local = await pending;
+      }
+      locals.set(it.key, local);
+      sizes.set(it.key, { w: local.w, h: local.h });
+    }
+  }
+
+  // Outermost first: absolute positions.
+  const boxes = new Map<string, Box>();
+  const routes: Route[] = [];
+  const rootSize = sizes.get(scene.root) as { w: number; h: number };
+  boxes.set(scene.root, { x: 0, y: 0, w: rootSize.w, h: rootSize.h });
+  for (const it of order) {
+    const local = locals.get(it.key);
+    if (local === undefined) continue;
+    const origin = boxes.get(it.key) as Box;
+    it.children.forEach((child, j) => {
+      const size = sizes.get(child) as { w: number; h: number };
+      const at = local.at[j] as Point;
+      boxes.set(child, { x: origin.x + at.x, y: origin.y + at.y, w: size.w, h: size.h });
+    });
+    for (const route of local.routes) {
+      routes.push({
+        kind: route.kind,
+        points: route.points.map((p) => ({ x: origin.x + p.x, y: origin.y + p.y })),
+      });
+    }
+  }
+  return { boxes, routes, width: rootSize.w, height: rootSize.h, elkRuns };
+}
+
+function row(sizes: { w: number; h: number }[], top: number): Local {
+  const height = Math.max(0, ...sizes.map((s) => s.h));
+  const at: Point[] = [];
+  const routes: Route[] = [];
+  let x = PAD_SIDE;
+  const mid = top + height / 2;
+  sizes.forEach((s, i) => {
+    if (i > 0)
+      routes.push({
+        kind: "chain",
+        points: [
+          { x: x - ROW_GAP, y: mid },
+          { x, y: mid },
+        ],
+      });
+    at.push({ x, y: top + (height - s.h) / 2 });
+    x += s.w + ROW_GAP;
+  });
+  const width = sizes.length > 0 ? x - ROW_GAP : x;
+  return { w: width + PAD_SIDE, h: top + height + PAD_BOTTOM, at, routes };
+}
+
+function column(sizes: { w: number; h: number }[], top: number): Local {
+  const width = Math.max(0, ...sizes.map((s) => s.w));
+  const at: Point[] = [];
+  let y = top;
+  sizes.forEach((s, i) => {
+    if (i > 0) y += COLUMN_GAP;
+    at.push({ x: PAD_SIDE + (width - s.w) / 2, y });
+    y += s.h;
+  });
+  return {
+    w: Math.max(width + 2 * PAD_SIDE, 60),
+    h: Math.max(y, top) + PAD_BOTTOM,
+    at,
+    routes: [],
+  };
+}
+
+/** Single tasks of one size, column by column, about as wide as tall on screen. */
+function grid(sizes: { w: number; h: number }[], top: number): Local {
+  const cellW = NODE_W + ROW_GAP / 2;
+  const cellH = NODE_H + COLUMN_GAP;
+  const rows = Math.max(GRID_AFTER, Math.ceil(Math.sqrt((sizes.length * cellW) / cellH)));
+  const cols = Math.ceil(sizes.length / rows);
+  const at = sizes.map((_, i) => ({
+    x: PAD_SIDE + Math.floor(i / rows) * cellW,
+    y: top + (i % rows) * cellH,
+  }));
+  return {
+    w: PAD_SIDE * 2 + cols * cellW - ROW_GAP / 2,
+    h: top + rows * cellH - COLUMN_GAP + PAD_BOTTOM,
+    at,
+    routes: [],
+  };
+}
+
+async function elkLayout(
+  sizes: { w: number; h: number }[],
+  edges: [number, number, string][],
+  top: number,
+): Promise<Local> {
+  const graph: ElkNode = {
+    id: "box",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "RIGHT",
+      "elk.padding": `[top=${top},left=${PAD_SIDE},bottom=${PAD_BOTTOM},right=${PAD_SIDE}]`,
+      "elk.spacing.nodeNode": String(COLUMN_GAP * 2),
+      "elk.layered.spacing.nodeNodeBetweenLayers": String(ROW_GAP),
+      "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
+    },
+    children: sizes.map((s, i) => ({ id: `n${i}`, width: s.w, height: s.h })),
+    edges: edges.map(([s, t], i) => ({ id: `e${i}`, sources: [`n${s}`], targets: [`n${t}`] })),
+  };
+  const out = await elk().layout(graph);
+  const at = (out.children ?? []).map((c) => ({ x: c.x ?? 0, y: c.y ?? 0 }));
+  const routes: Route[] = [];
+  (out.edges ?? []).forEach((edge: ElkExtendedEdge, i) => {
+    for (const section of edge.sections ?? []) {
+      routes.push({
+        kind: edges[i]?.[2] ?? "chain",
+        points: [section.startPoint, ...(section.bendPoints ?? []), section.endPoint],
+      });
+    }
+  });
+  return { w: out.width ?? 0, h: out.height ?? 0, at, routes };
+}

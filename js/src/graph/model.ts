@@ -1,0 +1,159 @@
+/**
+ * The result graph's model: the synced traits (mirroring canvas_widgets/widgets/result_graph.py
+ * and canvas_widgets/result_view.py), the custom messages both ways, and Celery's task states.
+ */
+
+/** Celery's task states, in the order the legend shows them (result_view.STATES). */
+export const STATES = [
+  "PENDING",
+  "SENT",
+  "RECEIVED",
+  "STARTED",
+  "PROGRESS",
+  "RETRY",
+  "SUCCESS",
+  "FAILURE",
+  "REVOKED",
+] as const;
+export type State = (typeof STATES)[number];
+
+/** States that never change again (tracking.TERMINAL). */
+export const TERMINAL: ReadonlySet<string> = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
+
+/** How far along each state is (tracking.RANK); states only move forward, RETRY excepted. */
+export const RANK: Readonly<Record<string, number>> = {
+  PENDING: 0,
+  SENT: 1,
+  RECEIVED: 2,
+  STARTED: 3,
+  PROGRESS: 4,
+  RETRY: 4,
+  SUCCESS: 5,
+  FAILURE: 5,
+  REVOKED: 5,
+};
+
+/** One task invocation of the workflow (a node of graph_payload()). */
+export interface TaskNode {
+  id: string;
+  name: string;
+  /** task, map or starmap */
+  kind: string;
+  label: string;
+  /** Where it sits in the canvas: `chord.header[3]`. */
+  path: string;
+  /** The path of its innermost container, or null at the top. */
+  container: string | null;
+  /** null, "link" or "link_error" */
+  callback: string | null;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  /** chain, chord, link or link_error */
+  kind: string;
+}
+
+export interface ContainerInfo {
+  /** chain, group, chord, header (a chord's header), chunks, ... */
+  kind: string;
+  parent: string | null;
+  /** Celery's id of the container (a group id, say), or null. */
+  id: string | null;
+}
+
+/** The `graph` trait: the workflow's structure, synced once. */
+export interface GraphPayload {
+  run_id: string | null;
+  nodes: TaskNode[];
+  edges: GraphEdge[];
+  containers: Record<string, ContainerInfo>;
+}
+
+/** The `summary` trait (result_view.run_summary). */
+export interface Summary {
+  total: number;
+  done: number;
+  failed: number;
+  counts: Record<string, number>;
+  /** Epoch seconds, or null for a preview. */
+  started_at: number | null;
+  elapsed: number | null;
+  /** The run is over: nothing will change any more. */
+  finished: boolean;
+}
+
+/** The synced traits of canvas_widgets/widgets/result_graph.py's ResultGraph. */
+export interface Model {
+  graph: GraphPayload;
+  /** Task id -> state when the widget was made (and when the run is over). */
+  states: Record<string, string>;
+  summary: Summary;
+}
+
+/** [current, total] of a task in state PROGRESS (report_progress). */
+export type Progress = [number | null, number | null];
+
+/** Messages from Python. */
+export type Incoming =
+  | { type: "states"; changes: Record<string, string> }
+  | { type: "progress"; values: Record<string, Progress> }
+  | ({ type: "reply"; request_id: string; ok: boolean; error?: string } & Record<string, unknown>);
+
+/** A task's details, every value as text (result_view.details_text). */
+export interface DetailsReply {
+  task_id: string;
+  details: Record<string, string>;
+  /** The fields that were cut; ask again with `full: true` for all of them. */
+  truncated: string[];
+}
+
+export interface SnapshotReply {
+  states: Record<string, string>;
+  summary: Summary;
+  progress: Record<string, Progress>;
+}
+
+/**
+ * A graph trait made safe to read: missing lists and maps become empty, a node without a label
+ * is labelled by its name, networkx's older `links` stand for `edges`. Initial states come from
+ * the `states` trait, else from each node's own `state` (networkx `node_link_data` of
+ * `WorkflowRun.to_networkx()` carries one).
+ */
+export function normalise(
+  raw: (Partial<GraphPayload> & { links?: GraphEdge[] }) | null | undefined,
+  states: Record<string, string> | null | undefined,
+): { graph: GraphPayload; states: Record<string, string> } {
+  const nodes = (raw?.nodes ?? []).map((n) => {
+    const node = n as Partial<TaskNode> & { id: string; state?: unknown };
+    return {
+      id: String(node.id),
+      name: String(node.name ?? node.id),
+      kind: String(node.kind ?? "task"),
+      label: String(
+        node.label ??
+          String(node.name ?? node.id)
+            .split(".")
+            .pop(),
+      ),
+      path: String(node.path ?? ""),
+      container: node.container ?? null,
+      callback: node.callback ?? null,
+    };
+  });
+  const initial: Record<string, string> = {};
+  for (const n of raw?.nodes ?? []) {
+    const state = (n as { state?: unknown }).state;
+    if (typeof state === "string") initial[String(n.id)] = state;
+  }
+  return {
+    graph: {
+      run_id: raw?.run_id ?? null,
+      nodes,
+      edges: raw?.edges ?? raw?.links ?? [],
+      containers: raw?.containers ?? {},
+    },
+    states: { ...initial, ...(states ?? {}) },
+  };
+}

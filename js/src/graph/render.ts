@@ -1,0 +1,295 @@
+/**
+ * The SVG drawing of a laid-out scene, and the repainting of what changed.
+ *
+ * DOM contract (stable; tests outside this repository rely on it): every drawn task node has
+ * `data-cw-task-id="<celery task id>"` and `data-cw-state="<Celery state>"`; a summary node has
+ * `data-cw-summary="<container path>"` and `data-cw-count-<state>` (lowercase) for every state.
+ *
+ * Text goes in through `textContent` only: labels, names and paths come from the run.
+ */
+
+import { clip } from "../shared/dom";
+import type { Layout, Point } from "./layout";
+import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
+import { STATES } from "./model";
+import type { Scene, SceneItem } from "./scene";
+import { ROOT_KEY } from "./scene";
+import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** A short sign of each state beside the colour, for readers who cannot tell the colours. */
+export const STATE_GLYPH: Readonly<Record<string, string>> = {
+  PENDING: "",
+  SENT: "·",
+  RECEIVED: "•",
+  STARTED: "▶",
+  PROGRESS: "▶",
+  RETRY: "↻",
+  SUCCESS: "✓",
+  FAILURE: "✗",
+  REVOKED: "⊘",
+};
+
+/** What was drawn, to repaint it when states change. */
+export interface Drawing {
+  /** The `<g>` that pans and zooms. */
+  viewport: SVGGElement;
+  /** Task id -> its node (drawn tasks only). */
+  tasks: Map<string, SVGGElement>;
+  /** Container path -> its summary node. */
+  summaries: Map<string, SVGGElement>;
+  /** Chord container path -> the label that shows its header's progress. */
+  chordLabels: Map<string, { label: SVGTextElement; header: string; kind: string }>;
+  /** Task id -> its state sign; empty until the labels are drawn (see addLabels). */
+  glyphs: Map<string, SVGTextElement>;
+  /** Whether task labels and signs are drawn (they are, from the first zoom close enough). */
+  labelled: boolean;
+  /** Where everything is (the layout's boxes). */
+  boxes: ReadonlyMap<string, { x: number; y: number }>;
+}
+
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG, tag);
+  for (const key in attrs) el.setAttribute(key, String(attrs[key]));
+  return el;
+}
+
+function text(attrs: Record<string, string | number>, content: string): SVGTextElement {
+  const el = svg("text", attrs);
+  el.textContent = content;
+  return el;
+}
+
+const plural = (n: number, word: string) =>
+  `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
+
+/** Draw the scene into `viewport` (emptied first); paint states from the store. */
+export function draw(
+  viewport: SVGGElement,
+  scene: Scene,
+  layout: Layout,
+  store: StateStore,
+  labels: ReadonlyMap<string, { label: string; name: string }>,
+  withLabels: boolean,
+  expanded: ReadonlySet<string> = new Set(),
+): Drawing {
+  const drawing: Drawing = {
+    viewport,
+    tasks: new Map(),
+    summaries: new Map(),
+    chordLabels: new Map(),
+    glyphs: new Map(),
+    labelled: false,
+    boxes: layout.boxes,
+  };
+  // One node drawn by hand, cloned for the others: cheaper than building each from parts.
+  const template = svg("g", { class: "cw-node" });
+  template.append(svg("rect", { class: "cw-node-box", width: NODE_W, height: NODE_H, rx: 4 }));
+  const boxes = svg("g", { class: "cw-boxes" });
+  const edges = svg("g", { class: "cw-edge-layer" });
+  const nodes = svg("g", { class: "cw-nodes" });
+  const order = drawOrderOf(scene);
+  for (const it of order) {
+    const box = layout.boxes.get(it.key);
+    if (box === undefined) continue;
+    if (it.kind === "container" && it.key !== ROOT_KEY) {
+      const g = svg("g", {
+        class: "cw-box",
+        "data-cw-container": it.path,
+        "data-cw-kind": it.containerKind,
+      });
+      g.append(
+        svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 6 }),
+        text({ class: "cw-box-label", x: box.x + 8, y: box.y + 15 }, it.containerKind),
+      );
+      const label = g.lastChild as SVGTextElement;
+      if (expanded.has(it.path)) {
+        // Drawn in full on request: its label folds it back into a summary.
+        g.setAttribute("data-cw-expanded", "");
+        label.textContent = `${it.containerKind} · ${plural(it.taskCount, "task")} (click to fold)`;
+      }
+      if (it.containerKind === "chord") {
+        drawing.chordLabels.set(it.path, { label, header: `${it.path}.header`, kind: "chord" });
+      }
+      boxes.append(g);
+    } else if (it.kind === "task") {
+      // Coordinates on the parts, not a transform on the group: 10,000 transforms cost more.
+      const g = template.cloneNode(true) as SVGGElement;
+      const rect = g.firstChild as SVGRectElement;
+      rect.setAttribute("x", String(box.x));
+      rect.setAttribute("y", String(box.y));
+      g.setAttribute("data-cw-task-id", it.key);
+      g.setAttribute("data-cw-state", store.states.get(it.key) ?? "PENDING");
+      drawing.tasks.set(it.key, g);
+      nodes.append(g);
+    } else if (it.kind === "summary") {
+      const g = svg("g", {
+        class: "cw-summary",
+        transform: `translate(${box.x},${box.y})`,
+        "data-cw-summary": it.path,
+        "data-cw-kind": it.containerKind,
+      });
+      g.append(
+        svg("rect", { class: "cw-summary-box", width: SUMMARY_W, height: SUMMARY_H, rx: 6 }),
+        text(
+          { class: "cw-summary-title", x: 10, y: 18 },
+          `${it.containerKind} · ${plural(it.taskCount, "task")}`,
+        ),
+        svg("g", { class: "cw-summary-bar", transform: "translate(10,26)" }),
+        text({ class: "cw-summary-counts", x: 10, y: 50 }, ""),
+      );
+      drawing.summaries.set(it.path, g);
+      nodes.append(g);
+    }
+  }
+  edges.append(...edgePaths(layout));
+  viewport.replaceChildren(boxes, edges, nodes);
+  if (withLabels) addLabels(drawing, labels, store);
+  for (const [taskId, g] of drawing.tasks) {
+    if (store.states.get(taskId) === "PROGRESS") paintTask(drawing, store, taskId);
+    else if (store.states.get(taskId) !== "PENDING")
+      g.setAttribute("data-cw-state", store.states.get(taskId) ?? "PENDING");
+  }
+  for (const [path, g] of drawing.summaries) paintSummary(g, store.counts.get(path));
+  for (const entry of drawing.chordLabels.values()) paintChordLabel(entry, store);
+  return drawing;
+}
+
+function drawOrderOf(scene: Scene): SceneItem[] {
+  const out: SceneItem[] = [];
+  const stack = [scene.root];
+  while (stack.length > 0) {
+    const it = scene.items.get(stack.pop() as string) as SceneItem;
+    out.push(it);
+    for (let i = it.children.length - 1; i >= 0; i--) stack.push(it.children[i] as string);
+  }
+  return out;
+}
+
+/** All edges as a few paths (one per kind), plus one path of arrowheads: a handful of
+ * elements however many edges there are. */
+function edgePaths(layout: Layout): SVGPathElement[] {
+  const byKind = new Map<string, string[]>();
+  const heads: string[] = [];
+  for (const route of layout.routes) {
+    const pts = route.points;
+    if (pts.length < 2) continue;
+    const parts = byKind.get(route.kind) ?? [];
+    parts.push(`M${pts.map((p) => `${r(p.x)},${r(p.y)}`).join("L")}`);
+    byKind.set(route.kind, parts);
+    heads.push(arrowHead(pts[pts.length - 2] as Point, pts[pts.length - 1] as Point));
+  }
+  const out: SVGPathElement[] = [];
+  for (const [kind, parts] of byKind) {
+    out.push(svg("path", { class: "cw-edges", "data-cw-edge-kind": kind, d: parts.join("") }));
+  }
+  out.push(svg("path", { class: "cw-arrowheads", d: heads.join("") }));
+  return out;
+}
+
+const r = (v: number) => Math.round(v * 10) / 10;
+
+function arrowHead(from: Point, to: Point): string {
+  const angle = Math.atan2(to.y - from.y, to.x - from.x);
+  const size = 6;
+  const a = { x: to.x - size * Math.cos(angle - 0.45), y: to.y - size * Math.sin(angle - 0.45) };
+  const b = { x: to.x - size * Math.cos(angle + 0.45), y: to.y - size * Math.sin(angle + 0.45) };
+  return `M${r(to.x)},${r(to.y)}L${r(a.x)},${r(a.y)}L${r(b.x)},${r(b.y)}Z`;
+}
+
+/**
+ * Draw the task nodes' labels and state signs. A graph fitted so small that no label could be
+ * read (thousands of tasks) is drawn without them, which halves its elements; they are added
+ * the first time the view is zoomed in close enough.
+ */
+export function addLabels(
+  drawing: Drawing,
+  labels: ReadonlyMap<string, { label: string; name: string }>,
+  store: StateStore,
+): void {
+  if (drawing.labelled) return;
+  drawing.labelled = true;
+  const label = text({ class: "cw-node-label" }, "");
+  const glyph = text({ class: "cw-node-glyph" }, "");
+  for (const [taskId, g] of drawing.tasks) {
+    const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };
+    const l = label.cloneNode() as SVGTextElement;
+    l.setAttribute("x", String(at.x + 8));
+    l.setAttribute("y", String(at.y + NODE_H / 2 + 4));
+    l.textContent = clip(labels.get(taskId)?.label ?? taskId, 21);
+    const sign = glyph.cloneNode() as SVGTextElement;
+    sign.setAttribute("x", String(at.x + NODE_W - 8));
+    sign.setAttribute("y", String(at.y + NODE_H / 2 + 4));
+    sign.textContent = STATE_GLYPH[store.states.get(taskId) ?? "PENDING"] ?? "";
+    g.append(l, sign);
+    drawing.glyphs.set(taskId, sign);
+  }
+}
+
+/** Repaint one task node from the store: state, sign, progress bar. */
+export function paintTask(drawing: Drawing, store: StateStore, taskId: string): void {
+  const g = drawing.tasks.get(taskId);
+  if (g === undefined) return;
+  const state = store.states.get(taskId) ?? "PENDING";
+  if (g.getAttribute("data-cw-state") !== state) g.setAttribute("data-cw-state", state);
+  const glyph = drawing.glyphs.get(taskId);
+  const sign = STATE_GLYPH[state] ?? "";
+  if (glyph !== undefined && glyph.textContent !== sign) glyph.textContent = sign;
+  const fraction = state === "PROGRESS" ? progressFraction(store.progress.get(taskId)) : null;
+  let bar = g.querySelector<SVGRectElement>(".cw-node-progress");
+  if (fraction === null) {
+    bar?.remove();
+    return;
+  }
+  if (bar === null) {
+    const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };
+    bar = svg("rect", { class: "cw-node-progress", x: at.x + 1, y: at.y + NODE_H - 4, height: 3 });
+    g.append(bar);
+  }
+  bar.setAttribute("width", String(r((NODE_W - 2) * fraction)));
+}
+
+/** Repaint a summary node: its count attributes, stacked bar and counts text. */
+export function paintSummary(g: SVGGElement, counts: Counts | undefined): void {
+  const { total, done, failed } = progressOf(counts);
+  const bar = g.querySelector(".cw-summary-bar") as SVGGElement;
+  const width = SUMMARY_W - 20;
+  const parts: SVGRectElement[] = [];
+  let x = 0;
+  STATES.forEach((state, i) => {
+    const n = counts?.[i] ?? 0;
+    g.setAttribute(`data-cw-count-${state.toLowerCase()}`, String(n));
+    if (n === 0 || total === 0) return;
+    const w = (width * n) / total;
+    parts.push(
+      svg("rect", {
+        class: "cw-summary-part",
+        "data-cw-state": state,
+        x: r(x),
+        width: r(w),
+        height: 10,
+      }),
+    );
+    x += w;
+  });
+  bar.replaceChildren(...parts);
+  const running = total - done - (counts?.[0] ?? 0);
+  const words = [`${done.toLocaleString("en")}/${total.toLocaleString("en")} done`];
+  if (running > 0) words.push(`${running.toLocaleString("en")} running`);
+  if (failed > 0) words.push(`${failed.toLocaleString("en")} failed`);
+  (g.querySelector(".cw-summary-counts") as SVGTextElement).textContent = words.join(" · ");
+}
+
+/** A chord's label: "chord · header 3/10 done". */
+export function paintChordLabel(
+  entry: { label: SVGTextElement; header: string },
+  store: StateStore,
+): void {
+  const { total, done } = progressOf(store.counts.get(entry.header));
+  const content = total > 0 ? `chord · header ${done}/${total} done` : "chord";
+  if (entry.label.textContent !== content) entry.label.textContent = content;
+}

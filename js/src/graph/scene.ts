@@ -1,0 +1,235 @@
+/**
+ * The layout input: what is drawn, nested as the canvas nests, built from the graph payload.
+ *
+ * Every container (chain, group, chord, a chord's header, ...) becomes a box holding its
+ * children in canvas order; a parallel container (a group, a chord's header, chunks) with more
+ * than `summaryThreshold` members becomes one summary node standing for every task inside it.
+ * Edges between tasks are lifted to the level where their ends meet: the edge from a chord's
+ * header task to its body becomes one edge from the header box to the body, the edges from a
+ * chain step to a group become one edge from the step to the group's box. So each box's edges
+ * join only its own children, and each box can be laid out on its own (layout.ts).
+ *
+ * Pure data, no DOM.
+ */
+
+import type { GraphPayload } from "./model";
+
+/** Parallel containers with more members than this are drawn as one summary node. */
+export const SUMMARY_THRESHOLD = 200;
+
+/** Containers whose members run one after the other; they are never summarised. */
+const SEQUENTIAL = new Set(["chain", "chord"]);
+
+export type ItemKind = "task" | "container" | "summary";
+
+export interface SceneEdge {
+  source: string;
+  target: string;
+  /** chain, chord, link or link_error: the kind of the first task edge lifted onto it. */
+  kind: string;
+}
+
+export interface SceneItem {
+  /** A task id; `c:<path>` for a container (`c:` is the top); `s:<path>` for a summary. */
+  key: string;
+  kind: ItemKind;
+  /** The key of the container item it sits in; null for the top. */
+  parent: string | null;
+  /** The container's path ("" for the top); for a task, its path in the canvas. */
+  path: string;
+  /** The container's kind (chain, group, chord, header, ...); a task's kind. */
+  containerKind: string;
+  /** Children in canvas order (containers only). */
+  children: string[];
+  /** Edges among the children (containers only). */
+  edges: SceneEdge[];
+  /** The tasks it stands for: 1 for a task, all inside for a summary or container. */
+  taskCount: number;
+}
+
+export interface Scene {
+  /** The top container's key (`c:`). */
+  root: string;
+  items: Map<string, SceneItem>;
+  /** Task id -> the key of the item that draws it (itself, or a summary around it). */
+  owner: Map<string, string>;
+}
+
+export interface SceneOptions {
+  summaryThreshold?: number;
+  /** Container paths to draw in full whatever their size (expanded summaries). */
+  expanded?: ReadonlySet<string>;
+}
+
+export const ROOT_KEY = "c:";
+export const containerKey = (path: string): string => `c:${path}`;
+export const summaryKey = (path: string): string => `s:${path}`;
+
+/** Build the scene of a graph payload (see the module's notes). */
+export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Scene {
+  const threshold = options.summaryThreshold ?? SUMMARY_THRESHOLD;
+  const expanded = options.expanded ?? new Set<string>();
+  const containers = graph.containers;
+  const parentOf = (path: string): string | null => containers[path]?.parent ?? null;
+
+  // How many members each container has (tasks and containers directly inside it).
+  const members = new Map<string, number>();
+  const bump = (path: string | null) => {
+    if (path !== null) members.set(path, (members.get(path) ?? 0) + 1);
+  };
+  for (const node of graph.nodes) bump(node.container);
+  for (const path of Object.keys(containers)) bump(parentOf(path));
+  const summarised = (path: string): boolean => {
+    const info = containers[path];
+    return (
+      info !== undefined &&
+      !SEQUENTIAL.has(info.kind) &&
+      (members.get(path) ?? 0) > threshold &&
+      !expanded.has(path)
+    );
+  };
+
+  // The outermost summarised container around each container path (memoised), or null.
+  const summaryOf = new Map<string | null, string | null>([[null, null]]);
+  const outerSummary = (path: string | null): string | null => {
+    const known = summaryOf.get(path);
+    if (known !== undefined) return known;
+    const chain: string[] = [];
+    let p: string | null = path;
+    while (p !== null && !summaryOf.has(p)) {
+      chain.push(p);
+      p = parentOf(p);
+      if (chain.length > 10_000) break; // a parent loop in a malformed payload
+    }
+    let outer: string | null = p === null ? null : (summaryOf.get(p) ?? null);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const here = chain[i] as string;
+      if (outer === null && summarised(here)) outer = here;
+      summaryOf.set(here, outer);
+    }
+    return outer;
+  };
+
+  const items = new Map<string, SceneItem>();
+  const root: SceneItem = item(ROOT_KEY, "container", null, "", "root");
+  items.set(ROOT_KEY, root);
+  const containerItem = (path: string | null): SceneItem => {
+    if (path === null) return root;
+    const key = containerKey(path);
+    let found = items.get(key);
+    if (found === undefined) {
+      const parent = containerItem(parentOf(path));
+      found = item(key, "container", parent.key, path, containers[path]?.kind ?? "container");
+      items.set(key, found);
+      parent.children.push(key);
+    }
+    return found;
+  };
+
+  const owner = new Map<string, string>();
+  for (const node of graph.nodes) {
+    const outer = outerSummary(node.container);
+    let key: string;
+    if (outer !== null) {
+      key = summaryKey(outer);
+      let summary = items.get(key);
+      if (summary === undefined) {
+        const parent = containerItem(parentOf(outer));
+        summary = item(key, "summary", parent.key, outer, containers[outer]?.kind ?? "group");
+        summary.taskCount = 0;
+        items.set(key, summary);
+        parent.children.push(key);
+      }
+      summary.taskCount += 1;
+    } else {
+      key = node.id;
+      const parent = containerItem(node.container);
+      items.set(key, item(key, "task", parent.key, node.path, node.kind));
+      parent.children.push(key);
+    }
+    owner.set(node.id, key);
+  }
+  // Containers without any task (an empty group) still get their box.
+  for (const path of Object.keys(containers)) {
+    if (outerSummary(path) === null) containerItem(path);
+  }
+  countTasks(root, items);
+
+  // Lift each task edge to the container where its two ends meet.
+  const seen = new Set<string>();
+  for (const edge of graph.edges) {
+    const a = owner.get(edge.source);
+    const b = owner.get(edge.target);
+    if (a === undefined || b === undefined || a === b) continue;
+    const lifted = lift(items, a, b);
+    if (lifted === null) continue;
+    const [container, source, target] = lifted;
+    const id = `${source}\u0000${target}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    (items.get(container) as SceneItem).edges.push({ source, target, kind: edge.kind });
+  }
+  return { root: ROOT_KEY, items, owner };
+}
+
+function item(
+  key: string,
+  kind: ItemKind,
+  parent: string | null,
+  path: string,
+  containerKind: string,
+): SceneItem {
+  return { key, kind, parent, path, containerKind, children: [], edges: [], taskCount: 1 };
+}
+
+/** Set taskCount of every container to the tasks inside it (iterative, post-order). */
+function countTasks(root: SceneItem, items: Map<string, SceneItem>): void {
+  const order: SceneItem[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const it = stack.pop() as SceneItem;
+    order.push(it);
+    for (const child of it.children) stack.push(items.get(child) as SceneItem);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const it = order[i] as SceneItem;
+    if (it.kind !== "container") continue;
+    it.taskCount = it.children.reduce((n, c) => n + (items.get(c)?.taskCount ?? 0), 0);
+  }
+}
+
+/** The container where items a and b meet, and the children of it that hold a and b. */
+function lift(
+  items: Map<string, SceneItem>,
+  a: string,
+  b: string,
+): [string, string, string] | null {
+  const upA: string[] = [];
+  for (let k: string | null = a; k !== null; k = items.get(k)?.parent ?? null) upA.push(k);
+  const indexA = new Map(upA.map((k, i) => [k, i]));
+  let below = b;
+  for (let k: string | null = items.get(b)?.parent ?? null; k !== null; ) {
+    const i = indexA.get(k);
+    if (i !== undefined) {
+      const fromA = i === 0 ? null : (upA[i - 1] as string);
+      // One end inside the other (an edge into a container from within): nothing to draw.
+      if (fromA === null || fromA === below) return null;
+      return [k, fromA, below];
+    }
+    below = k;
+    k = items.get(k)?.parent ?? null;
+  }
+  return null;
+}
+
+/** The items in drawing order (parents before children), from the top. */
+export function drawOrder(scene: Scene): SceneItem[] {
+  const out: SceneItem[] = [];
+  const stack = [scene.root];
+  while (stack.length > 0) {
+    const it = scene.items.get(stack.pop() as string) as SceneItem;
+    out.push(it);
+    for (let i = it.children.length - 1; i >= 0; i--) stack.push(it.children[i] as string);
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * The live states of a run's tasks and the counts per state of every container, kept current by
+ * applying batches of changes: pure data, no DOM (the view reads what changed and redraws only
+ * that).
+ */
+
+import { type GraphPayload, type Progress, RANK, STATES, TERMINAL } from "./model";
+
+/** Counts per state, indexed as STATES. */
+export type Counts = Int32Array;
+
+const STATE_INDEX: ReadonlyMap<string, number> = new Map(STATES.map((s, i) => [s, i]));
+
+export interface StateStore {
+  /** Task id -> state. */
+  states: Map<string, string>;
+  /** Task id -> progress, for tasks that reported some. */
+  progress: Map<string, Progress>;
+  /** Container path -> counts of the tasks anywhere inside it; "" is the whole workflow. */
+  counts: Map<string, Counts>;
+  /** Task id -> the container paths it sits in, innermost first, ending with "". */
+  ancestors: Map<string, string[]>;
+}
+
+/** Whether a task may move from `current` to `next`: forward only, RETRY excepted
+ * (tracking.merge_state). Deltas and snapshots can cross on the way; this makes order moot. */
+export function mergeState(current: string | undefined, next: string): boolean {
+  if (current === next) return false;
+  if (current === undefined) return true;
+  if (TERMINAL.has(current)) return false;
+  return TERMINAL.has(next) || current === "RETRY" || (RANK[next] ?? 0) > (RANK[current] ?? 0);
+}
+
+/** The index of a state in a Counts array; unknown states count as PENDING. */
+export function stateIndex(state: string): number {
+  return STATE_INDEX.get(state) ?? 0;
+}
+
+/** A store for a graph, starting from `states` (tasks missing there are PENDING). */
+export function createStore(graph: GraphPayload, states: Record<string, string>): StateStore {
+  const parentOf = new Map<string, string | null>();
+  for (const [path, info] of Object.entries(graph.containers)) parentOf.set(path, info.parent);
+  const chains = new Map<string | null, string[]>();
+  const chainOf = (path: string | null): string[] => {
+    const known = chains.get(path);
+    if (known !== undefined) return known;
+    // Iterative: containers nest as deep as canvases do, and a malformed parent loop must end.
+    const out: string[] = [];
+    let p: string | null | undefined = path;
+    const seen = new Set<string>();
+    while (p !== null && p !== undefined && !seen.has(p)) {
+      seen.add(p);
+      out.push(p);
+      p = parentOf.get(p);
+    }
+    out.push("");
+    chains.set(path, out);
+    return out;
+  };
+  const store: StateStore = {
+    states: new Map(),
+    progress: new Map(),
+    counts: new Map([["", new Int32Array(STATES.length)]]),
+    ancestors: new Map(),
+  };
+  for (const path of parentOf.keys()) store.counts.set(path, new Int32Array(STATES.length));
+  for (const node of graph.nodes) {
+    const state = states[node.id] ?? "PENDING";
+    const ancestors = chainOf(node.container);
+    store.states.set(node.id, state);
+    store.ancestors.set(node.id, ancestors);
+    const i = stateIndex(state);
+    for (const path of ancestors) {
+      const counts = store.counts.get(path);
+      if (counts !== undefined) counts[i] = (counts[i] ?? 0) + 1;
+    }
+  }
+  return store;
+}
+
+/**
+ * Apply a batch of state changes (a delta message's `changes`, or a snapshot's states).
+ * Moves backwards and unknown task ids are ignored. Returns the ids of the tasks whose state
+ * changed, in the order given.
+ */
+export function applyStates(store: StateStore, changes: Record<string, string>): string[] {
+  const changed: string[] = [];
+  for (const taskId in changes) {
+    const next = changes[taskId] as string;
+    const current = store.states.get(taskId);
+    if (current === undefined || !mergeState(current, next)) continue;
+    store.states.set(taskId, next);
+    const from = stateIndex(current);
+    const to = stateIndex(next);
+    if (from !== to) {
+      for (const path of store.ancestors.get(taskId) ?? []) {
+        const counts = store.counts.get(path);
+        if (counts === undefined) continue;
+        counts[from] = (counts[from] ?? 0) - 1;
+        counts[to] = (counts[to] ?? 0) + 1;
+      }
+    }
+    changed.push(taskId);
+  }
+  return changed;
+}
+
+/** Record progress values; returns the ids whose value changed. */
+export function applyProgress(store: StateStore, values: Record<string, Progress>): string[] {
+  const changed: string[] = [];
+  for (const taskId in values) {
+    const value = values[taskId] as Progress;
+    if (!store.states.has(taskId)) continue;
+    const old = store.progress.get(taskId);
+    if (old !== undefined && old[0] === value[0] && old[1] === value[1]) continue;
+    store.progress.set(taskId, value);
+    changed.push(taskId);
+  }
+  return changed;
+}
+
+/** Progress as a fraction in [0, 1], or null when unknown. */
+export function progressFraction(value: Progress | undefined): number | null {
+  if (value === undefined) return null;
+  const [current, total] = value;
+  if (typeof current !== "number" || typeof total !== "number" || !(total > 0)) return null;
+  return Math.min(1, Math.max(0, current / total));
+}
+
+/** Counts as a plain record, state -> number. */
+export function countsRecord(counts: Counts | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  STATES.forEach((state, i) => {
+    out[state] = counts?.[i] ?? 0;
+  });
+  return out;
+}
+
+/** Total, finished (SUCCESS + FAILURE + REVOKED) and failed, from counts. */
+export function progressOf(counts: Counts | undefined): {
+  total: number;
+  done: number;
+  failed: number;
+} {
+  let total = 0;
+  let done = 0;
+  STATES.forEach((state, i) => {
+    const n = counts?.[i] ?? 0;
+    total += n;
+    if (TERMINAL.has(state)) done += n;
+  });
+  return { total, done, failed: counts?.[stateIndex("FAILURE")] ?? 0 };
+}

@@ -1,0 +1,239 @@
+"""The live result graph in JupyterLab and Chromium: runs on a real cluster started in the
+notebook (Redis and a celery worker process), watched as a user would — states on the nodes,
+a click for the details, the revoke button — and a 10,000-task group previewed without running.
+
+Waits are Playwright's auto-waiting ``expect`` with generous timeouts (2 cores, other work
+beside); nothing sleeps to synchronise and nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .browser_harness import REPO_ROOT, Notebook
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+DOCS = REPO_ROOT / "docs"
+RUN_TIMEOUT_MS = 120_000
+XSS = "<img src=x onerror=alert(1)>"
+
+IMPORTS = """
+import canvas_widgets as cw
+from celery import chain, chord, group
+from canvas_widgets.demo import add, app, fail, sleep, tsum, xsum
+from canvas_widgets.widgets.result_graph import ResultGraph
+"""
+CLUSTER = "cluster = cw.LocalCluster(app, workers=1)\n"
+
+
+@pytest.fixture(autouse=True)
+def _bundle_built() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    if not (REPO_ROOT / "canvas_widgets" / "static" / "graph.js").exists():
+        pytest.fail("graph.js is not built: run `npm run build` in js/ (./dev does it)")
+
+
+def result_graph(nb: Notebook, cell: int) -> Locator:
+    """The cell's result graph, once its first drawing is complete."""
+    widget = nb.output(cell).locator("[data-cw-result-graph]")
+    expect(widget).to_have_attribute("data-cw-layout", "done")
+    return widget
+
+
+def task_node(widget: Locator, nb: Notebook, cell: int, expression: str) -> Locator:
+    """The node of the task whose id the kernel prints for ``expression``."""
+    assert nb.run_cell(cell), nb.output_text(cell)
+    task_id = nb.output_text(cell).strip()
+    return widget.locator(f'[data-cw-task-id="{task_id}"]')
+
+
+def set_theme(page: Page, theme: str) -> None:
+    page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)  # the switch's splash is gone
+
+
+# --- the canvas guide's chord runs to SUCCESS, live ---------------------------------------------
+
+CHORD_CELLS = [
+    IMPORTS + CLUSTER + "run = cw.run(chord((add.s(i, i) for i in range(10)), xsum.s()), app=app)"
+    "\nrun.graph",
+    "print(run.wait(timeout=60), sorted(set(run.states.values())))",
+    "cluster.close()",
+]
+
+
+def test_guide_chord_goes_to_success(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    nb = notebook_factory(CHORD_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    nodes = widget.locator("[data-cw-task-id]")
+    expect(nodes).to_have_count(11)  # every task drawn before it ran, none summarised
+    expect(widget.locator('[data-cw-container="chord"]')).to_have_count(1)
+    expect(widget.locator('[data-cw-container="chord.header"]')).to_have_count(1)
+    expect(widget.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(
+        11, timeout=RUN_TIMEOUT_MS
+    )
+    expect(widget.locator(".cw-progress-text")).to_contain_text("11/11 done")
+    expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
+        "chord · header 10/10 done"
+    )
+    expect(widget.locator('[data-cw-legend-state="SUCCESS"] .cw-legend-count')).to_have_text("11")
+    expect(widget).to_have_attribute("data-cw-finished", "true", timeout=RUN_TIMEOUT_MS)
+    expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()
+    assert nb.run_cell(1), nb.output_text(1)
+    assert nb.output_text(1).strip() == "90 ['SUCCESS']"
+    widget.screenshot(path=str(ARTIFACTS / "result-graph-chord-light.png"))
+    set_theme(nb.page, "JupyterLab Dark")
+    widget.screenshot(path=str(ARTIFACTS / "result-graph-chord-dark.png"))
+    set_theme(nb.page, "JupyterLab Light")
+    assert nb.run_cell(2), nb.output_text(2)
+
+
+# --- a failing chord: FAILURE where it failed, the traceback one click away ---------------------
+
+FAILING_CELLS = [
+    IMPORTS + CLUSTER + "run = cw.run(chord([add.s(1, 1), fail.si(), add.s(2, 2)], tsum.s()), "
+    "app=app)\nrun.graph",
+    "print(next(t for t in run.task_ids if run.info(t)['name'].endswith('.fail')))",
+    "print(next(t for t in run.task_ids if run.info(t)['name'].endswith('.tsum')))",
+    "cluster.close()",
+]
+
+
+def test_failing_chord_shows_failure_and_traceback(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(FAILING_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    failing = task_node(widget, nb, 1, "fail")
+    body = task_node(widget, nb, 2, "tsum")
+    expect(failing).to_have_attribute("data-cw-state", "FAILURE", timeout=RUN_TIMEOUT_MS)
+    expect(body).to_have_attribute("data-cw-state", "FAILURE", timeout=RUN_TIMEOUT_MS)
+    expect(widget.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(
+        2, timeout=RUN_TIMEOUT_MS
+    )
+    expect(widget.locator(".cw-progress-text")).to_contain_text("2 failed")
+    DOCS.mkdir(exist_ok=True)
+    widget.screenshot(path=str(DOCS / "result-graph.png"))
+
+    failing.click()
+    details = widget.locator(".cw-details")
+    expect(details).to_be_visible()
+    expect(details).to_have_attribute("data-cw-state", "FAILURE")
+    expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.fail")
+    expect(details.locator('[data-cw-field="exception"]')).to_contain_text("this task always fails")
+    traceback = details.locator('[data-cw-field="traceback"]')
+    expect(traceback).to_contain_text("Traceback (most recent call last)")
+    expect(traceback).to_contain_text("ValueError: this task always fails")
+    expect(details.locator('[data-cw-field="worker"]')).to_contain_text("@")
+    expect(failing).to_have_class("cw-node cw-selected")
+    widget.screenshot(path=str(ARTIFACTS / "result-graph-failing-light.png"))
+    set_theme(nb.page, "JupyterLab Dark")
+    widget.screenshot(path=str(ARTIFACTS / "result-graph-failing-dark.png"))
+    set_theme(nb.page, "JupyterLab Light")
+
+    details.locator('[data-cw-action="close-details"]').click()
+    expect(details).to_be_hidden()
+    assert nb.run_cell(3), nb.output_text(3)
+
+
+# --- revoke turns the waiting tasks REVOKED ----------------------------------------------------
+
+REVOKE_CELLS = [
+    IMPORTS + CLUSTER + "run = cw.run(sleep.si(3) | add.si(1, 1) | add.si(2, 2), app=app)"
+    "\nrun.graph",
+    "print(run.task_ids[1])",
+    "print(run.task_ids[2])",
+    "print(sorted(run.states[t] for t in run.task_ids[1:]))",
+    "cluster.close()",
+]
+
+
+def test_revoke_turns_waiting_tasks_revoked(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(REVOKE_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    second = task_node(widget, nb, 1, "second")
+    third = task_node(widget, nb, 2, "third")
+    revoke = widget.locator('[data-cw-action="revoke"]')
+    expect(revoke).to_be_enabled()
+    revoke.click()
+    expect(widget.locator(".cw-status")).to_contain_text("Revoked")
+    expect(second).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
+    expect(third).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
+    expect(widget.locator('[data-cw-legend-state="REVOKED"] .cw-legend-count')).to_have_text("2")
+    assert nb.run_cell(3), nb.output_text(3)
+    assert nb.output_text(3).strip() == "['REVOKED', 'REVOKED']"
+    assert nb.run_cell(4), nb.output_text(4)
+
+
+# --- a result that looks like HTML stays text ----------------------------------------------------
+
+XSS_CELLS = [
+    IMPORTS + CLUSTER + f"run = cw.run(sleep.si(0, {XSS!r}), app=app)\nrun.graph",
+    "print(run.task_ids[0])",
+    "cluster.close()",
+]
+
+
+def test_html_in_a_result_is_inert(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    nb = notebook_factory(XSS_CELLS)
+    dialogs: list[str] = []
+    nb.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    node = task_node(widget, nb, 1, "sleep")
+    expect(node).to_have_attribute("data-cw-state", "SUCCESS", timeout=RUN_TIMEOUT_MS)
+    node.click()
+    result = widget.locator('.cw-details [data-cw-field="result"]')
+    expect(result).to_contain_text(XSS)
+    expect(widget.locator(".cw-details [data-cw-field='args']")).to_contain_text(XSS)
+    expect(widget.locator("img")).to_have_count(0)
+    assert dialogs == []
+    assert nb.run_cell(2), nb.output_text(2)
+
+
+# --- 10,000 tasks: one summary node --------------------------------------------------------------
+
+BIG_CELLS = [
+    IMPORTS + "g = ResultGraph.preview(group(add.si(i, i) for i in range(10_000)))\ng",
+]
+
+
+def test_10000_task_group_is_one_summary_node(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(BIG_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    summary = widget.locator("[data-cw-summary]")
+    expect(summary).to_have_count(1)
+    expect(summary).to_have_attribute("data-cw-summary", "group")
+    expect(summary).to_have_attribute("data-cw-count-pending", "10000")
+    expect(summary).to_have_attribute("data-cw-count-success", "0")
+    expect(summary).to_contain_text("group · 10,000 tasks")
+    expect(widget.locator("[data-cw-task-id]")).to_have_count(0)
+    expect(widget.locator(".cw-progress-text")).to_contain_text("0/10,000 done")
+    expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()  # a preview runs nothing
+    summary.click()
+    expect(widget.locator(".cw-details")).to_contain_text("10,000")
+
+    # Expanded on request (every task drawn, in a grid), and folded back.
+    widget.locator('[data-cw-action="expand"]').click()
+    expect(widget.locator("[data-cw-task-id]")).to_have_count(10_000)
+    expect(widget.locator("[data-cw-summary]")).to_have_count(0)
+    expect(widget).to_have_attribute("data-cw-layout", "done")
+    widget.locator('[data-cw-container="group"][data-cw-expanded] .cw-box-label').click()
+    expect(widget.locator("[data-cw-summary]")).to_have_count(1)
+    expect(widget.locator("[data-cw-task-id]")).to_have_count(0)

@@ -1,0 +1,291 @@
+"""The result graph widget without a cluster: its payload, its deltas and their size, its
+replies to the view, and the details as text. A WorkflowRun is made directly (nothing is
+published) and its states are moved by hand, as the event monitor would."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+from celery import Celery, chain, chord, group
+
+import canvas_widgets as cw
+from canvas_widgets.demo import add, fail, mul, tsum
+from canvas_widgets.result_view import (
+    DETAIL_LIMIT,
+    FULL_DETAIL_LIMIT,
+    delta_message,
+    details_text,
+    graph_payload,
+    message_bytes,
+    run_summary,
+)
+from canvas_widgets.run import WorkflowRun
+from canvas_widgets.widgets.result_graph import ResultGraph
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def app() -> Celery:
+    # A chord-capable backend in memory: enough to freeze; nothing is ever published.
+    return Celery("cw-test", broker="memory://", backend="cache+memory://", set_as_current=False)
+
+
+def make_run(app: Celery, canvas) -> WorkflowRun:
+    return WorkflowRun(app, cw.freeze(canvas, app), run_id=str(uuid.uuid4()))
+
+
+def move(run: WorkflowRun, changes: dict[str, str]) -> None:
+    """Move task states as the event monitor does, then flush them to the callbacks."""
+    with run._lock:
+        for task_id, state in changes.items():
+            run._move(task_id, state)
+    run._flush()
+
+
+class Recorder:
+    """Stands in for the comm: what the widget sends, and a way to wait for it."""
+
+    def __init__(self, widget: ResultGraph):
+        self.messages: list[dict] = []
+        self._cond = threading.Condition()
+        widget.send = self.send  # type: ignore[method-assign]
+
+    def send(self, content: dict, buffers: object = None) -> None:
+        with self._cond:
+            self.messages.append(content)
+            self._cond.notify_all()
+
+    def of_type(self, kind: str) -> list[dict]:
+        with self._cond:
+            return [m for m in self.messages if m.get("type") == kind]
+
+
+def ask(widget: ResultGraph, recorder: Recorder, **content) -> dict:
+    request_id = uuid.uuid4().hex
+    widget._on_custom_msg(widget, {"request_id": request_id, **content}, [])
+    (reply,) = [m for m in recorder.of_type("reply") if m["request_id"] == request_id]
+    return reply
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)  # polling interval: the loop checks the real state
+
+
+# --- the payload -----------------------------------------------------------------------------
+
+
+def test_payload_is_the_frozen_structure_without_args(app):
+    canvas = chain(add.s(1, 1), group(add.s(1) | mul.s(2), mul.s(3)), tsum.s())
+    run = make_run(app, canvas)
+    payload = graph_payload(run.to_networkx(), run_id=run.id)
+    assert [n["id"] for n in payload["nodes"]] == run.task_ids
+    assert payload["run_id"] == run.id
+    assert {tuple(sorted(n)) for n in payload["nodes"]} == {
+        ("callback", "container", "id", "kind", "label", "name", "path")
+    }
+    assert payload["containers"]["chain.tasks[1]"] == {
+        "kind": "chord",
+        "parent": "chain",
+        "id": payload["containers"]["chain.tasks[1]"]["id"],
+    }
+    assert payload["containers"]["chain.tasks[1].header[0]"]["parent"] == "chain.tasks[1].header"
+    assert sorted(e["kind"] for e in payload["edges"]) == ["chain"] * 3 + ["chord"] * 2
+    # Args and results are not synced; labels are short text.
+    text = json.dumps(payload)
+    assert '"args"' not in text and '"result"' not in text
+    assert [n["label"] for n in payload["nodes"]][:2] == ["add(1, 1)", "add(1)"]
+
+
+def test_widget_syncs_graph_states_and_summary_and_nothing_secret(app):
+    app.conf.broker_url = "redis://:hunter2@example.invalid:6379/0"
+    run = make_run(app, chord([add.s(i, i) for i in range(3)], tsum.s()))
+    widget = ResultGraph(run)
+    try:
+        state = widget.get_state()
+        assert set(state) >= {"graph", "states", "summary"}
+        assert state["states"] == dict.fromkeys(run.task_ids, "PENDING")
+        assert state["summary"]["total"] == 4 and state["summary"]["finished"] is False
+        dumped = json.dumps({k: state[k] for k in ("graph", "states", "summary")})
+        assert "hunter2" not in dumped and "redis://" not in dumped
+    finally:
+        widget.close()
+
+
+def test_constructor_rejects_what_it_cannot_show(app):
+    with pytest.raises(TypeError, match="WorkflowRun"):
+        ResultGraph(add.s(1, 1))  # type: ignore[arg-type]
+    run = make_run(app, add.s(1, 1))
+    with pytest.raises(TypeError, match="colour"):
+        ResultGraph(run, colour="red")
+
+
+# --- deltas ----------------------------------------------------------------------------------
+
+
+def test_state_changes_reach_the_view_as_small_deltas(app):
+    run = make_run(app, chord([add.s(i, i) for i in range(3)], tsum.s()))
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        first, *_ = run.task_ids
+        move(run, {first: "STARTED"})
+        move(run, {first: "SUCCESS"})
+        deltas = recorder.of_type("states")
+        assert deltas == [
+            {"type": "states", "changes": {first: "STARTED"}},
+            {"type": "states", "changes": {first: "SUCCESS"}},
+        ]
+        # The trait is not rewritten for every change: it is the display-time snapshot.
+        assert widget.states[first] == "PENDING"
+    finally:
+        widget.close()
+
+
+def test_bytes_per_state_change_on_the_comm():
+    ids = [str(uuid.uuid4()) for _ in range(1000)]
+    one = message_bytes(delta_message({ids[0]: "SUCCESS"}))
+    batch = message_bytes(delta_message(dict.fromkeys(ids, "SUCCESS")))
+    print(f"delta content: {one} B for one change, {batch / 1000:.1f} B per change in 1,000")
+    assert one <= 200
+    assert batch / 1000 <= 200
+
+
+def test_a_snapshot_request_answers_with_the_current_states(app):
+    run = make_run(app, chord([add.s(i, i) for i in range(2)], tsum.s()))
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        first = run.task_ids[0]
+        move(run, {first: "FAILURE"})
+        reply = ask(widget, recorder, type="snapshot")
+        assert reply["ok"] is True
+        assert reply["states"][first] == "FAILURE"
+        assert reply["summary"]["failed"] == 1
+    finally:
+        widget.close()
+
+
+def test_when_the_run_is_over_the_traits_hold_the_outcome(app):
+    run = make_run(app, add.s(1, 1) | mul.s(2))
+    widget = ResultGraph(run)
+    widget.progress_interval = 0.02
+    try:
+        move(run, dict.fromkeys(run.task_ids, "SUCCESS"))
+        wait_until(lambda: widget.summary.get("finished"))
+        assert widget.states == dict.fromkeys(run.task_ids, "SUCCESS")
+        assert widget.summary["done"] == 2 and widget.summary["elapsed"] >= 0
+    finally:
+        widget.close()
+
+
+def test_progress_of_running_tasks_is_sent(app):
+    run = make_run(app, add.s(1, 1))
+    widget = ResultGraph(run)
+    widget.progress_interval = 0.02
+    recorder = Recorder(widget)
+    try:
+        (task_id,) = run.task_ids
+        run._apply_event(
+            "PROGRESS",
+            {
+                "type": "task-progress",
+                "uuid": task_id,
+                "current": 3,
+                "total": 10,
+                "timestamp": time.time(),
+            },
+        )
+        wait_until(lambda: recorder.of_type("progress"))
+        assert recorder.of_type("progress")[0]["values"] == {task_id: [3, 10]}
+    finally:
+        widget.close()
+
+
+# --- details and actions ---------------------------------------------------------------------
+
+
+def test_details_are_text_and_cut_with_a_way_to_all_of_it(app):
+    run = make_run(app, add.s("x" * 1500, XSS))
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        (task_id,) = run.task_ids
+        run._info[task_id].update(
+            traceback="Traceback\n" + "  frame\n" * 400 + "ValueError: boom",
+            started_at=1.5,
+            runtime=0.25,
+            retries=0,
+        )
+        reply = ask(widget, recorder, type="details", task_id=task_id)
+        assert reply["ok"] is True
+        details = reply["details"]
+        assert all(isinstance(v, str) for v in details.values())
+        assert details["name"] == "canvas_widgets.demo.add" and details["state"] == "PENDING"
+        assert len(details["args"]) == DETAIL_LIMIT and XSS not in details["args"]
+        assert details["traceback"].endswith("ValueError: boom")  # a traceback keeps its end
+        assert details["started_at"] == "1970-01-01T00:00:01.500000+00:00"
+        assert details["runtime"] == "0.25" and details["retries"] == "0"
+        assert set(reply["truncated"]) == {"args", "traceback"}
+        full = ask(widget, recorder, type="details", task_id=task_id, full=True)
+        assert full["truncated"] == [] and XSS in full["details"]["args"]
+        missing = ask(widget, recorder, type="details", task_id="nope")
+        assert missing["ok"] is False and "nope" in missing["error"]
+    finally:
+        widget.close()
+
+
+def test_details_text_bounds_even_the_full_text():
+    texts, cut = details_text({"result": "y" * (FULL_DETAIL_LIMIT + 10)}, full=True)
+    assert len(texts["result"]) == FULL_DETAIL_LIMIT and cut == ["result"]
+    texts, _ = details_text({"progress": {"current": 1, "total": 2}, "eta": None})
+    assert texts == {"progress": '{"current": 1, "total": 2}', "eta": ""}
+
+
+def test_unknown_requests_and_preview_actions_get_an_error_reply():
+    widget = ResultGraph.preview(chord([add.s(1, 1), fail.si()], tsum.s()))
+    recorder = Recorder(widget)
+    try:
+        assert ask(widget, recorder, type="retry")["error"] == "unknown request type 'retry'"
+        revoke = ask(widget, recorder, type="revoke")
+        assert revoke["ok"] is False and "preview" in revoke["error"]
+        task_id = widget.graph["nodes"][1]["id"]
+        details = ask(widget, recorder, type="details", task_id=task_id)["details"]
+        assert details["name"] == "canvas_widgets.demo.fail" and details["state"] == "PENDING"
+        assert widget.graph["run_id"] is None
+    finally:
+        widget.close()
+
+
+def test_a_10000_task_group_previews_without_running():
+    widget = ResultGraph.preview(group(add.si(i, i) for i in range(10_000)))
+    try:
+        assert len(widget.graph["nodes"]) == 10_000
+        assert widget.summary["counts"]["PENDING"] == 10_000
+        assert list(widget.graph["containers"]) == ["group"]
+    finally:
+        widget.close()
+
+
+def test_run_summary_counts_and_elapsed():
+    s = run_summary({"a": "SUCCESS", "b": "REVOKED"}, 100.0, 250.0, True, finished_at=103.0)
+    assert s["done"] == 2 and s["elapsed"] == 3.0 and s["finished"] is True
+    assert run_summary({}, None, 1.0, False)["elapsed"] is None
+
+
+def test_workflow_run_graph_is_made_once(app):
+    run = make_run(app, add.s(1, 1))
+    widget = run.graph
+    try:
+        assert isinstance(widget, ResultGraph) and run.graph is widget
+        assert widget.run is run
+    finally:
+        widget.close()
