@@ -404,7 +404,16 @@ def _canonical(sig: Signature) -> Signature:
         for step in steps:
             node = node | step
     elif typ == "group":
-        node = group([_canonical(member) for member in sig.tasks], app=app)
+        members = []
+        for member in map(_canonical, sig.tasks):
+            # A group (or chunks) directly in a group: Celery's unfrozen apply_async() unrolls
+            # it in order, but group.freeze() unrolls it reversed (deque.extendleft). Unrolling
+            # here keeps the order a user of plain Celery gets.
+            if kind_of(member) == "group" and not member.options:
+                members.extend(member.tasks)
+            else:
+                members.append(member)
+        node = group(members, app=app)
     elif typ == "chord":
         body = None if sig.body is None else _canonical(sig.body)
         body_kwargs = {"kwargs": dict(sig.kwargs.get("kwargs") or {})}

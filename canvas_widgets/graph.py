@@ -109,7 +109,18 @@ def _preview_app() -> Celery:
 
 
 def frozen_graph(sig: Signature) -> nx.DiGraph:
-    """The workflow graph of an already frozen canonical canvas (see :func:`workflow_graph`)."""
+    """The workflow graph of an already frozen canonical canvas (see :func:`workflow_graph`).
+
+    For a canvas that :func:`~canvas_widgets.freeze` returned: its ids are used as they are.
+
+    Examples
+    --------
+    >>> from canvas_widgets import freeze
+    >>> from canvas_widgets.demo import add, mul
+    >>> frozen = freeze(add.s(1, 1) | mul.s(2))
+    >>> list(frozen_graph(frozen)) == [step.id for step in frozen.tasks]
+    True
+    """
     graph = nx.DiGraph(containers={})
     _add(graph, sig, kind_of(sig), None, None)
     return graph

@@ -8,6 +8,7 @@ import importlib
 import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from celery.canvas import Signature, maybe_signature
 
@@ -24,6 +25,7 @@ class _Call:
 
     head: str
     args: list[_Call | str] = field(default_factory=list)
+    brackets: ClassVar[str] = "()"
 
     def render(self, indent: int = 0) -> str:
         flat = self.flat()
@@ -31,10 +33,12 @@ class _Call:
             return flat
         pad = " " * (indent + 4)
         lines = [f"{pad}{_render(arg, indent + 4)}," for arg in self.args]
-        return f"{self.head}(\n" + "\n".join(lines) + f"\n{' ' * indent})"
+        opening, closing = self.brackets
+        return f"{self.head}{opening}\n" + "\n".join(lines) + f"\n{' ' * indent}{closing}"
 
     def flat(self) -> str:
-        return f"{self.head}({', '.join(_render(arg, 0) for arg in self.args)})"
+        opening, closing = self.brackets
+        return f"{self.head}{opening}{', '.join(_render(arg, 0) for arg in self.args)}{closing}"
 
 
 def _render(expr: _Call | str, indent: int) -> str:
@@ -182,18 +186,9 @@ class _Writer:
 
 @dataclass
 class _Bracket(_Call):
-    """A list literal ``[a, b]``, rendered like a call with brackets."""
+    """A list literal ``[a, b]`` (its head is empty), rendered like a call with brackets."""
 
-    def render(self, indent: int = 0) -> str:
-        flat = self.flat()
-        if indent + len(flat) <= _WIDTH or not self.args:
-            return flat
-        pad = " " * (indent + 4)
-        lines = [f"{pad}{_render(arg, indent + 4)}," for arg in self.args]
-        return "[\n" + "\n".join(lines) + f"\n{' ' * indent}]"
-
-    def flat(self) -> str:
-        return f"[{', '.join(_render(arg, 0) for arg in self.args)}]"
+    brackets: ClassVar[str] = "[]"
 
 
 @dataclass

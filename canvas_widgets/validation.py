@@ -37,6 +37,14 @@ class Problem:
         What is wrong and what to do.
     code : str
         A short stable name for the kind of problem, for example ``unknown-task``.
+
+    Examples
+    --------
+    >>> from celery import group
+    >>> from canvas_widgets.demo import add, app
+    >>> [problem] = validate(add.s(1, 1) | group([]), app)
+    >>> problem.path, problem.severity, problem.code
+    ('chain.tasks[1]', 'error', 'empty-group')
     """
 
     path: str

@@ -10,6 +10,7 @@ Every test collected under this folder gets the ``cluster`` marker.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from canvas_widgets.cluster import LocalCluster
 from canvas_widgets.demo import app as demo_app
+from canvas_widgets.tracking import EventMonitor
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,3 +35,7 @@ def cluster() -> Iterator[LocalCluster]:
     """The demo app served by 2 real worker processes (concurrency 2) on a real Redis."""
     with LocalCluster(demo_app, workers=2, concurrency=2) as local_cluster:
         yield local_cluster
+        # Results still alive when Redis stops retry their connection for ~20 s on collection:
+        # let them go while the server is up.
+        EventMonitor.stop_for(demo_app)
+        gc.collect()

@@ -1,0 +1,510 @@
+"""run() and WorkflowRun against a real Redis server and real Celery worker processes (no mocks).
+
+Every test reads real outcomes: the values Celery returns, the states the run shows, and what
+the result backend and the broker really hold.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import socket
+import time
+import uuid
+import weakref
+from collections.abc import Callable
+
+import networkx as nx
+import pytest
+import redis
+from billiard.exceptions import WorkerLostError
+from celery import Celery, chain, chord, group
+from celery.exceptions import ChordError, TaskRevokedError
+from celery.result import AsyncResult
+
+import canvas_widgets as cw
+from canvas_widgets.cluster import LocalCluster
+from canvas_widgets.demo import (
+    add,
+    count,
+    fail,
+    flaky,
+    guide_examples,
+    mul,
+    sleep,
+    sleep_acked,
+    tsum,
+    xsum,
+)
+from canvas_widgets.demo import app as demo_app
+from canvas_widgets.graph import frozen_graph
+from canvas_widgets.run import BrokerUnreachable, WorkerLost, WorkflowRun
+from canvas_widgets.tracking import EventMonitor
+
+# Client-side writes to the Redis backend (revoke() marks unsent tasks REVOKED) go through
+# celery 5.7's use of redis-py's setex, which redis-py 8 deprecates.
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_up_before_the_cluster_stops(cluster: LocalCluster):
+    """Stop this module's event monitor, and collect its results, while Redis still runs.
+
+    Celery's group and chord results live in reference cycles. One collected after its Redis
+    stopped retries the connection for ~20 s in ``AsyncResult.__del__`` and then raises there,
+    which can crash pytest's own import machinery at the end of the session.
+    """
+    yield
+    EventMonitor.stop_for(demo_app)
+    gc.collect()
+
+
+@pytest.fixture
+def solo(cluster: LocalCluster):
+    """A cluster of its own with one worker process (concurrency 1), for one test.
+
+    It re-points the demo app while it lives and gives it back when it closes, so the session's
+    cluster keeps its workers whatever the test does to this one.
+    """
+    with LocalCluster(demo_app, workers=1, concurrency=1) as own:
+        try:
+            yield own
+        finally:
+            EventMonitor.stop_for(demo_app)
+            gc.collect()  # results of this cluster's backend must go while its Redis runs
+    assert demo_app.conf.broker_url == cluster.broker_url
+
+
+@pytest.fixture
+def rdb(cluster: LocalCluster) -> redis.Redis:
+    client = redis.Redis.from_url(cluster.redis_url)
+    yield client
+    client.close()
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float, what: str | Callable[[], str] = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            text = what() if callable(what) else what
+            raise AssertionError(f"not true after {timeout} s: {text or predicate}")
+        time.sleep(0.01)
+
+
+def body_failed(run: WorkflowRun, body: str) -> None:
+    """Wait for the run to show the chord body FAILURE (Celery stores a ChordError for it)."""
+    wait_until(
+        lambda: run.states[body] == "FAILURE",
+        5,
+        lambda: (
+            f"body {run.states[body]} in the run, "
+            f"{AsyncResult(body, app=demo_app).state} in the backend; {run!r}"
+        ),
+    )
+
+
+def ids_named(run: WorkflowRun, short_name: str) -> list[str]:
+    """The run's task ids whose task name ends with ``.short_name``, in graph order."""
+    graph = run.to_networkx()
+    order = list(nx.topological_sort(graph))
+    return [t for t in order if graph.nodes[t]["name"].rsplit(".", 1)[-1] == short_name]
+
+
+def backend_keys(rdb: redis.Redis, task_ids: list[str]) -> list[bytes]:
+    """Every key of the cluster's Redis that mentions one of these task ids."""
+    return [key for task_id in task_ids for key in rdb.keys(f"*{task_id}*")]
+
+
+def worker_pid_of(task_id: str, hostname: str) -> int:
+    """PID of the pool process running ``task_id`` on ``hostname``, as the worker reports it."""
+    active = demo_app.control.inspect(destination=[hostname], timeout=2).active() or {}
+    pids = [t["worker_pid"] for t in active.get(hostname, []) if t["id"] == task_id]
+    assert pids, f"{task_id} is not active on {hostname}: {active}"
+    return pids[0]
+
+
+# --- 1. Celery's canvas guide ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(guide_examples()))
+def test_guide_example_runs_with_its_value_and_every_node_succeeds(cluster, name):
+    canvas, expected = guide_examples()[name]
+
+    run = cw.run(canvas, app=demo_app)
+
+    assert run.wait(timeout=30) == expected
+    assert run.done
+    assert run.states == dict.fromkeys(run.task_ids, "SUCCESS")
+    graph = run.to_networkx()
+    for task_id in run.task_ids:
+        # The backend has a result under each node's id, for the task the node names: the
+        # workers really ran the nodes under the ids that freezing gave them.
+        result = AsyncResult(task_id, app=demo_app)
+        assert result.state == "SUCCESS", (task_id, graph.nodes[task_id]["name"])
+        assert result.name == graph.nodes[task_id]["name"]
+
+
+# --- 2. failure in a chord header -------------------------------------------------------------
+
+
+def test_chord_with_a_failing_header_task(cluster):
+    header = [add.s(1, 1), fail.si("header task broke"), add.s(2, 2)]
+
+    run = cw.run(chord(header, tsum.s()), app=demo_app)
+
+    # As Celery's own .get() of a chord: the header task's error (or a ChordError).
+    with pytest.raises((ValueError, ChordError)):
+        run.wait(timeout=30)
+    [failing] = ids_named(run, "fail")
+    [body] = ids_named(run, "tsum")
+    adds = ids_named(run, "add")
+    body_failed(run, body)  # Celery stores a ChordError once the last header task is back
+    assert run.states[failing] == "FAILURE"
+    assert [run.states[t] for t in adds] == ["SUCCESS", "SUCCESS"]
+    assert run.done
+    assert AsyncResult(body, app=demo_app).state == "FAILURE"
+    info = run.info(failing)
+    assert "header task broke" in info["exception"]
+    assert "ValueError" in info["exception"]
+    assert "Traceback (most recent call last)" in info["traceback"]
+    assert "raise ValueError(message)" in info["traceback"]
+    assert "ChordError" in run.info(body)["exception"]
+    assert run.counts() == {"SUCCESS": 2, "FAILURE": 2}
+
+
+def test_a_run_is_not_forgotten_before_a_backend_read_that_saw_it_done(cluster, monkeypatch):
+    # The monitor's reconciler reads the backend, then pings the workers of running tasks: up
+    # to 1 s when one is slow to answer (made 1.5 s here, to be sure). The run's last event
+    # can land during that ping, and Celery stored the chord body's ChordError just before
+    # it: a run forgotten right then kept the body PENDING for good.
+    check_workers = WorkflowRun._check_workers
+
+    def slow_ping(self, *args, **kwargs):
+        time.sleep(1.5)
+        return check_workers(self, *args, **kwargs)
+
+    monkeypatch.setattr(WorkflowRun, "_check_workers", slow_ping)
+    run = cw.run(chord([fail.si("early"), sleep.si(1.2, 0)], tsum.s()), app=demo_app)
+
+    with pytest.raises((ValueError, ChordError)):
+        run.wait(timeout=30)
+    [body] = ids_named(run, "tsum")
+    body_failed(run, body)
+    assert run.counts() == {"SUCCESS": 1, "FAILURE": 2}
+
+
+# --- 3. retries -------------------------------------------------------------------------------
+
+
+def test_a_retrying_task_shows_retry_then_success(solo):
+    seen: list[str] = []
+
+    run = cw.run(flaky.s(7, failures=1), app=demo_app)
+    [task_id] = run.task_ids
+    run.on_change(lambda run, changes: seen.append(changes[task_id]) if task_id in changes else 0)
+    # The one pool process sleeps after the first attempt, so the retry (due 0.1 s later) waits
+    # 0.6 s: on_change hands over each task's latest state about 10 times a second, and would
+    # skip a RETRY that lasts less than a batch.
+    sleep.si(0.6).delay()
+
+    assert run.wait(timeout=30) == 7
+    wait_until(lambda: "SUCCESS" in seen, 5, lambda: f"SUCCESS handed to on_change (saw {seen})")
+    assert "RETRY" in seen, seen
+    assert seen.index("RETRY") < seen.index("SUCCESS")
+    assert seen[-1] == "SUCCESS"
+    info = run.info(task_id)
+    assert info["retries"] == 1
+    assert "attempt 1 failed" in info["exception"]  # what the retry said
+
+
+# --- 4. revoke --------------------------------------------------------------------------------
+
+
+def _start_chain_and_wait_for_first() -> tuple[WorkflowRun, list[str]]:
+    run = cw.run(chain(sleep.si(2, "slept"), add.si(1, 1), add.si(2, 2)), app=demo_app)
+    order = list(nx.topological_sort(run.to_networkx()))
+    wait_until(lambda: run.states[order[0]] == "STARTED", 10, "the sleep STARTED")
+    return run, order
+
+
+def test_revoke_stops_the_waiting_tasks(cluster):
+    run, (first, second, third) = _start_chain_and_wait_for_first()
+
+    revoked = run.revoke()
+
+    assert set(revoked) == {first, second, third}
+    # The waiting steps are REVOKED at once (marked in the backend too); the running one goes on.
+    assert run.states[second] == run.states[third] == "REVOKED"
+    assert AsyncResult(second, app=demo_app).state == "REVOKED"
+    assert run.states[first] == "STARTED"
+    assert not run.done
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=10)
+    assert run.done
+    assert run.states == {first: "SUCCESS", second: "REVOKED", third: "REVOKED"}
+    assert AsyncResult(first, app=demo_app).get(timeout=1) == "slept"
+    # The worker discarded the step the finished sleep sent on: it never ran.
+    assert AsyncResult(second, app=demo_app).state == "REVOKED"
+
+
+def test_revoke_with_terminate_stops_the_running_task_too(cluster):
+    run, (first, second, third) = _start_chain_and_wait_for_first()
+    started = time.monotonic()
+
+    run.revoke(terminate=True)
+
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=10)
+    assert time.monotonic() - started < 1.9, "the 2 s sleep was not cut short"
+    assert run.done
+    assert run.states == dict.fromkeys((first, second, third), "REVOKED")
+    wait_until(lambda: run.info(first).get("terminated") is True, 5, "a terminated revoke")
+    assert AsyncResult(first, app=demo_app).state == "REVOKED"
+
+
+# --- 5. SIGKILL -------------------------------------------------------------------------------
+
+
+def test_sigkill_of_the_pool_process_fails_the_task_promptly(cluster):
+    run = cw.run(sleep.si(5, "never"), app=demo_app)
+    [task_id] = run.task_ids
+    wait_until(lambda: run.states[task_id] == "STARTED", 10, "the sleep STARTED")
+    pid = worker_pid_of(task_id, run.info(task_id)["worker"])
+
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+
+    # Celery documents it: the task fails with WorkerLostError (not acks_late: not re-run).
+    with pytest.raises(WorkerLostError):
+        run.wait(timeout=15)
+    # The worker notices at once (~0.1 s) or at its pool's next maintenance tick, every 5 s:
+    # measured 0.09, 4.84, 4.9 and 5.06 s for four kills in a row. The exited child's pipe
+    # seems to close before the child can be reaped, so the immediate check can miss it.
+    assert time.monotonic() - killed < 7
+    assert run.states[task_id] == "FAILURE"
+    assert AsyncResult(task_id, app=demo_app).state == "FAILURE"
+    # From the task-failed event or from the backend, whichever the run read first.
+    assert "WorkerLostError" in run.info(task_id)["exception"]
+
+
+def test_sigkill_of_the_pool_process_reruns_an_acks_late_task(cluster):
+    run = cw.run(sleep_acked.si(2, "done"), app=demo_app)
+    [task_id] = run.task_ids
+    # started_at comes with the task-started event (the backend may tell STARTED first).
+    wait_until(lambda: "started_at" in run.info(task_id), 10, "the sleep's task-started event")
+    first_start = run.info(task_id)["started_at"]
+    pid = worker_pid_of(task_id, run.info(task_id)["worker"])
+    seen: list[str] = []
+    run.on_change(lambda run, changes: seen.append(changes.get(task_id, "")))
+
+    os.kill(pid, signal.SIGKILL)
+
+    # acks_late + reject_on_worker_lost: the message goes back to the queue and runs again.
+    assert run.wait(timeout=30) == "done"
+    assert run.states[task_id] == "SUCCESS"
+    assert "FAILURE" not in seen
+    assert run.info(task_id)["started_at"] > first_start  # it really started a second time
+    assert AsyncResult(task_id, app=demo_app).get(timeout=1) == "done"
+
+
+def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
+    run = cw.run(sleep.si(5, "never"), app=demo_app)
+    [task_id] = run.task_ids
+    wait_until(lambda: run.states[task_id] == "STARTED", 10, "the sleep STARTED")
+    [(worker, pid)] = solo.pids.items()
+    assert run.info(task_id)["worker"] == worker
+
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+
+    # No event and no result ever come: the run's liveness check finds the worker silent.
+    with pytest.raises(WorkerLost, match=worker):
+        run.wait(timeout=20)
+    assert time.monotonic() - killed < 15
+    assert run.states[task_id] == "FAILURE"
+    assert "WorkerLost" in run.info(task_id)["exception"]
+    # Nobody finished it: the backend still says STARTED (its pool child died too).
+    assert AsyncResult(task_id, app=demo_app).state == "STARTED"
+
+
+# --- 6. broker unreachable --------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_broker_raises_and_sends_nothing(cluster, rdb):
+    url = f"redis://127.0.0.1:{_free_port()}/0"  # nobody listens there
+    app = Celery("unreachable", broker=url, backend=url, set_as_current=False)
+    app.task(name=add.name)(add.run)
+    app.task(name=tsum.name)(tsum.run)
+    canvas = chord([app.signature(add.name, (i, i)) for i in range(3)], app.signature(tsum.name))
+    # Freeze a copy elsewhere, only to learn the ids run() would publish (freezing a chord with
+    # a Redis backend subscribes to its results, which needs the server).
+    offline = Celery("offline", backend="cache+memory://", set_as_current=False)
+    d = cw.to_dict(cw.freeze(cw.to_dict(canvas), offline))
+    task_ids = list(frozen_graph(cw.from_dict(d, offline)))
+    keys_before = rdb.dbsize()
+
+    started = time.monotonic()
+    with pytest.raises(BrokerUnreachable, match="Nothing was sent"):
+        cw.run(d, app=app)
+
+    assert time.monotonic() - started < 5
+    assert len(task_ids) == 4
+    assert backend_keys(rdb, task_ids) == []  # not on the real cluster either
+    assert rdb.dbsize() == keys_before
+    assert EventMonitor._key(app) not in EventMonitor._instances  # nothing watches it
+
+
+# --- 7. attach --------------------------------------------------------------------------------
+
+
+def _run_and_drop(canvas) -> str:
+    """Start a run and drop it: return its id once the run object is gone."""
+    run = cw.run(canvas, app=demo_app)
+    run_id, ref = run.id, weakref.ref(run)
+    del run
+    # The monitor's threads hold only weak references, but may be using the run for a moment.
+    wait_until(lambda: gc.collect() is not None and ref() is None, 3, "the run collected")
+    return run_id
+
+
+def test_attach_after_every_reference_is_dropped(cluster):
+    run_id = _run_and_drop(chord([add.s(i, i) for i in range(5)], tsum.s()))
+    time.sleep(0.5)  # the run's tasks go on without it
+
+    attached = WorkflowRun.attach(run_id, demo_app)
+
+    assert attached.wait(timeout=30) == 20
+    assert attached.states == dict.fromkeys(attached.task_ids, "SUCCESS")
+    assert len(attached.task_ids) == 6
+    for task_id in attached.task_ids:
+        assert AsyncResult(task_id, app=demo_app).state == "SUCCESS"
+
+
+def test_attach_while_the_run_is_going_converges(cluster):
+    run_id = _run_and_drop(chord([sleep.si(1, 1), add.s(2, 2)], tsum.s()))
+
+    attached = WorkflowRun.attach(run_id, demo_app)
+
+    assert not attached.done
+    assert attached.wait(timeout=30) == 5
+    assert attached.states == dict.fromkeys(attached.task_ids, "SUCCESS")
+
+
+def test_attach_unknown_run_id_raises_key_error(cluster):
+    with pytest.raises(KeyError, match="no run"):
+        WorkflowRun.attach(str(uuid.uuid4()), demo_app)
+
+
+# --- 8. a run published before anyone watched it --------------------------------------------
+
+
+def test_run_published_before_its_monitor_converges_from_the_backend(cluster):
+    frozen = cw.freeze(chord([add.s(i, i) for i in range(4)], tsum.s()), demo_app)
+    run_id = str(uuid.uuid4())
+    WorkflowRun(demo_app, frozen, run_id)._store()
+    assert frozen.apply_async().get(timeout=30) == 12  # plain Celery; no run watches it
+
+    attached = WorkflowRun.attach(run_id, demo_app)
+
+    assert attached.wait(timeout=10) == 12
+    assert attached.states == dict.fromkeys(attached.task_ids, "SUCCESS")
+    for task_id in attached.task_ids:
+        info = attached.info(task_id)
+        # Only events carry these; the run learnt everything from the backend instead.
+        assert "started_at" not in info and "received_at" not in info
+        assert info["done_at"]
+        assert info["worker"]  # result_extended stores the worker's name
+    [body] = ids_named(attached, "tsum")
+    assert attached.info(body)["result"] == "12"
+
+
+# --- 9. progress ------------------------------------------------------------------------------
+
+
+def test_progress_is_visible_while_the_task_runs(cluster):
+    run = cw.run(count.s(10, 0.1), app=demo_app)
+    [task_id] = run.task_ids
+    seen: list[dict] = []
+    while not run.done:
+        progress = run.info(task_id).get("progress")
+        if progress and progress not in seen:
+            seen.append(dict(progress))
+        time.sleep(0.02)
+
+    assert run.wait(timeout=10) == 10
+    assert run.states[task_id] == "SUCCESS"
+    during = [p for p in seen if p["current"] < p["total"]]
+    assert len(during) >= 3, seen  # several steps seen live, not only the last
+    assert all(p["total"] == 10 for p in seen)
+    currents = [p["current"] for p in seen]
+    assert currents == sorted(currents)
+
+
+# --- 10. validation ---------------------------------------------------------------------------
+
+
+def test_unknown_task_name_raises_and_publishes_nothing(cluster, rdb):
+    canvas = chain(add.s(1, 1), demo_app.signature("canvas_widgets.demo.no_such_task"), mul.s(2))
+    frozen = cw.freeze(canvas, demo_app)  # to know the ids run() would publish
+    task_ids = list(frozen_graph(frozen))
+    queued_before = rdb.llen("celery")
+    runs_before = len(rdb.keys("canvas-widgets-run-*"))
+
+    with pytest.raises(cw.CanvasError, match="no_such_task"):
+        cw.run(frozen, app=demo_app)
+
+    time.sleep(0.5)  # anything published would have run (and stored a result) by now
+    assert rdb.llen("celery") == queued_before
+    assert backend_keys(rdb, task_ids) == []
+    assert len(rdb.keys("canvas-widgets-run-*")) == runs_before
+
+
+# --- 11. Celery's internal tasks are never nodes ----------------------------------------------
+
+
+def test_celery_internal_tasks_are_not_nodes(cluster):
+    canvas = group(
+        chord([add.s(i, i) for i in range(3)], tsum.s()),
+        chain(group(add.s(1, 1), add.s(2, 2)), xsum.s(), add.s(1)),
+        add.chunks([(1, 1), (2, 2), (3, 3)], 2),
+        xsum.map([[1, 2], [3]]),
+    )
+
+    run = cw.run(canvas, app=demo_app)
+
+    value = run.wait(timeout=30)
+    # Nested groups are unrolled into the outer one (chunks are a group of starmap tasks); the
+    # order inside them is not checked here (see test_nested_group_keeps_celery_order).
+    assert sorted(map(repr, value)) == sorted(map(repr, [6, 7, [2, 4], [6], [3, 3]]))
+    names = {run.info(t)["name"] for t in run.task_ids}
+    internal = {n for n in names if n.startswith("celery.")}
+    assert internal == {"celery.map", "celery.starmap"}
+    assert names - internal == {add.name, tsum.name, xsum.name}
+    assert run.states == dict.fromkeys(run.task_ids, "SUCCESS")
+
+
+def test_nested_group_keeps_celery_order(cluster):
+    # celery's group.freeze() unrolls a nested group with deque.extendleft, reversing its
+    # members; the canonical form unrolls it in order first, as unfrozen apply_async() does.
+    def canvas():
+        return group(add.s(1, 1), group(add.s(2, 2), add.s(3, 3), add.s(4, 4)))
+
+    assert canvas().apply_async().get(timeout=10) == [2, 4, 6, 8]  # plain Celery
+    assert cw.run(canvas(), app=demo_app).wait(timeout=10) == [2, 4, 6, 8]
+
+    # Chunks in a group: one starmap task per chunk, in order. (Plain Celery runs the chunks as
+    # one opaque celery.chunks task whose value is its sub-results' ids, not their values.)
+    chunked = group(add.s(1, 1), add.chunks([(2, 2), (3, 3), (4, 4)], 2))
+    assert cw.run(chunked, app=demo_app).wait(timeout=10) == [2, [4, 6], [8]]
