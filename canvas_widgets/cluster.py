@@ -46,6 +46,7 @@ from celery.worker import WorkController
 from kombu import pools
 from kombu.utils.collections import eqhash
 
+from . import _watchdog
 from .tracking import EventMonitor
 
 __all__ = ["ClusterError", "LocalCluster", "redis_server_executable"]
@@ -236,6 +237,13 @@ class _Resources:
     url: str | None = None
     previous_settings: dict[str, Any] | None = None
     timeout: float = 10.0
+    watchdog: subprocess.Popen | None = None
+
+    def started(self, proc: subprocess.Popen) -> None:
+        """Note a started process for the watchdog, which stops it if our process dies."""
+        assert self.temp_dir is not None
+        with open(self.temp_dir / _watchdog.PIDS_FILE, "a") as pids:
+            pids.write(f"{proc.pid}\n")
 
 
 def _shutdown(res: _Resources) -> None:
@@ -247,6 +255,8 @@ def _shutdown(res: _Resources) -> None:
     with contextlib.ExitStack() as cleanup:
         # Registered in reverse order of running; each runs even if an earlier one raised or
         # was interrupted, so that Redis and the temporary files never outlive a failed stop.
+        if res.watchdog is not None:
+            cleanup.callback(_dismiss_watchdog, res.watchdog)
         if res.temp_dir is not None:
             cleanup.callback(shutil.rmtree, res.temp_dir, ignore_errors=True)
         if still_ours:
@@ -260,6 +270,23 @@ def _shutdown(res: _Resources) -> None:
             cleanup.callback(_release_connections, res.app)
         cleanup.callback(_restore_in_kernel_state, res)
         _stop_workers(res)
+
+
+def _start_watchdog(res: _Resources) -> None:
+    res.watchdog = subprocess.Popen(
+        [sys.executable, "-m", "canvas_widgets._watchdog", str(res.temp_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a notebook interrupt (SIGINT to our group) must not reach it
+    )  # fmt: skip
+
+
+def _dismiss_watchdog(watchdog: subprocess.Popen) -> None:
+    """Tell the watchdog we stopped everything ourselves, and let it exit."""
+    with contextlib.suppress(OSError):
+        watchdog.communicate(b"done", timeout=5)
+    if watchdog.poll() is None:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def _stop_workers(res: _Resources) -> None:
@@ -375,6 +402,7 @@ class LocalCluster:
             self._res.temp_dir = self.log_dir = Path(
                 tempfile.mkdtemp(prefix="canvas-widgets-cluster-")
             )
+            _start_watchdog(self._res)
             deadline = time.monotonic() + timeout
             self._start_redis(deadline)
             self._configure_app()
@@ -402,6 +430,7 @@ class LocalCluster:
                     start_new_session=True,
                 )  # fmt: skip
             self._res.redis = proc
+            self._res.started(proc)
             client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2)
             try:
                 while proc.poll() is None and time.monotonic() < deadline:
@@ -467,6 +496,7 @@ class LocalCluster:
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     env=env, start_new_session=True,
                 )  # fmt: skip
+            self._res.started(self._res.workers[nodename])
 
     def _start_threads(self) -> None:
         handler = logging.FileHandler(self.log_dir / "threads.log", delay=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -247,3 +250,29 @@ def test_workers_import_the_app_from_where_this_process_found_it(tmp_path, monke
     finally:
         for name in ("cw_cluster_probe.tasks", "cw_cluster_probe"):
             sys.modules.pop(name, None)
+
+
+@needs_proc
+def test_a_hard_killed_owner_leaves_nothing_behind(tmp_path):
+    """SIGKILL runs no atexit hook: the watchdog stops Redis and the workers instead."""
+    script = (
+        "import json, sys, time\n"
+        "from canvas_widgets.cluster import LocalCluster\n"
+        "from canvas_widgets.demo import app\n"
+        "cluster = LocalCluster(app, workers=1)\n"
+        "pids = [cluster.redis_pid, *cluster.pids.values()]\n"
+        "print(json.dumps({'pids': pids, 'dir': str(cluster.log_dir)}), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    started = json.loads(owner.stdout.readline())
+    pids = started["pids"]
+    pids += [child for pid in pids for child in _children(pid)]  # the prefork pool too
+    assert len(pids) >= 3 and all(map(_alive, pids))
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    deadline = time.monotonic() + 30  # a failure bound, not a speed target
+    while time.monotonic() < deadline and (any(map(_alive, pids)) or Path(started["dir"]).exists()):
+        time.sleep(0.1)
+    assert [pid for pid in pids if _alive(pid)] == []
+    assert not Path(started["dir"]).exists()
