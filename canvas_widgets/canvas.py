@@ -389,8 +389,12 @@ def canonical(canvas: Signature | Mapping, app: Celery | None = None) -> Signatu
     >>> [kind_of(step) for step in canonical(loaded).tasks]
     ['task', 'chord']
     """
-    sig = canvas if isinstance(canvas, Signature) else from_dict(canvas, app)
-    return _canonical(from_dict(to_dict(sig), app or sig._app))
+    # _canonical reuses and updates the loaded signatures: load a private copy (a dict loads
+    # into fresh objects; a signature goes through its dict first).
+    if isinstance(canvas, Signature):
+        app = app or canvas._app
+        canvas = to_dict(canvas)
+    return _canonical(from_dict(canvas, app))
 
 
 def _canonical(sig: Signature) -> Signature:
