@@ -1,4 +1,5 @@
-"""The demo Celery app: the canvas guide's tasks, and a few that fail, sleep or report progress.
+"""The demo Celery app: the canvas guide's tasks, a few that fail, sleep or report progress, and
+an exploratory pipeline over the bundled weather data (``fetch | parse | summarise``, ``report``).
 
 It lives in an importable module so that real ``celery worker`` processes can load it::
 
@@ -9,28 +10,45 @@ Examples
 >>> from canvas_widgets.demo import add, tsum
 >>> add(2, 2), tsum([1, 2, 3])
 (4, 6)
+>>> summary = summarise(parse(fetch("valley", "2023-07")))
+>>> summary["station"], summary["days"], summary["max_tmax_c"]
+('valley', 31, 32.5)
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import statistics
 import time
+from importlib import resources
 
 from celery import Celery, chain, chord, group
 from celery.canvas import Signature
 
 from .run import report_progress
+from .weave import weave
 
 __all__ = [
+    "STATIONS",
     "add",
     "app",
     "count",
     "fail",
+    "fetch",
     "flaky",
     "guide_examples",
     "mul",
+    "on_error",
+    "parse",
+    "pipeline",
+    "report",
     "sleep",
     "sleep_acked",
+    "summarise",
     "tsum",
+    "weather_csv",
+    "weave",
     "xsum",
 ]
 
@@ -70,6 +88,16 @@ def tsum(numbers):
 def fail(message="this task always fails"):
     """Raise ValueError with the given message."""
     raise ValueError(message)
+
+
+@app.task
+def on_error(task_id):
+    """An errback (``link_error``): return a line naming the failed task and its exception.
+
+    It takes the failed task's id, so Celery sends it as a task of its own, which a run can
+    follow (an errback taking ``(request, exc, traceback)`` is called inside the failing
+    task's worker instead, and has no state of its own)."""
+    return f"task {task_id} failed: {app.AsyncResult(task_id).result!r}"
 
 
 @app.task
@@ -133,3 +161,95 @@ def guide_examples() -> dict[str, tuple[Signature, object]]:
         "starmap": (add.starmap(pairs), [x + y for x, y in pairs]),
         "chunks": (add.chunks(pairs, 4), [[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]),
     }
+
+
+# ------------------------------------------------------------------ the weather data pipeline
+
+#: The stations of the bundled weather data (``canvas_widgets/data/weather.csv``).
+STATIONS = ("harbour", "upland", "valley", "steppe")
+_FIELDS = ("date", "station", "tmin_c", "tmax_c", "precip_mm")
+
+
+def weather_csv() -> str:
+    """The bundled CSV: a year (2023) of synthetic daily readings at four made-up stations.
+
+    Columns ``date, station, tmin_c, tmax_c, precip_mm``; see ``canvas_widgets/data/README.md``.
+
+    Examples
+    --------
+    >>> weather_csv().splitlines()[0]
+    'date,station,tmin_c,tmax_c,precip_mm'
+    """
+    return resources.files("canvas_widgets").joinpath("data", "weather.csv").read_text()
+
+
+@app.task
+def fetch(station, period=""):
+    """Return the CSV rows of one station (header included), for dates starting with period
+    (``"2023-07"`` for July, ``""`` for the whole year)."""
+    lines = weather_csv().splitlines()
+    rows = [line for line in lines[1:] if line.split(",", 2)[1] == station]
+    if not rows:
+        raise ValueError(f"no station {station!r} in the weather data; try one of {STATIONS}")
+    return "\n".join([lines[0], *(row for row in rows if row.startswith(period))]) + "\n"
+
+
+@app.task
+def parse(text):
+    """Parse CSV text into records: dicts with numbers for the readings."""
+    records = []
+    for row in csv.DictReader(io.StringIO(text)):
+        missing = [field for field in _FIELDS if not row.get(field)]
+        if missing:
+            raise ValueError(f"row {row!r} lacks {', '.join(missing)}")
+        records.append(
+            {
+                "date": row["date"],
+                "station": row["station"],
+                **{field: float(row[field]) for field in ("tmin_c", "tmax_c", "precip_mm")},
+            }
+        )
+    return records
+
+
+@app.task
+def summarise(records):
+    """Summarise one station's records: days, mean/extreme temperatures, rain and wet days."""
+    if not records:
+        raise ValueError("no records to summarise (is the period right?)")
+    return {
+        "station": records[0]["station"],
+        "days": len(records),
+        "mean_tmax_c": round(statistics.fmean(r["tmax_c"] for r in records), 1),
+        "max_tmax_c": max(r["tmax_c"] for r in records),
+        "min_tmin_c": min(r["tmin_c"] for r in records),
+        "precip_mm": round(sum(r["precip_mm"] for r in records), 1),
+        "wet_days": sum(r["precip_mm"] > 0 for r in records),
+    }
+
+
+@app.task
+def report(summaries):
+    """Join the stations' summaries into one table, warmest first (a chord body)."""
+    lines = [f"{'station':<8} {'days':>4} {'mean max':>8} {'max':>5} {'min':>5} {'rain mm':>8}"]
+    for s in sorted(summaries, key=lambda s: s["mean_tmax_c"], reverse=True):
+        lines.append(
+            f"{s['station']:<8} {s['days']:>4} {s['mean_tmax_c']:>8.1f} {s['max_tmax_c']:>5.1f} "
+            f"{s['min_tmin_c']:>5.1f} {s['precip_mm']:>8.1f}"
+        )
+    return "\n".join(lines)
+
+
+def pipeline(stations=STATIONS, period: str = "") -> Signature:
+    """The exploratory pipeline: for each station ``fetch | parse | summarise`` in parallel,
+    then one ``report`` of them all (a chord whose header members are chains).
+
+    Examples
+    --------
+    >>> from canvas_widgets.canvas import kind_of
+    >>> kind_of(pipeline()), len(pipeline(["valley", "steppe"], "2023-07").tasks)
+    ('chord', 2)
+    """
+    return chord(
+        [fetch.s(station, period) | parse.s() | summarise.s() for station in stations], report.s()
+    )
