@@ -317,6 +317,9 @@ def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
     run = cw.run(sleep.si(5, "never"), app=demo_app)
     [task_id] = run.task_ids
     wait_until(lambda: run.states[task_id] == "STARTED", 10, "the sleep STARTED")
+    # The task-started event can come before the pool process has stored STARTED: wait for both.
+    backend_state = AsyncResult(task_id, app=demo_app)
+    wait_until(lambda: backend_state.state == "STARTED", 10, "the backend says STARTED")
     [(worker, pid)] = solo.pids.items()
     assert run.info(task_id)["worker"] == worker
 
