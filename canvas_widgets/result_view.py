@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -29,6 +29,8 @@ __all__ = [
     "graph_payload",
     "message_bytes",
     "run_summary",
+    "timeline_span",
+    "timeline_spans",
 ]
 
 #: The states the view knows, in the order its legend shows them.
@@ -85,15 +87,57 @@ def graph_payload(graph: nx.DiGraph, run_id: str | None = None) -> dict[str, Any
     return {"run_id": run_id, "nodes": nodes, "edges": edges, "containers": containers}
 
 
-def delta_message(changes: Mapping[str, str]) -> dict[str, Any]:
-    """The custom message that tells the view of state changes: ``{type, changes}``.
+def delta_message(
+    changes: Mapping[str, str], spans: Mapping[str, list] | None = None
+) -> dict[str, Any]:
+    """The custom message that tells the view of state changes: ``{type, changes}``, with the
+    timeline ``spans`` of the tasks that started or finished among them, if any.
 
     Examples
     --------
     >>> delta_message({"5f0c": "SUCCESS"})
     {'type': 'states', 'changes': {'5f0c': 'SUCCESS'}}
+    >>> delta_message({"5f0c": "STARTED"}, {"5f0c": ["w1@host", 12.5, None]})["spans"]
+    {'5f0c': ['w1@host', 12.5, None]}
     """
-    return {"type": "states", "changes": dict(changes)}
+    message: dict[str, Any] = {"type": "states", "changes": dict(changes)}
+    if spans:
+        message["spans"] = dict(spans)
+    return message
+
+
+#: The event timestamps that end a task's bar on the timeline.
+_END_FIELDS = ("succeeded_at", "failed_at", "revoked_at", "retried_at")
+
+
+def timeline_span(info: Mapping[str, Any]) -> list | None:
+    """A task's bar on the timeline, ``[worker, start, end]`` (epoch seconds, ms precision;
+    ``end`` None while it runs), from :meth:`WorkflowRun.info` fields; None if it never started
+    as far as events tell (no ``started_at``, or no worker).
+
+    Examples
+    --------
+    >>> timeline_span({"worker": "w1@h", "started_at": 10.0001, "succeeded_at": 10.25})
+    ['w1@h', 10.0, 10.25]
+    >>> timeline_span({"worker": "w1@h", "started_at": 10.0}), timeline_span({"state": "PENDING"})
+    (['w1@h', 10.0, None], None)
+    """
+    start, worker = info.get("started_at"), info.get("worker")
+    if not isinstance(start, int | float) or not worker:
+        return None
+    ends = [info[k] for k in _END_FIELDS if isinstance(info.get(k), int | float)]
+    end = max(ends) if ends else None
+    return [str(worker), round(start, 3), None if end is None else round(max(end, start), 3)]
+
+
+def timeline_spans(run: Any, task_ids: Iterable[str]) -> dict[str, list]:
+    """The timeline spans of those of ``task_ids`` that started (see :func:`timeline_span`)."""
+    spans = {}
+    for task_id in task_ids:
+        span = timeline_span(run.info(task_id))
+        if span is not None:
+            spans[task_id] = span
+    return spans
 
 
 def message_bytes(message: Mapping[str, Any]) -> int:

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -21,7 +22,8 @@ from celery.canvas import Signature
 from celery.result import AsyncResult, ResultBase
 
 from .canvas import freeze, from_dict, to_dict
-from .graph import frozen_graph
+from .graph import frozen_graph, to_dot, to_html
+from .retry import RetryError, retry_canvas
 from .tracking import TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
 from .validation import check
 
@@ -145,6 +147,8 @@ class WorkflowRun:
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
+        #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
+        self.retry_of: tuple[str, str] | None = None
 
     # --- building ----------------------------------------------------------------------------
 
@@ -303,6 +307,43 @@ class WorkflowRun:
             self.app.backend.mark_as_revoked(task_id, reason="revoked by canvas_widgets")
         self.reconcile()
         return pending
+
+    def retry(self, task_id: str) -> WorkflowRun:
+        """Run again from a task that failed: that task and what depends on it that did not
+        complete, as a new run (see :func:`canvas_widgets.retry.retry_canvas` for how the rest
+        of the canvas is rebuilt, and the stored results of finished tasks fed to it).
+
+        Raises
+        ------
+        RuntimeError
+            If this run is not over yet (tasks still running could otherwise run twice).
+        canvas_widgets.retry.RetryError
+            If the task did not fail, or is not a task of this run.
+        """
+        if not self.done:
+            raise RuntimeError(f"run {self.id} is still going: wait for it before retrying")
+        task_states = self.states
+        succeeded = [t for t, s in task_states.items() if s == states.SUCCESS]
+        metas = fetch_states(self.app, succeeded)  # one round trip, only what is fed is read
+
+        def stored(task_id: str) -> Any:
+            if task_id not in metas:
+                raise RetryError(f"the result of task {task_id} is no longer in the backend")
+            return metas[task_id].get("result")
+
+        canvas = retry_canvas(self.canvas_dict, task_id, task_states, stored, self.app)
+        retried = run(canvas, app=self.app)
+        retried.retry_of = (self.id, task_id)
+        return retried
+
+    def to_dot(self) -> str:
+        """Graphviz DOT of the workflow, each task filled with the colour of its state now."""
+        return to_dot(self.to_networkx())
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write a standalone HTML snapshot (pyvis) of the workflow with its states now;
+        return its path."""
+        return to_html(self.to_networkx(), path)
 
     def on_change(self, callback: ChangeCallback) -> None:
         """Call ``callback(run, changes)`` with ``{task id: new state}`` as states change.

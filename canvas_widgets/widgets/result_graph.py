@@ -6,9 +6,13 @@ The widget is thin: its data is made by :mod:`canvas_widgets.result_view` from t
 
 How the view stays current (messages sent before a view exists are lost):
 
-- ``graph`` is synced once: the structure (nodes, edges, containers), never again.
+- ``graph`` is synced once per run: the structure (nodes, edges, containers). It changes only
+  when the view's "Retry from here" (a ``retry`` message) makes a new run, which the widget
+  then follows (:attr:`ResultGraph.run` is the new run; ``run.retry_of`` names the old one).
 - State changes travel as custom messages ``{"type": "states", "changes": {id: state}}``,
-  batched by the run (at most about 10 a second), to every view that is open.
+  batched by the run (at most about 10 a second), to every view that is open; tasks that
+  started or finished among them add their timeline bars, ``"spans": {id: [worker, start,
+  end]}`` (epoch seconds; ``end`` null while running).
 - A view that opens (or re-opens) starts from the ``states`` trait and asks for a snapshot by
   message (``{"type": "snapshot"}``, answered with the current states); states only move
   forward, so a delta that crosses the snapshot on the way is merged harmlessly. The
@@ -31,7 +35,13 @@ from celery import Celery
 from celery.canvas import Signature
 
 from ..graph import workflow_graph
-from ..result_view import delta_message, details_text, graph_payload, run_summary
+from ..result_view import (
+    delta_message,
+    details_text,
+    graph_payload,
+    run_summary,
+    timeline_spans,
+)
 from ..run import WorkflowRun
 from ..tracking import short_repr
 from ._bundle import bundle
@@ -106,28 +116,35 @@ class ResultGraph(anywidget.AnyWidget):
                 f"ResultGraph() shows a WorkflowRun (from cw.run(canvas, app=app)), not "
                 f"{type(run).__name__}; for a canvas that is not run, use ResultGraph.preview()"
             )
-        self._run: WorkflowRun | None = run
+        self._run: WorkflowRun | None = None
         self._preview_graph = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._progress_sent: dict[str, Any] = {}
         self._finished_at: float | None = None
+        super().__init__(**kwargs)
+        self.on_msg(self._on_custom_msg)
+        self._follow_run(run)
+
+    def _follow_run(self, run: WorkflowRun) -> None:
+        """Show ``run`` from now on: its structure, states and summary, then its changes."""
+        with self._lock:
+            self._run = run
+            self._progress_sent = {}
+            self._finished_at = None
         # Subscribe before the snapshot: a change in between arrives twice, never not at all.
         run.on_change(self._on_run_change)
         snapshot = run.states
         finished = run.done
         if finished:
             self._finished_at = _last_timestamp(run)
-        super().__init__(
-            graph=graph_payload(run.to_networkx(), run_id=run.id),
-            states=snapshot,
-            summary=self._summary(snapshot, finished),
-            **kwargs,
-        )
-        self.on_msg(self._on_custom_msg)
+        with self.hold_sync():
+            self.graph = graph_payload(run.to_networkx(), run_id=run.id)
+            self.states = snapshot
+            self.summary = self._summary(snapshot, finished)
         if not finished:
             threading.Thread(
-                target=self._tick, name=f"cw-result-graph-{run.id}", daemon=True
+                target=self._tick, args=(run,), name=f"cw-result-graph-{run.id}", daemon=True
             ).start()
 
     @classmethod
@@ -175,26 +192,26 @@ class ResultGraph(anywidget.AnyWidget):
 
     def _on_run_change(self, run: WorkflowRun, changes: dict[str, str]) -> None:
         # Called on the run's dispatcher thread, which serves every run: never raise into it.
-        if self._stop.is_set() or getattr(self, "comm", None) is None:
+        if self._stop.is_set() or run is not self._run or getattr(self, "comm", None) is None:
             return
         try:
-            self.send(delta_message(changes))
+            self.send(delta_message(changes, timeline_spans(run, changes)))
         except Exception:
             log.exception("result graph of run %s: sending state changes failed", run.id)
 
-    def _tick(self) -> None:
+    def _tick(self, run: WorkflowRun) -> None:
         """Every ``progress_interval``: progress of running tasks; every ``summary_interval``:
         the summary; when the run is over: the final summary and states, then stop."""
         try:
-            self._follow()
+            self._follow(run)
         except Exception:  # a closed comm, a backend gone: the view keeps its last states
-            log.exception("result graph of run %s stopped following it", self._run.id)
+            log.exception("result graph of run %s stopped following it", run.id)
 
-    def _follow(self) -> None:
-        run = self._run
-        assert run is not None
+    def _follow(self, run: WorkflowRun) -> None:
         last_summary = time.monotonic()
         while not self._stop.wait(self.progress_interval):
+            if run is not self._run:  # the widget follows a retry of it now
+                return
             finished = run.done
             snapshot = run.states
             self._send_progress(run, snapshot)
@@ -237,6 +254,7 @@ class ResultGraph(anywidget.AnyWidget):
             "snapshot": self._snapshot,
             "details": self._details,
             "revoke": self._revoke,
+            "retry": self._retry,
         }.get(kind)
         if handler is None:
             self._reply(request_id, ok=False, error=f"unknown request type {kind!r}")
@@ -258,9 +276,11 @@ class ResultGraph(anywidget.AnyWidget):
                     p = self._run.info(task_id).get("progress") or {}
                     progress[task_id] = [p.get("current"), p.get("total")]
         return {
+            "run_id": self._run.id if self._run is not None else None,
             "states": snapshot,
             "summary": self._summary(snapshot, finished),
             "progress": progress,
+            "spans": timeline_spans(self._run, snapshot) if self._run is not None else {},
         }
 
     def _details(self, content: dict) -> dict[str, Any]:
@@ -286,6 +306,16 @@ class ResultGraph(anywidget.AnyWidget):
             raise RuntimeError("this is a preview: nothing runs, nothing to revoke")
         revoked = self._run.revoke()
         return {"revoked": len(revoked)}
+
+    def _retry(self, content: dict) -> dict[str, Any]:
+        if self._run is None:
+            raise RuntimeError("this is a preview: nothing ran, nothing to retry")
+        task_id = content.get("task_id")
+        if not isinstance(task_id, str) or task_id not in self._run.task_ids:
+            raise KeyError(f"no task {task_id!r} in this workflow")
+        retried = self._run.retry(task_id)
+        self._follow_run(retried)
+        return {"run_id": retried.id, "retry_of": [retried.retry_of[0], task_id]}
 
     def _reply(self, request_id: object, *, ok: bool, **fields: Any) -> None:
         self.send({"type": "reply", "request_id": request_id, "ok": ok, **fields})

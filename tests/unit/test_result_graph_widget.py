@@ -254,7 +254,9 @@ def test_unknown_requests_and_preview_actions_get_an_error_reply():
     widget = ResultGraph.preview(chord([add.s(1, 1), fail.si()], tsum.s()))
     recorder = Recorder(widget)
     try:
-        assert ask(widget, recorder, type="retry")["error"] == "unknown request type 'retry'"
+        assert ask(widget, recorder, type="bogus")["error"] == "unknown request type 'bogus'"
+        retry = ask(widget, recorder, type="retry", task_id=widget.graph["nodes"][1]["id"])
+        assert retry["ok"] is False and "preview" in retry["error"]
         revoke = ask(widget, recorder, type="revoke")
         assert revoke["ok"] is False and "preview" in revoke["error"]
         task_id = widget.graph["nodes"][1]["id"]
@@ -289,3 +291,42 @@ def test_workflow_run_graph_is_made_once(app):
         assert widget.run is run
     finally:
         widget.close()
+
+
+def test_deltas_carry_timeline_spans_of_started_tasks(app):
+    run = make_run(app, add.s(1, 1) | mul.s(2))
+    first, second = run.task_ids
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        with run._lock:
+            run._info[first].update(worker="w1@h", started_at=10.0, succeeded_at=10.5)
+        move(run, {first: "SUCCESS", second: "SENT"})
+        (delta,) = recorder.of_type("states")
+        assert delta["spans"] == {first: ["w1@h", 10.0, 10.5]}  # the unstarted one has none
+        snapshot = ask(widget, recorder, type="snapshot")
+        assert snapshot["spans"] == {first: ["w1@h", 10.0, 10.5]}
+        assert snapshot["run_id"] == run.id
+    finally:
+        widget.close()
+
+
+def test_retry_of_a_run_still_going_is_refused_with_a_reply(app):
+    run = make_run(app, add.s(1, 1) | fail.si())
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        reply = ask(widget, recorder, type="retry", task_id=run.task_ids[1])
+        assert reply["ok"] is False and "still going" in reply["error"]
+        assert widget.run is run
+    finally:
+        widget.close()
+
+
+def test_run_exports_dot_with_states(app, tmp_path):
+    run = make_run(app, add.s(1, 1) | mul.s(2))
+    move(run, {run.task_ids[0]: "SUCCESS"})
+    dot = run.to_dot()
+    assert "SUCCESS" in dot and "#81c784" in dot
+    page = run.to_html(tmp_path / "run.html")
+    assert "vis-network" in page.read_text() and "state SUCCESS" in page.read_text()

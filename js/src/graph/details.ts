@@ -62,12 +62,14 @@ export function orderedFields(details: Record<string, string>): [string, string]
 
 const BLOCK = new Set(["args", "kwargs", "result", "exception", "traceback", "progress"]);
 
-/** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel. */
+/** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel,
+ * `onRetry` (offered on a FAILURE task) retries from it. */
 export function showTaskDetails(
   panel: HTMLElement,
   reply: DetailsReply,
   onMore: (() => void) | null,
   onClose: () => void,
+  onRetry: (() => void) | null = null,
 ): void {
   const list = h("dl", { className: "cw-details-fields" });
   for (const [key, value] of orderedFields(reply.details)) {
@@ -87,7 +89,20 @@ export function showTaskDetails(
   const title = reply.details.name ?? reply.task_id;
   panel.setAttribute("data-cw-details", reply.task_id);
   panel.setAttribute("data-cw-state", reply.details.state ?? "");
-  panel.replaceChildren(header(title, onClose), list);
+  const actions: HTMLElement[] = [];
+  if (onRetry !== null && reply.details.state === "FAILURE") {
+    const retry = button(
+      "Retry from here",
+      "Run this task again, and what depends on it that did not complete, as a new run",
+      { "data-cw-action": "retry" },
+    );
+    retry.addEventListener("click", () => {
+      retry.disabled = true;
+      onRetry();
+    });
+    actions.push(h("div", { className: "cw-details-actions" }, retry));
+  }
+  panel.replaceChildren(header(title, onClose), ...actions, list);
   panel.hidden = false;
 }
 

@@ -7,15 +7,28 @@
  * from the `states` trait, asks for a snapshot by message, and applies the `states` deltas
  * that follow; states only move forward (store.mergeState), so their order does not matter.
  *
- * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"`. The widget's
- * root gets `data-cw-layout="done"` once the first complete drawing is on screen.
+ * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"`, the details
+ * panel of a FAILURE task a `data-cw-action="retry"` button (the widget then follows the new
+ * run: a new `graph` trait), `save-svg` and `save-png` download the drawing; the tabs are
+ * `data-cw-tab="graph|timeline"`, the timeline `[data-cw-timeline]` with one bar per started
+ * task (`data-cw-task-id`, `data-cw-state`, `data-cw-lane`). The widget's root gets
+ * `data-cw-layout="done"` once the first complete drawing is on screen.
  */
 
 import type { RenderProps } from "@anywidget/types";
 import { button, h, injectStyles } from "../shared/dom";
 import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
+import { download, pngOf, svgSnapshot } from "./export";
 import { type Layout, layoutScene } from "./layout";
-import type { DetailsReply, GraphPayload, Incoming, Model, SnapshotReply, Summary } from "./model";
+import type {
+  DetailsReply,
+  GraphPayload,
+  Incoming,
+  Model,
+  SnapshotReply,
+  Span,
+  Summary,
+} from "./model";
 import { normalise, STATES } from "./model";
 import { addLabels, type Drawing, draw, paintChordLabel, paintSummary, paintTask } from "./render";
 import { buildScene, type Scene } from "./scene";
@@ -28,6 +41,7 @@ import {
   stateIndex,
 } from "./store";
 import css from "./styles.css";
+import { drawTimeline, timelineBars } from "./timeline";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const MIN_HEIGHT = 180;
@@ -87,6 +101,26 @@ class GraphView {
   private readonly fitButton = button("Fit", "Fit the whole graph into view", {
     "data-cw-action": "fit",
   });
+  private readonly svgButton = button("SVG", "Save the graph as an SVG image", {
+    "data-cw-action": "save-svg",
+  });
+  private readonly pngButton = button("PNG", "Save the graph as a PNG image", {
+    "data-cw-action": "save-png",
+  });
+  private readonly graphTab = button("Graph", "The workflow graph", {
+    "data-cw-tab": "graph",
+    "aria-selected": "true",
+  });
+  private readonly timelineTab = button("Timeline", "Each task on its worker, start to end", {
+    "data-cw-tab": "timeline",
+    "aria-selected": "false",
+  });
+  private readonly timelineEl = h("div", { className: "cw-timeline", "data-cw-timeline": "" });
+  private readonly timelineSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
+  private spans = new Map<string, Span>();
+  private showingTimeline = false;
+  private timelineQueued = false;
 
   private store: StateStore;
   private graph: GraphPayload;
@@ -123,7 +157,10 @@ class GraphView {
     this.svgEl.setAttribute("class", "cw-svg");
     this.viewport.setAttribute("class", "cw-viewport");
     this.svgEl.append(this.viewport);
-    this.stage.append(this.svgEl, this.details);
+    this.stage.append(this.svgEl);
+    this.timelineSvg.setAttribute("class", "cw-timeline-svg");
+    this.timelineEl.append(this.timelineSvg);
+    this.timelineEl.hidden = true;
     const legend = this.legend;
     for (const state of STATES) {
       legend.append(
@@ -142,12 +179,23 @@ class GraphView {
         { className: "cw-toolbar" },
         h("div", { className: "cw-progress" }, this.progressBar, this.progressText),
         this.fitButton,
+        this.svgButton,
+        this.pngButton,
         this.revokeButton,
       ),
       legend,
-      this.stage,
+      h("div", { className: "cw-tabs", role: "tablist" }, this.graphTab, this.timelineTab),
+      h("div", { className: "cw-panes" }, this.stage, this.timelineEl, this.details),
       this.status,
     );
+    this.graphTab.addEventListener("click", () => this.showTab(false));
+    this.timelineTab.addEventListener("click", () => this.showTab(true));
+    this.svgButton.addEventListener("click", () => void this.save("svg"));
+    this.pngButton.addEventListener("click", () => void this.save("png"));
+    this.timelineSvg.addEventListener("click", (event) => {
+      const bar = (event.target as Element).closest("[data-cw-task-id]");
+      if (bar !== null) void this.showTask(bar.getAttribute("data-cw-task-id") as string, false);
+    });
     this.revokeButton.addEventListener("click", () => void this.revoke());
     this.fitButton.addEventListener("click", () => {
       this.userMoved = false;
@@ -155,7 +203,10 @@ class GraphView {
     });
     this.svgEl.addEventListener("click", (event) => this.onClick(event));
     this.enablePanZoom();
-    this.timer = setInterval(() => this.paintProgress(), 1000);
+    this.timer = setInterval(() => {
+      this.paintProgress();
+      if (this.showingTimeline && !(this.summary?.finished ?? false)) this.queueTimeline();
+    }, 1000);
     // The view may be rendered before it is attached (no size yet), and resized later: fit
     // again whenever the stage's size changes, until the user pans or zooms.
     if (typeof ResizeObserver !== "undefined") {
@@ -203,16 +254,29 @@ class GraphView {
     this.root.setAttribute("data-cw-tasks", String(graph.nodes.length));
   }
 
-  /** A new `graph` trait: a different workflow; start over from its states. */
+  /** A new `graph` trait: a different workflow (a retry's run); start over from its states. */
   resetStore(): void {
     const { graph, states } = normalise(this.model.get("graph"), this.model.get("states"));
     this.graph = graph;
     this.store = createStore(graph, states);
+    this.summary = this.model.get("summary");
+    this.summaryAt = performance.now();
+    this.spans = new Map();
+    this.expanded.clear();
+    this.closeDetails();
+    this.queueTimeline();
   }
 
-  applyStates(changes: Record<string, string>): void {
+  applyStates(changes: Record<string, string>, spans?: Record<string, Span>): void {
     const changed = applyStates(this.store, changes);
+    let spansChanged = false;
+    for (const taskId in spans ?? {}) {
+      if (!this.store.states.has(taskId)) continue; // another run's (before a retry's graph)
+      this.spans.set(taskId, (spans as Record<string, Span>)[taskId] as Span);
+      spansChanged = true;
+    }
     if (changed.length > 0) this.repaint(changed);
+    if (changed.length > 0 || spansChanged) this.queueTimeline();
   }
 
   applyProgress(values: Record<string, [number | null, number | null]>): void {
@@ -233,7 +297,8 @@ class GraphView {
     const reply = await this.requests.send("snapshot");
     if (!reply.ok) return; // no kernel (a saved notebook): the states trait is what we have
     const snapshot = reply as unknown as SnapshotReply;
-    this.applyStates(snapshot.states);
+    if (snapshot.run_id !== undefined && snapshot.run_id !== this.graph.run_id) return;
+    this.applyStates(snapshot.states, snapshot.spans);
     this.applyProgress(snapshot.progress ?? {});
     this.setSummary(snapshot.summary);
   }
@@ -372,7 +437,68 @@ class GraphView {
       details,
       details.truncated.length > 0 ? () => void this.showTask(taskId, true) : null,
       () => this.closeDetails(),
+      this.graph.run_id === null ? null : () => void this.retry(taskId),
     );
+  }
+
+  private async retry(taskId: string): Promise<void> {
+    this.status.textContent = "Retrying…";
+    const reply = await this.requests.send("retry", { task_id: taskId });
+    // On success the `graph` trait has already brought the new run (see render's onGraph).
+    this.status.textContent = reply.ok
+      ? `Retrying from ${taskId} as run ${String(reply.run_id)}.`
+      : `Not retried: ${reply.error ?? "no answer"}`;
+  }
+
+  // --- timeline and export -----------------------------------------------------------------------
+
+  private showTab(timeline: boolean): void {
+    this.showingTimeline = timeline;
+    this.graphTab.setAttribute("aria-selected", String(!timeline));
+    this.timelineTab.setAttribute("aria-selected", String(timeline));
+    this.stage.hidden = timeline;
+    this.timelineEl.hidden = !timeline;
+    if (timeline) this.drawTimelineNow();
+    else this.timelineSvg.replaceChildren(); // bars exist only while shown
+  }
+
+  /** Redraw the timeline once per frame at most, and only while it is shown. */
+  private queueTimeline(): void {
+    if (!this.showingTimeline || this.timelineQueued) return;
+    this.timelineQueued = true;
+    requestAnimationFrame(() => {
+      this.timelineQueued = false;
+      if (this.showingTimeline) this.drawTimelineNow();
+    });
+  }
+
+  private drawTimelineNow(): void {
+    const now = Date.now() / 1000;
+    const timeline = timelineBars(this.spans, now);
+    const width = this.timelineEl.clientWidth || this.root.clientWidth || 800;
+    drawTimeline(this.timelineSvg, timeline, this.store.states, this.labels, width);
+    this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
+  }
+
+  private async save(format: "svg" | "png"): Promise<void> {
+    const layout = this.layout;
+    if (layout === null) return;
+    const name = `workflow-${this.graph.run_id ?? "preview"}`;
+    try {
+      if (this.drawing !== null && !this.drawing.labelled) {
+        addLabels(this.drawing, this.labels, this.store);
+      }
+      const text = svgSnapshot(this.svgEl, layout.width, layout.height);
+      if (format === "svg") {
+        download(new Blob([text], { type: "image/svg+xml" }), `${name}.svg`, this.root);
+      } else {
+        const png = await pngOf(text, layout.width + 16, layout.height + 16);
+        download(png, `${name}.png`, this.root);
+      }
+      this.status.textContent = `Saved ${name}.${format}.`;
+    } catch (error) {
+      this.status.textContent = `Not saved: ${String(error)}`;
+    }
   }
 
   private closeDetails(): void {
@@ -502,7 +628,7 @@ export default {
 
     const onMessage = (message: Incoming) => {
       if (message === null || typeof message !== "object") return;
-      if (message.type === "states") view.applyStates(message.changes);
+      if (message.type === "states") view.applyStates(message.changes, message.spans);
       else if (message.type === "progress") view.applyProgress(message.values);
       else if (message.type === "reply") requests.settle(message);
     };
@@ -511,6 +637,7 @@ export default {
     const onGraph = () => {
       view.resetStore();
       void view.rebuild();
+      void view.requestSnapshot(); // a new run (a retry): its states so far
     };
     model.on("msg:custom", onMessage);
     model.on("change:states", onStates);

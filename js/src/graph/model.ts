@@ -95,9 +95,13 @@ export interface Model {
 /** [current, total] of a task in state PROGRESS (report_progress). */
 export type Progress = [number | null, number | null];
 
+/** A task's bar on the timeline: [worker, start, end] in epoch seconds (end null: running)
+ * (result_view.timeline_span). */
+export type Span = [string, number, number | null];
+
 /** Messages from Python. */
 export type Incoming =
-  | { type: "states"; changes: Record<string, string> }
+  | { type: "states"; changes: Record<string, string>; spans?: Record<string, Span> }
   | { type: "progress"; values: Record<string, Progress> }
   | ({ type: "reply"; request_id: string; ok: boolean; error?: string } & Record<string, unknown>);
 
@@ -110,9 +114,11 @@ export interface DetailsReply {
 }
 
 export interface SnapshotReply {
+  run_id: string | null;
   states: Record<string, string>;
   summary: Summary;
   progress: Record<string, Progress>;
+  spans?: Record<string, Span>;
 }
 
 /**

@@ -1,0 +1,106 @@
+/**
+ * Saving the graph as an image: the SVG as drawn, with the current states, its styles inlined
+ * (so it looks the same outside the page), and a PNG drawn from it onto a canvas.
+ */
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** The style properties an SVG needs to look as it does in the page. */
+const STYLE_PROPS = [
+  "fill",
+  "fill-opacity",
+  "stroke",
+  "stroke-width",
+  "stroke-dasharray",
+  "stroke-opacity",
+  "opacity",
+  "font-family",
+  "font-size",
+  "font-weight",
+  "text-anchor",
+  "display",
+  "visibility",
+];
+
+/**
+ * A standalone SVG document of `svg` (whose first child group is the pan/zoom viewport), the
+ * whole drawing `width` x `height` at scale 1, with computed styles inlined.
+ */
+export function svgSnapshot(svg: SVGSVGElement, width: number, height: number): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  inlineStyles(svg, clone);
+  const viewport = clone.firstElementChild;
+  viewport?.setAttribute("transform", "translate(8,8)");
+  const w = Math.ceil(width + 16);
+  const h = Math.ceil(height + 16);
+  clone.setAttribute("xmlns", SVG);
+  clone.setAttribute("width", String(w));
+  clone.setAttribute("height", String(h));
+  clone.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  clone.removeAttribute("class");
+  clone.removeAttribute("style");
+  const background = document.createElementNS(SVG, "rect");
+  background.setAttribute("width", "100%");
+  background.setAttribute("height", "100%");
+  background.setAttribute("fill", backgroundOf(svg));
+  clone.insertBefore(background, clone.firstChild);
+  return new XMLSerializer().serializeToString(clone);
+}
+
+function inlineStyles(source: Element, target: Element): void {
+  const computed = getComputedStyle(source);
+  const style = STYLE_PROPS.map((p) => `${p}:${computed.getPropertyValue(p)}`).join(";");
+  target.setAttribute("style", style);
+  const from = source.children;
+  const to = target.children;
+  for (let i = 0; i < from.length && i < to.length; i++) {
+    inlineStyles(from[i] as Element, to[i] as Element);
+  }
+}
+
+function backgroundOf(el: Element): string {
+  for (let e: Element | null = el; e !== null; e = e.parentElement) {
+    const colour = getComputedStyle(e).backgroundColor;
+    if (colour && colour !== "transparent" && colour !== "rgba(0, 0, 0, 0)") return colour;
+  }
+  return "#ffffff";
+}
+
+/** A PNG of an SVG document, at `scale` (bounded so the canvas stays within browser limits). */
+export async function pngOf(
+  svgText: string,
+  width: number,
+  height: number,
+  scale = 2,
+): Promise<Blob> {
+  const k = Math.max(0.05, Math.min(scale, 16_000 / width, 16_000 / height));
+  const image = new Image();
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.ceil(width * k);
+  canvas.height = Math.ceil(height * k);
+  const context = canvas.getContext("2d");
+  if (context === null) throw new Error("no 2D canvas in this browser");
+  context.scale(k, k);
+  context.drawImage(image, 0, 0, width, height);
+  return new Promise((resolve, reject) =>
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new Error("PNG encoding failed"))),
+      "image/png",
+    ),
+  );
+}
+
+/** Offer a file to the user (a download). */
+export function download(blob: Blob, filename: string, where: HTMLElement): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.hidden = true;
+  where.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

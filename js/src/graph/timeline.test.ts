@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import type { Span } from "./model";
+import { niceStep, timelineBars } from "./timeline";
+
+describe("timelineBars", () => {
+  it("puts each task on its worker's lane, from the first start, running ones up to now", () => {
+    const spans = new Map<string, Span>([
+      ["b", ["w2@h", 12, 13]],
+      ["a", ["w1@h", 10, 11.5]],
+      ["c", ["w1@h", 11.5, null]],
+    ]);
+    const t = timelineBars(spans, 14);
+    expect(t.lanes).toEqual(["w1@h", "w2@h"]);
+    expect(t.origin).toBe(10);
+    expect(t.duration).toBe(4);
+    expect(t.bars.map((b) => [b.taskId, b.lane, b.start, b.end, b.open])).toEqual([
+      ["a", 0, 0, 1.5, false],
+      ["c", 0, 1.5, 4, true],
+      ["b", 1, 2, 3, false],
+    ]);
+  });
+
+  it("is empty without spans", () => {
+    expect(timelineBars(new Map(), 5)).toEqual({ lanes: [], bars: [], duration: 0, origin: 0 });
+  });
+
+  it("steps the axis by 1, 2 or 5 times a power of ten", () => {
+    expect([niceStep(0.3), niceStep(1.5), niceStep(4), niceStep(7), niceStep(0)]).toEqual([
+      0.5, 2, 5, 10, 1,
+    ]);
+  });
+});

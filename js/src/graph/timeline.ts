@@ -1,0 +1,151 @@
+/**
+ * The timeline tab: each task that started as a bar on its worker's lane, from start to end
+ * (like Dask's task stream), coloured by its state. `timelineBars` is pure; `drawTimeline`
+ * writes the SVG. Bars carry the DOM contract of task nodes (`data-cw-task-id`,
+ * `data-cw-state`); they exist only while the tab is shown.
+ */
+
+import type { Span } from "./model";
+
+const SVG = "http://www.w3.org/2000/svg";
+export const LANE_H = 26;
+export const LANE_LABEL_W = 150;
+const BAR_H = 18;
+const AXIS_H = 22;
+
+export interface Bar {
+  taskId: string;
+  lane: number;
+  /** Seconds from the first start. */
+  start: number;
+  end: number;
+  /** Still running: its end is "now". */
+  open: boolean;
+}
+
+export interface Timeline {
+  lanes: string[];
+  bars: Bar[];
+  /** Seconds from the first start to the last end (or now). */
+  duration: number;
+  /** Epoch seconds of the first start. */
+  origin: number;
+}
+
+/** Lanes (workers, sorted) and bars from spans; `now` (epoch seconds) ends the running ones. */
+export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Timeline {
+  const workers = new Set<string>();
+  let origin = Number.POSITIVE_INFINITY;
+  for (const [worker, start] of spans.values()) {
+    workers.add(worker);
+    origin = Math.min(origin, start);
+  }
+  const lanes = [...workers].sort();
+  const laneOf = new Map(lanes.map((w, i) => [w, i]));
+  const bars: Bar[] = [];
+  let duration = 0;
+  for (const [taskId, [worker, start, end]] of spans) {
+    const stop = end ?? Math.max(now, start);
+    bars.push({
+      taskId,
+      lane: laneOf.get(worker) ?? 0,
+      start: start - origin,
+      end: stop - origin,
+      open: end === null,
+    });
+    duration = Math.max(duration, stop - origin);
+  }
+  bars.sort((a, b) => a.start - b.start);
+  return { lanes, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
+}
+
+function el<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  content?: string,
+): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, tag);
+  for (const key in attrs) e.setAttribute(key, String(attrs[key]));
+  if (content !== undefined) e.textContent = content;
+  return e;
+}
+
+/** Draw the timeline into `svg` (emptied first), `width` pixels wide. */
+export function drawTimeline(
+  svg: SVGSVGElement,
+  timeline: Timeline,
+  states: ReadonlyMap<string, string>,
+  labels: ReadonlyMap<string, { label: string }>,
+  width: number,
+): void {
+  const plot = Math.max(100, width - LANE_LABEL_W - 16);
+  const scale = plot / Math.max(timeline.duration, 0.001);
+  const height = AXIS_H + Math.max(1, timeline.lanes.length) * LANE_H + 8;
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(height));
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  const parts: SVGElement[] = [];
+  if (timeline.lanes.length === 0) {
+    parts.push(
+      el("text", { class: "cw-lane-label", x: 8, y: AXIS_H + 16 }, "No task started yet."),
+    );
+  }
+  timeline.lanes.forEach((worker, i) => {
+    const y = AXIS_H + i * LANE_H;
+    const lane = el("g", { class: "cw-lane", "data-cw-lane": worker });
+    lane.append(
+      el("rect", { class: "cw-lane-bg", x: 0, y, width, height: LANE_H }),
+      el("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, clipText(worker, 22)),
+    );
+    parts.push(lane);
+  });
+  // Axis: a tick every "nice" step of seconds.
+  const step = niceStep(timeline.duration / 6);
+  const axis = el("g", { class: "cw-axis" });
+  for (let t = 0; t <= timeline.duration + 1e-9; t += step) {
+    const x = LANE_LABEL_W + t * scale;
+    axis.append(
+      el("line", { x1: x, x2: x, y1: AXIS_H - 4, y2: height }),
+      el("text", { x: x + 2, y: AXIS_H - 8 }, `${+t.toFixed(3)} s`),
+    );
+  }
+  parts.push(axis);
+  for (const bar of timeline.bars) {
+    const state = states.get(bar.taskId) ?? "STARTED";
+    const g = el("g", {
+      class: "cw-bar",
+      "data-cw-task-id": bar.taskId,
+      "data-cw-state": state,
+      "data-cw-lane": timeline.lanes[bar.lane] ?? "",
+    });
+    g.append(
+      el("rect", {
+        class: "cw-node-box",
+        x: LANE_LABEL_W + bar.start * scale,
+        y: AXIS_H + bar.lane * LANE_H + (LANE_H - BAR_H) / 2,
+        width: Math.max(2, (bar.end - bar.start) * scale),
+        height: BAR_H,
+        rx: 2,
+      }),
+      el(
+        "title",
+        {},
+        `${labels.get(bar.taskId)?.label ?? bar.taskId} · ${state} · ${(bar.end - bar.start).toFixed(3)} s`,
+      ),
+    );
+    parts.push(g);
+  }
+  svg.replaceChildren(...parts);
+}
+
+function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+export function niceStep(raw: number): number {
+  if (!(raw > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
