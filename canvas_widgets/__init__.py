@@ -16,6 +16,7 @@ from .catalogue import Parameter, TaskInfo, task_catalogue
 from .cluster import ClusterError, LocalCluster
 from .graph import to_dot, to_html, workflow_graph
 from .python_source import to_python
+from .retry import RetryError, retry_canvas
 from .run import BrokerUnreachable, WorkerLost, WorkflowRun, report_progress, run
 from .validation import Problem, check, validate
 from .widgets import CanvasBuilder, ResultGraph
@@ -29,6 +30,7 @@ __all__ = [
     "Parameter",
     "Problem",
     "ResultGraph",
+    "RetryError",
     "TaskInfo",
     "WorkerLost",
     "WorkflowRun",
@@ -37,6 +39,7 @@ __all__ = [
     "freeze",
     "from_dict",
     "report_progress",
+    "retry_canvas",
     "run",
     "task_catalogue",
     "to_dict",

@@ -35,6 +35,7 @@ __all__ = [
     "app",
     "count",
     "fail",
+    "fail_once",
     "fetch",
     "flaky",
     "guide_examples",
@@ -88,6 +89,19 @@ def tsum(numbers):
 def fail(message="this task always fails"):
     """Raise ValueError with the given message."""
     raise ValueError(message)
+
+
+@app.task(bind=True)
+def fail_once(self, key, value=None):
+    """Fail the first time it runs for a key, then return value: a transient failure.
+
+    The marker lives in the result backend, which every worker shares.
+    """
+    marker = f"canvas-widgets-fail-once-{key}"
+    if self.backend.get(marker) is None:
+        self.backend.set(marker, "1")
+        raise RuntimeError(f"the first attempt for {key!r} fails")
+    return value
 
 
 @app.task

@@ -1,14 +1,15 @@
 """WorkflowRun.retry against a real Redis server and real Celery worker processes: the new run
 publishes exactly the rebuilt rest of the canvas, under new ids, fed with the stored results.
 
-No demo task fails only the first time it runs, so a retried failing task fails again here;
-a run stopped by revoke shows a retry completing the work.
+A transient failure (``fail_once``) shows retry-from-here completing a run whose first attempt
+failed; ``fail`` shows exactly what a retry re-publishes.
 """
 
 from __future__ import annotations
 
 import gc
 import time
+import uuid
 
 import networkx as nx
 import pytest
@@ -17,7 +18,7 @@ from celery.exceptions import ChordError, TaskRevokedError
 
 import canvas_widgets as cw
 from canvas_widgets.cluster import LocalCluster
-from canvas_widgets.demo import add, fail, mul, sleep, tsum
+from canvas_widgets.demo import add, fail, fail_once, mul, sleep, tsum
 from canvas_widgets.demo import app as demo_app
 from canvas_widgets.tracking import EventMonitor
 
@@ -111,3 +112,17 @@ def test_retry_refuses_a_run_still_going_and_a_task_that_did_not_fail(cluster):
     run.wait(timeout=60)
     with pytest.raises(ValueError, match="SUCCESS"):
         run.retry(run.task_ids[1])
+
+
+def test_retry_from_a_transient_failure_completes_the_run(cluster):
+    key = uuid.uuid4().hex
+    first = cw.run(chain(add.si(1, 1), fail_once.si(key, 5), add.s(1)), app=demo_app)
+    with pytest.raises(RuntimeError, match="first attempt"):
+        first.wait(timeout=60)
+    [failed] = [t for t in first.task_ids if first.info(t)["name"] == fail_once.name]
+    assert first.states[failed] == "FAILURE"
+
+    second = first.retry(failed)
+    assert second.wait(timeout=60) == 6
+    assert set(second.states.values()) == {"SUCCESS"}
+    assert sorted(names(second)) == ["add", "fail_once"]  # the first add is not run again
