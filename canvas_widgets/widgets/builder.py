@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 import anywidget
+import ipywidgets
 import traitlets
 from celery import Celery
 from celery.canvas import Signature
@@ -148,6 +149,9 @@ class CanvasBuilder(anywidget.AnyWidget):
         self._app = app
         self._run: WorkflowRun | None = None
         self._run_lock = threading.Lock()
+        # Made when the builder is first displayed: the builder above, the run's graph below.
+        self._view: ipywidgets.VBox | None = None
+        self._results: ipywidgets.Box | None = None
         super().__init__(catalogue=_catalogue(app), canvas_dict=_as_canvas_dict(canvas), **kwargs)
         self._recompute()
         self.on_msg(self._on_custom_msg)
@@ -227,6 +231,45 @@ class CanvasBuilder(anywidget.AnyWidget):
             self.send(error)
             self.send_state(["canvas_dict", "selected"])
 
+    # --- display ---------------------------------------------------------------------------
+
+    @property
+    def view(self) -> ipywidgets.VBox:
+        """What displaying the builder shows: a ``VBox`` of the builder and, below it, the live
+        result graph of the latest run (an empty box until the first run). Made on first use."""
+        if self._view is None:
+            self._results = ipywidgets.Box(
+                layout=ipywidgets.Layout(flex_flow="column", width="100%")
+            )
+            self._results.add_class("cw-builder-results")
+            with self._run_lock:
+                if self._run is not None:  # run from Python before the builder was shown
+                    self._results.children = (self._run.graph,)
+            self._view = ipywidgets.VBox(
+                [self, self._results], layout=ipywidgets.Layout(width="100%")
+            )
+            self._view.add_class("cw-builder-view")
+        return self._view
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        if self.comm is None:  # closed: nothing to show, as for any closed widget
+            return None
+        bundle = self.view._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = repr(self)
+        return bundle
+
+    def close(self) -> None:
+        """Close the widget and the box it is displayed in (a run's graph stays open: it
+        belongs to the run, ``run.graph``)."""
+        # getattr: ipywidgets also closes a widget whose constructor refused its arguments.
+        for name in ("_view", "_results"):
+            part = getattr(self, name, None)
+            if part is not None:
+                part.close()
+            setattr(self, name, None)
+        super().close()
+
     # --- running ---------------------------------------------------------------------------
 
     @property
@@ -239,6 +282,8 @@ class CanvasBuilder(anywidget.AnyWidget):
 
         Publishing happens here; waiting for the result happens in a background thread, which
         sets :attr:`run_status` when the run is done or failed. The Run button does the same.
+        Where the builder is displayed, the run's live result graph (``run.graph``) appears
+        below it, in place of the previous run's.
 
         Raises
         ------
@@ -253,6 +298,8 @@ class CanvasBuilder(anywidget.AnyWidget):
         with self._run_lock:
             self._run = workflow
             self.run_status = {**_IDLE, "state": "running", "run_id": workflow.id}
+            if self._results is not None:  # displayed: show the run's graph below the builder
+                self._results.children = (workflow.graph,)
         threading.Thread(
             target=self._wait_for, args=(workflow,), name=f"cw-builder-{workflow.id}", daemon=True
         ).start()

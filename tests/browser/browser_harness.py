@@ -1,5 +1,10 @@
 """JupyterLab and Chromium for the browser tests: start a server, open notebooks, run cells.
 
+The server serves both JupyterLab (``/lab/tree/<name>``) and, when the ``notebook`` package (7+)
+is installed, Notebook 7 (``/notebooks/<name>``); both expose their application object as
+``window.jupyterapp``, and Notebook 7 is built of JupyterLab's own notebook components, so the
+same code runs cells in either (``open_notebook(..., ui="notebook")``).
+
 The fixtures in ``conftest.py`` wrap these; tests import the types from here for annotations::
 
     from browser_harness import Notebook
@@ -36,6 +41,7 @@ __all__ = [
     "CHROMIUM_ARGS",
     "EXPECT_TIMEOUT_MS",
     "REPO_ROOT",
+    "UIS",
     "JupyterServer",
     "Notebook",
     "open_notebook",
@@ -62,6 +68,9 @@ CELL_TIMEOUT_MS = 120_000
 UI_TIMEOUT_MS = 60_000
 EXPECT_TIMEOUT_MS = 30_000
 """For ``expect(...)`` assertions (Playwright's own default is 5 s); conftest sets it."""
+
+UIS = ("lab", "notebook")
+"""The user interfaces a notebook can be opened in: JupyterLab 4 and Notebook 7."""
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 """Written into every test notebook, so JupyterLab opens no kernel-picker dialog."""
@@ -260,6 +269,8 @@ def run_jupyter_server(base: Path) -> Iterator[JupyterServer]:
             # Tests drive JupyterLab's own commands through `window.jupyterapp`, as galata
             # (JupyterLab's Playwright helpers) does.
             "--LabApp.expose_app_in_browser=True",
+            # The same for Notebook 7 (the `notebook` package), served by this server too.
+            "--JupyterNotebookApp.expose_app_in_browser=True",
             "--ServerApp.terminals_enabled=False",
             # The "pypi" extension manager would query PyPI from the server.
             "--LabApp.extension_manager=readonly",
@@ -354,12 +365,15 @@ _OUTPUTS = f"""([path, index]) => {{
 
 @dataclass
 class Notebook:
-    """A notebook open in JupyterLab in a Playwright page. Cells are counted from 0."""
+    """A notebook open in JupyterLab (or Notebook 7) in a Playwright page. Cells are counted
+    from 0."""
 
     page: Page
     server: JupyterServer
     path: str
     """Relative to the server's root dir."""
+    ui: str = "lab"
+    """Which user interface it is open in: ``"lab"`` (JupyterLab) or ``"notebook"`` (Notebook 7)."""
     open_seconds: float = 0.0
     """From ``page.goto`` to the kernel being idle."""
     _closed: bool = field(default=False, repr=False)
@@ -450,16 +464,22 @@ def write_notebook(directory: Path, cells: list[str], name: str | None = None) -
     return path
 
 
-def open_notebook(page: Page, server: JupyterServer, cells: list[str]) -> Notebook:
+def open_notebook(page: Page, server: JupyterServer, cells: list[str], ui: str = "lab") -> Notebook:
     """Write a notebook of ``cells`` into the server's root, open it, wait for an idle kernel.
 
-    Nothing runs yet: call :meth:`Notebook.run_all` or :meth:`Notebook.run_cell`.
+    ``ui`` is ``"lab"`` (JupyterLab) or ``"notebook"`` (Notebook 7, which needs the ``notebook``
+    package). Nothing runs yet: call :meth:`Notebook.run_all` or :meth:`Notebook.run_cell`.
     """
+    if ui not in UIS:
+        raise ValueError(f"ui is one of {', '.join(map(repr, UIS))}, not {ui!r}")
     path = write_notebook(server.root_dir, cells)
     started = time.monotonic()
-    # `reset` starts from an empty workspace, so notebooks of earlier tests do not reopen.
-    page.goto(server.url(f"lab/tree/{path.name}", reset=""))
-    nb = Notebook(page=page, server=server, path=path.name)
+    if ui == "lab":
+        # `reset` starts from an empty workspace, so notebooks of earlier tests do not reopen.
+        page.goto(server.url(f"lab/tree/{path.name}", reset=""))
+    else:  # Notebook 7: one notebook per page, no workspace to reset
+        page.goto(server.url(f"notebooks/{path.name}"))
+    nb = Notebook(page=page, server=server, path=path.name, ui=ui)
     if cells:
         expect(nb.cell(len(cells) - 1)).to_be_attached(timeout=UI_TIMEOUT_MS)
     nb.wait_for_kernel_idle()

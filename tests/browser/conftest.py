@@ -9,9 +9,10 @@
 ``page`` (function) -> ``playwright.sync_api.Page``
     A fresh context and page. When the test fails: a screenshot in ``test-artifacts/``, the
     browser's console errors and the end of the server log, printed.
-``notebook_factory`` (function) -> ``(cells: list[str]) -> browser_harness.Notebook``
-    :func:`browser_harness.open_notebook` on ``page`` and ``jupyter_server``; the kernels of the
-    notebooks it opened are shut down after the test.
+``notebook_factory`` (function) -> ``(cells: list[str], ui="lab") -> browser_harness.Notebook``
+    :func:`browser_harness.open_notebook` on ``page`` and ``jupyter_server``, in JupyterLab or
+    (``ui="notebook"``) Notebook 7; the kernels of the notebooks it opened are shut down after
+    the test.
 
 Every test collected under this folder gets the ``browser`` marker.
 """
@@ -125,12 +126,13 @@ def _report_failure(page: Page, request: pytest.FixtureRequest, errors: list[str
 @pytest.fixture
 def notebook_factory(
     page: Page, jupyter_server: JupyterServer
-) -> Iterator[Callable[[list[str]], Notebook]]:
-    """``notebook_factory(cells) -> Notebook``, opened in ``page``; kernels shut down after."""
+) -> Iterator[Callable[..., Notebook]]:
+    """``notebook_factory(cells, ui="lab") -> Notebook``, opened in ``page`` (JupyterLab, or
+    Notebook 7 with ``ui="notebook"``); kernels shut down after."""
     opened: list[Notebook] = []
 
-    def factory(cells: list[str]) -> Notebook:
-        nb = open_notebook(page, jupyter_server, cells)
+    def factory(cells: list[str], ui: str = "lab") -> Notebook:
+        nb = open_notebook(page, jupyter_server, cells, ui=ui)
         opened.append(nb)
         return nb
 

@@ -169,6 +169,174 @@ def set_theme(page: Page, theme: str) -> None:
     expect(page.locator("#jupyterlab-splash")).to_have_count(0)
 
 
+# --- a run's live result graph appears below the builder ----------------------------------------
+
+RESULTS_CELLS = [
+    IMPORTS
+    + "cluster = cw.LocalCluster(app, workers=1)\n"
+    + "b = CanvasBuilder(app, canvas=chord((add.s(i, i) for i in range(10)), xsum.s()))\nb",
+    "print(b.last_run.wait(timeout=60), b.last_run.task_ids[0])",
+    "run = b.run()\nprint(run.wait(timeout=60), run.task_ids[0])",
+    "cluster.close()",
+]
+
+
+def result_graph_below(nb: Notebook, cell: int, widget: Locator) -> Locator:
+    """The result graph in the builder's output, once drawn; checks it is below the builder."""
+    graph = nb.output(cell).locator("[data-cw-result-graph]")
+    expect(graph).to_have_attribute("data-cw-layout", "done")
+    builder_box, graph_box = widget.bounding_box(), graph.bounding_box()
+    assert builder_box is not None and graph_box is not None
+    assert graph_box["y"] >= builder_box["y"] + builder_box["height"] - 1, (builder_box, graph_box)
+    return graph
+
+
+def test_a_run_shows_its_live_result_graph_below(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """Run (the button, then ``b.run()``): the run's graph appears below, every task SUCCESS."""
+    nb = notebook_factory(RESULTS_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    expect(nb.output(0).locator("[data-cw-result-graph]")).to_have_count(0)  # no run yet
+
+    widget.locator('[data-cw-action="run"]').click()
+    graph = result_graph_below(nb, 0, widget)
+    nodes = graph.locator("[data-cw-task-id]")
+    expect(nodes).to_have_count(11)
+    expect(graph.locator('[data-cw-task-id][data-cw-state="SUCCESS"]')).to_have_count(
+        11, timeout=RUN_TIMEOUT_MS
+    )
+    value, first_id = kernel(nb, 1).split()
+    assert value == "90"
+    expect(graph.locator(f'[data-cw-task-id="{first_id}"]')).to_have_count(1)
+    # The builder is still the builder: its DOM contract is intact beside the graph.
+    expect(widget.locator('[data-cw-node-kind="chord"]')).to_have_count(1)
+    graph.screenshot(path=str(ARTIFACTS / "builder-result-graph.png"))
+
+    # b.run() from Python: the new run's graph takes the place of the first one's.
+    value, second_id = kernel(nb, 2).split()
+    assert value == "90" and second_id != first_id
+    graph = result_graph_below(nb, 0, widget)
+    expect(graph).to_have_count(1)
+    expect(graph.locator(f'[data-cw-task-id="{second_id}"]')).to_have_count(1)
+    expect(graph.locator('[data-cw-task-id][data-cw-state="SUCCESS"]')).to_have_count(
+        11, timeout=RUN_TIMEOUT_MS
+    )
+    assert nb.run_cell(3), nb.output_text(3)
+
+
+# --- light and dark themes ---------------------------------------------------------------------
+
+THEME_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app, canvas=add.s(2, 2) | group(mul.s(2), mul.s(3)) | tsum.s())"
+    "\nb",
+]
+
+# An element's text colour and the backgrounds of it and its ancestors, innermost first, as the
+# browser computes them (CSS colour strings); composited in Python.
+_COLOURS = """(el) => {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) layers.push(getComputedStyle(e).backgroundColor);
+  return { color: getComputedStyle(el).color, layers };
+}"""
+
+RGBA = tuple[float, float, float, float]
+
+
+def parse_colour(text: str) -> RGBA:
+    """``rgb(...)``, ``rgba(...)`` or ``color(srgb r g b / a)`` -> (r, g, b, a), channels 0-1."""
+    text = text.strip()
+    if text == "transparent":
+        return (0.0, 0.0, 0.0, 0.0)
+    inner = text[text.index("(") + 1 : text.rindex(")")].replace(",", " ").replace("/", " ")
+    parts = inner.split()
+    if text.startswith("color("):
+        assert parts[0] == "srgb", text
+        values = [float(p) for p in parts[1:]]
+        return (values[0], values[1], values[2], values[3] if len(values) > 3 else 1.0)
+    values = [float(p) for p in parts]
+    return (
+        values[0] / 255,
+        values[1] / 255,
+        values[2] / 255,
+        values[3] if len(values) > 3 else 1.0,
+    )
+
+
+def over(top: RGBA, bottom: RGBA) -> RGBA:
+    """``top`` composited over an opaque ``bottom``."""
+    a = top[3]
+    return (*(t * a + b * (1 - a) for t, b in zip(top[:3], bottom[:3], strict=True)), 1.0)
+
+
+def luminance(c: RGBA) -> float:
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in c[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: RGBA, b: RGBA) -> float:
+    """The WCAG contrast ratio of two opaque colours (1 to 21)."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def colours(element: Locator) -> tuple[RGBA, RGBA]:
+    """(text colour, background behind it), both opaque, as computed by the browser."""
+    found = element.evaluate(_COLOURS)
+    background: RGBA = (1.0, 1.0, 1.0, 1.0)  # the page's canvas, under everything
+    for layer in reversed(found["layers"]):
+        background = over(parse_colour(layer), background)
+    return over(parse_colour(found["color"]), background), background
+
+
+def test_the_builder_follows_the_dark_theme(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """The builder's computed colours change with JupyterLab's theme, and its text stays
+    readable on its backgrounds in both (WCAG contrast; computed styles, not pixels)."""
+    nb = notebook_factory(THEME_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(6)
+    parts = {
+        # name: (element, the least contrast its text must have with what is behind it)
+        "builder": (widget, 4.5),
+        "canvas": (widget.locator(".cw-canvas-scroll"), 4.5),
+        "task block": (widget.locator('[data-cw-node-kind="task"]').first, 4.5),
+        "palette task": (palette_task(widget, "add"), 4.5),
+        "palette primitive": (widget.locator('[data-cw-palette-primitive="chord"]'), 4.5),
+        "inspector": (widget.locator(".cw-inspector"), 4.5),
+        "run button": (widget.locator('[data-cw-action="run"]'), 4.5),
+        # Kind labels are bold, coloured by kind: large-text contrast (3) is asked of them.
+        "chain label": (widget.locator('[data-cw-node-kind="chain"] .cw-kind').first, 3.0),
+        "chord label": (widget.locator('[data-cw-node-kind="chord"] .cw-kind').first, 3.0),
+    }
+    seen: dict[str, dict[str, tuple[RGBA, RGBA]]] = {}
+    try:
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            set_theme(nb.page, theme)
+            seen[theme] = {name: colours(element) for name, (element, _) in parts.items()}
+            for name, (fg, bg) in seen[theme].items():
+                ratio = contrast(fg, bg)
+                assert ratio >= parts[name][1], f"{theme}: {name} text contrast {ratio:.2f}"
+            widget.screenshot(path=str(ARTIFACTS / f"builder-theme-{theme.split()[-1]}.png"))
+    finally:
+        set_theme(nb.page, "JupyterLab Light")  # the settings outlive the test
+
+    light, dark = seen["JupyterLab Light"], seen["JupyterLab Dark"]
+    for name in ("builder", "canvas", "task block", "palette task", "inspector"):
+        # Dark backgrounds under light text, where the light theme has the opposite.
+        (light_fg, light_bg), (dark_fg, dark_bg) = light[name], dark[name]
+        assert luminance(dark_bg) < 0.1 < luminance(light_bg), (name, light_bg, dark_bg)
+        assert luminance(dark_fg) > luminance(dark_bg), name
+        assert luminance(light_fg) < luminance(light_bg), name
+    assert light["canvas"][1] != dark["canvas"][1]
+
+
 # --- Python -> view, undo / redo, keyboard -------------------------------------------------------
 
 SYNC_CELLS = [
@@ -293,6 +461,110 @@ def test_canvas_from_python_undo_redo_and_keyboard(
     assert page.evaluate(
         "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
     ) == len(SYNC_CELLS)
+
+
+# --- every action from the keyboard --------------------------------------------------------------
+
+KEYBOARD_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app, canvas=chain(add.s(1, 1), mul.s(2), mul.s(3)))\nb",
+    "print(json.dumps(b.to_dict()))",
+]
+
+
+def test_every_action_from_the_keyboard(notebook_factory: Callable[[list[str]], Notebook]) -> None:
+    """Arrows walk, Alt+arrows move, c / g / h wrap, u unwraps, s switches .s / .si, x then v
+    moves, Escape clears the selection: each reaches the kernel as the canvas it makes."""
+    nb = notebook_factory(KEYBOARD_CELLS)
+    keys = nb.page.keyboard
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    tasks = widget.locator('[data-cw-node-kind="task"]')
+    expect(tasks).to_have_count(3)
+    add_el, mul2_el, mul3_el = (
+        widget.locator(f'[data-cw-node-id="{t.get_attribute("data-cw-node-id")}"]')
+        for t in tasks.all()
+    )
+    chain_el = widget.locator('[data-cw-node-kind="chain"]').first
+
+    def shape() -> str:
+        return canvas_shape(json.loads(kernel(nb, 1)))
+
+    def calls() -> list[str]:
+        return [t.locator(".cw-task-head").text_content() or "" for t in tasks.all()]
+
+    def focus(el: Locator) -> None:
+        """Select a block with the pointer (running a cell took the focus to the notebook)."""
+        el.click(position={"x": 6, "y": 6})
+        expect(el).to_be_focused()
+
+    # Arrows: left to the parent, right to the first member, down to the next in order.
+    focus(add_el)
+    keys.press("ArrowLeft")
+    expect(chain_el).to_be_focused()
+    expect(chain_el).to_have_attribute("aria-selected", "true")
+    keys.press("ArrowRight")
+    expect(add_el).to_be_focused()
+    keys.press("ArrowDown")
+    expect(mul2_el).to_be_focused()
+
+    # Alt+arrows move the block in its list (a chain is a row: left / up go earlier).
+    keys.press("Alt+ArrowUp")
+    expect(tasks.first).to_contain_text("mul.s(2)")
+    expect(mul2_el).to_be_focused()
+    keys.press("Alt+ArrowRight")
+    expect(tasks.first).to_contain_text("add.s(1, 1)")
+    keys.press("Alt+ArrowDown")
+    expect(tasks.last).to_contain_text("mul.s(2)")
+    assert shape() == "chain(add mul mul)"
+    assert calls()[1:] == ["mul.s(3)", "mul.s(2)"]
+
+    # g, c and h wrap the selection; u unwraps what is selected after the wrap (the wrapper).
+    for key, kind in (("g", "group"), ("c", "chain"), ("h", "chord")):
+        focus(mul3_el)
+        keys.press(key)
+        wrapper = widget.locator(f'[data-cw-node-kind="{kind}"]').last
+        expect(wrapper).to_have_attribute("aria-selected", "true")
+        expect(wrapper.locator('[data-cw-node-kind="task"]')).to_contain_text("mul.s(3)")
+        expect(widget.locator("[data-cw-node-id]")).to_have_count(5)
+        if kind == "group":
+            assert shape() == "chain(add group(mul) mul)"
+            focus(wrapper)
+        keys.press("u")
+        expect(widget.locator("[data-cw-node-id]")).to_have_count(4)
+        expect(mul3_el).to_have_attribute("aria-selected", "true")
+    assert shape() == "chain(add mul mul)"
+
+    # s switches .s and .si.
+    focus(add_el)
+    keys.press("s")
+    expect(add_el).to_contain_text("add.si(1, 1)")
+    assert json.loads(kernel(nb, 1))["kwargs"]["tasks"][0]["immutable"] is True
+    focus(add_el)
+    keys.press("s")
+    expect(add_el).to_contain_text("add.s(1, 1)")
+
+    # x cuts the selected block, v puts it after the selected one.
+    keys.press("ArrowDown")
+    keys.press("ArrowDown")
+    expect(mul2_el).to_be_focused()
+    keys.press("x")
+    expect(widget.locator("[data-cw-notice]")).to_contain_text("Cut")
+    keys.press("Home")  # the first node: the chain
+    expect(chain_el).to_be_focused()
+    keys.press("ArrowRight")
+    expect(add_el).to_be_focused()
+    keys.press("v")
+    expect(tasks.nth(1)).to_contain_text("mul.s(2)")
+    assert calls() == ["add.s(1, 1)", "mul.s(2)", "mul.s(3)"]
+    assert kernel(nb, 1).count('"args": [2]') == 1
+
+    # Escape clears the selection; the inspector says so.
+    focus(mul3_el)
+    keys.press("Escape")
+    expect(widget.locator('[data-cw-node-id][aria-selected="true"]')).to_have_count(0)
+    expect(widget.locator(".cw-inspector")).not_to_have_attribute(
+        "data-cw-inspecting", mul3_el.get_attribute("data-cw-node-id") or ""
+    )
 
 
 # --- an invalid canvas cannot be run -------------------------------------------------------------

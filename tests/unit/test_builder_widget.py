@@ -231,3 +231,59 @@ def test_run_on_a_local_cluster_sets_run_status(monkeypatch: pytest.MonkeyPatch)
             run.wait(timeout=60)
         assert failed.wait(timeout=60), b.run_status
         assert b.run_status["run_id"] == run.id and "TypeError" in b.run_status["error"]
+
+
+class FakeRun:
+    """Stands in for a WorkflowRun: an id, a wait, and a graph widget (a preview)."""
+
+    def __init__(self, canvas: Any, app: Celery) -> None:
+        self.id = f"run-{id(self)}"
+        self.graph = cw.ResultGraph.preview(canvas, app)
+        self.finish = threading.Event()
+
+    def wait(self) -> int:
+        self.finish.wait(timeout=30)
+        return 4
+
+
+def test_displayed_as_a_box_with_the_latest_runs_graph_below(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs: list[FakeRun] = []
+
+    def fake_run(canvas: Any, app: Celery) -> FakeRun:
+        runs.append(FakeRun(canvas, app))
+        return runs[-1]
+
+    monkeypatch.setattr("canvas_widgets.widgets.builder.run_canvas", fake_run)
+    b = CanvasBuilder(app, canvas=add.s(2, 2))
+    bundle = b._repr_mimebundle_()
+    view = b.view
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
+    assert bundle["text/plain"] == repr(b)
+    builder_part, results = view.children
+    assert builder_part is b and results.children == ()
+    assert (
+        b._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
+        == (
+            bundle["application/vnd.jupyter.widget-view+json"]  # one box, however often shown
+        )
+    )
+
+    first = b.run()
+    assert results.children == (first.graph,)
+    second = b.run()  # the latest run's graph replaces the previous one's
+    assert results.children == (second.graph,)
+    for run in runs:
+        run.finish.set()
+    assert first.graph.comm is not None  # it belongs to the run: still open
+
+    # Run from Python before the builder is shown: the first display shows the run's graph.
+    b2 = CanvasBuilder(app, canvas=add.s(1, 1))
+    third = b2.run()
+    third.finish.set()
+    assert b2.view.children[1].children == (third.graph,)
+
+    b.close()
+    assert view.comm is None and results.comm is None and b._repr_mimebundle_ is None
+    assert second.graph.comm is not None

@@ -37,6 +37,7 @@ import {
   type BuilderState,
   canRedo,
   canUndo,
+  childEntries,
   commit,
   commitState,
   createHistory,
@@ -502,7 +503,9 @@ class BuilderView {
       }
       case "unwrap":
         if (node !== undefined && node.kind !== "task") {
-          this.edit({ type: "unwrap", id: node.id }, []);
+          // Its members stay selected, so the keyboard keeps its place (wrap again, move on).
+          const members = childEntries(node).map((entry) => entry.node.id);
+          this.edit({ type: "unwrap", id: node.id }, members);
         }
         return;
       case "delete": {
