@@ -26,6 +26,7 @@ from celery.canvas import Signature, maybe_signature
 
 __all__ = [
     "KINDS",
+    "RUN_OPTIONS",
     "CanvasError",
     "canonical",
     "children",
@@ -48,6 +49,20 @@ KINDS: dict[str | None, tuple[str | None, str]] = {
     "xstarmap": ("celery.starmap", "starmap"),
     "chunks": ("celery.chunks", "chunks"),
 }
+#: Options Celery writes while freezing and publishing (ids and routing of one run), as opposed
+#: to the options a user sets. A copy for a new run must drop them, or it reuses the old ids.
+RUN_OPTIONS = frozenset(
+    {
+        "task_id",
+        "reply_to",
+        "group_id",
+        "group_index",
+        "chord",
+        "root_id",
+        "parent_id",
+        "chord_size",
+    }
+)
 _TYPE_BY_TASK_NAME = {task: typ for typ, (task, _) in KINDS.items() if task}
 _KEYS = ("task", "args", "kwargs", "options", "subtask_type", "immutable")
 # Keys that Celery itself may add to a signature dict (celery >= 5.3 writes chord_size for some).

@@ -20,7 +20,7 @@ import pydot
 from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
-from .canvas import chord_header, freeze, kind_of
+from .canvas import RUN_OPTIONS, chord_header, freeze, kind_of
 
 __all__ = ["STATE_COLOURS", "frozen_graph", "node_label", "to_dot", "to_html", "workflow_graph"]
 
@@ -35,20 +35,6 @@ STATE_COLOURS = {
     "SUCCESS": "#81c784",
     "FAILURE": "#e57373",
     "REVOKED": "#90a4ae",
-}
-
-# Options Celery adds while freezing or publishing; a view shows only what the user set.
-_INTERNAL_OPTIONS = {
-    "task_id",
-    "reply_to",
-    "group_id",
-    "group_index",
-    "chord",
-    "root_id",
-    "parent_id",
-    "link",
-    "link_error",
-    "chord_size",
 }
 
 
@@ -191,7 +177,9 @@ def _task_attributes(
         "args": list(sig.args),
         "kwargs": dict(sig.kwargs),
         "immutable": bool(sig.immutable),
-        "options": {k: v for k, v in sig.options.items() if k not in _INTERNAL_OPTIONS},
+        "options": {
+            k: v for k, v in sig.options.items() if k not in RUN_OPTIONS | {"link", "link_error"}
+        },
         "path": path,
         "container": container,
         "callback": callback,

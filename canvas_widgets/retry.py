@@ -30,24 +30,9 @@ from typing import Any
 from celery import Celery, chain, chord, group, states
 from celery.canvas import Signature
 
-from .canvas import children, chord_header, from_dict, iter_tasks, kind_of, to_dict
+from .canvas import RUN_OPTIONS, children, chord_header, from_dict, iter_tasks, kind_of, to_dict
 
 __all__ = ["RetryError", "retry_canvas"]
-
-#: Options Celery writes while freezing and publishing: a fresh copy must not keep them, or the
-#: new run would reuse the first run's ids.
-_RUN_OPTIONS = frozenset(
-    {
-        "task_id",
-        "reply_to",
-        "group_id",
-        "group_index",
-        "chord",
-        "root_id",
-        "parent_id",
-        "chord_size",
-    }
-)
 
 
 class RetryError(ValueError):
@@ -257,7 +242,7 @@ def _without_run_options(d: Any) -> Any:
     for key, value in d.items():
         if key == "options" and isinstance(value, dict):
             out[key] = {
-                k: _without_run_options(v) for k, v in value.items() if k not in _RUN_OPTIONS
+                k: _without_run_options(v) for k, v in value.items() if k not in RUN_OPTIONS
             }
         elif key == "kwargs" and d.get("subtask_type") is not None:
             out[key] = _without_run_options(value)  # a container's members
