@@ -113,7 +113,22 @@ def kind_of(sig: Mapping) -> str:
     ('task', 'chain', 'map')
     """
     typ = _signature_type(sig)
+    if typ not in KINDS:
+        raise CanvasError("canvas", _unsupported_type(typ))
     return KINDS[typ][1]
+
+
+def _unsupported_type(typ: object) -> str:
+    if isinstance(typ, str) and typ in Signature.TYPES:
+        return (
+            f"the custom canvas type {typ!r} is registered with Celery, but canvas_widgets "
+            "understands only Celery's own types (chain, group, chord, xmap, xstarmap, chunks) "
+            "so far: expand it into those, or call it as one plain task"
+        )
+    return (
+        f"unknown subtask_type {typ!r}; expected null or one of "
+        f"{', '.join(repr(k) for k in KINDS if k)}"
+    )
 
 
 def _signature_type(sig: Mapping) -> str | None:
@@ -236,11 +251,7 @@ def _load(d: Any, path: str | None, app: Celery | None) -> Signature:
         )
     typ = d.get("subtask_type")
     if typ is not None and (not isinstance(typ, str) or typ not in KINDS):
-        raise CanvasError(
-            path or "canvas",
-            f"unknown subtask_type {typ!r}; expected null or one of "
-            f"{', '.join(repr(k) for k in KINDS if k)}",
-        )
+        raise CanvasError(path or "canvas", _unsupported_type(typ))
     task = d.get("task")
     if typ is None and isinstance(task, str):
         typ = _TYPE_BY_TASK_NAME.get(task)

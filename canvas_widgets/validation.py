@@ -88,7 +88,10 @@ def validate(canvas: Signature | Mapping, app: Celery | None = None) -> list[Pro
             canvas = from_dict(canvas, app)
         except CanvasError as exc:
             return [Problem(exc.path, "error", exc.message, "malformed")]
-    problems = list(_check(canvas, kind_of(canvas), app, fed=None, in_chain=False))
+    try:
+        problems = list(_check(canvas, kind_of(canvas), app, fed=None, in_chain=False))
+    except CanvasError as exc:  # a node of a custom canvas type: nothing more can be checked
+        return [Problem(exc.path, "error", exc.message, "unsupported")]
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(problems, key=lambda p: order[p.severity])
 

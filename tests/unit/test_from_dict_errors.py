@@ -32,7 +32,7 @@ def _chord(header, body):
         (7, "canvas", "expected a signature dict, got int 7"),
         ({"task": ""}, "task", "'task' must be a non-empty string"),
         ({"args": [1]}, "task", "'task' must be a non-empty string, got NoneType"),
-        ({"task": "a", "subtask_type": "weave"}, "canvas", "unknown subtask_type 'weave'"),
+        ({"task": "a", "subtask_type": "bogus"}, "canvas", "unknown subtask_type 'bogus'"),
         ({"task": "a", "kwarg": {}}, "canvas", "unknown key(s) 'kwarg'"),
         ({"task": "a", "args": "12"}, "task.args", "expected a list, got str"),
         ({"task": "a", "kwargs": [1]}, "task.kwargs", "expected a dict, got list"),
