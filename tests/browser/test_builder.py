@@ -51,6 +51,23 @@ def palette_task(widget: Locator, name: str) -> Locator:
     return widget.locator(f'[data-cw-palette-task="{DEMO}.{name}"]')
 
 
+CHAIN_WITH_CHORD = ["chain", "task", "chord", "task", "task", "task"]
+
+
+def expect_chain_with_chord(widget: Locator) -> tuple[Locator, Locator]:
+    """The blocks of chain(add, group(mul, mul), tsum), which Celery builds as a chain holding a
+    chord: a chain row whose steps are a task and a chord of two header tasks and a tsum body.
+    Returns the chain's steps and the chord."""
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(CHAIN_WITH_CHORD))
+    assert node_kinds(widget) == CHAIN_WITH_CHORD
+    chain_steps = widget.locator('[data-cw-node-kind="chain"] > [data-cw-drop="children"]')
+    expect(chain_steps.locator(':scope > [data-cw-node-kind="chord"]')).to_have_count(1)
+    chord_el = widget.locator('[data-cw-node-kind="chord"]')
+    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-kind="task"]')).to_have_count(2)
+    expect(chord_el.locator('[data-cw-drop="body"]')).to_contain_text("tsum.s()")
+    return chain_steps, chord_el
+
+
 def node_kinds(widget: Locator) -> list[str | None]:
     return [n.get_attribute("data-cw-node-kind") for n in widget.locator("[data-cw-node-id]").all()]
 
@@ -373,14 +390,7 @@ def test_canvas_from_python_undo_redo_and_keyboard(
 
     # Celery turns the group followed by tsum into a chord: the blocks show what Celery runs.
     assert nb.run_cell(1), nb.output_text(1)
-    kinds = ["chain", "task", "chord", "task", "task", "task"]
-    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(kinds))
-    assert node_kinds(widget) == kinds
-    chain_steps = widget.locator('[data-cw-node-kind="chain"] > [data-cw-drop="children"]')
-    expect(chain_steps.locator(':scope > [data-cw-node-kind="chord"]')).to_have_count(1)
-    chord_el = widget.locator('[data-cw-node-kind="chord"]')
-    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-kind="task"]')).to_have_count(2)
-    expect(chord_el.locator('[data-cw-drop="body"]')).to_contain_text("tsum.s()")
+    chain_steps, chord_el = expect_chain_with_chord(widget)
     ids = [n.get_attribute("data-cw-node-id") for n in widget.locator("[data-cw-node-id]").all()]
     assert len(set(ids)) == len(ids)
     assert first_id not in ids[:1]  # the root is a chain now, a new node
@@ -390,7 +400,7 @@ def test_canvas_from_python_undo_redo_and_keyboard(
     expect(widget.locator("[data-cw-node-id]")).to_have_count(1)
     assert canvas_shape(json.loads(kernel(nb, 2))) == "add"
     widget.locator('[data-cw-action="redo"]').click()
-    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(kinds))
+    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(CHAIN_WITH_CHORD))
     assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(add chord(mul mul / tsum))"
 
     # The selection is synced both ways, by path.

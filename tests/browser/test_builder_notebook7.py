@@ -17,7 +17,15 @@ import pytest
 from playwright.sync_api import expect
 
 from .browser_harness import REPO_ROOT, Notebook
-from .test_builder import IMPORTS, builder, canvas_shape, kernel, node_kinds, palette_task
+from .test_builder import (
+    IMPORTS,
+    builder,
+    canvas_shape,
+    expect_chain_with_chord,
+    kernel,
+    node_kinds,
+    palette_task,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,14 +71,7 @@ def test_builder_in_notebook_7(notebook_factory: Callable[..., Notebook]) -> Non
     expect(widget.locator("[data-cw-palette-primitive]")).to_have_count(6)
 
     # The canvas from Python as nested blocks: Celery made the group before tsum a chord.
-    kinds = ["chain", "task", "chord", "task", "task", "task"]
-    expect(widget.locator("[data-cw-node-id]")).to_have_count(len(kinds))
-    assert node_kinds(widget) == kinds
-    chain_steps = widget.locator('[data-cw-node-kind="chain"] > [data-cw-drop="children"]')
-    expect(chain_steps.locator(':scope > [data-cw-node-kind="chord"]')).to_have_count(1)
-    chord_el = widget.locator('[data-cw-node-kind="chord"]')
-    expect(chord_el.locator('[data-cw-drop="header"] [data-cw-node-kind="task"]')).to_have_count(2)
-    expect(chord_el.locator('[data-cw-drop="body"]')).to_contain_text("tsum.s()")
+    expect_chain_with_chord(widget)
     widget.screenshot(path=str(ARTIFACTS / "builder-notebook7.png"))
 
     # Run: the run's live result graph appears below the builder, every task to SUCCESS.

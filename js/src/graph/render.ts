@@ -13,7 +13,7 @@ import type { Layout, Point } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
 import { STATES } from "./model";
 import type { Scene, SceneItem } from "./scene";
-import { ROOT_KEY } from "./scene";
+import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -92,7 +92,7 @@ export function draw(
   const boxes = svg("g", { class: "cw-boxes" });
   const edges = svg("g", { class: "cw-edge-layer" });
   const nodes = svg("g", { class: "cw-nodes" });
-  const order = drawOrderOf(scene);
+  const order = drawOrder(scene);
   for (const it of order) {
     const box = layout.boxes.get(it.key);
     if (box === undefined) continue;
@@ -157,17 +157,6 @@ export function draw(
   for (const [path, g] of drawing.summaries) paintSummary(g, store.counts.get(path));
   for (const entry of drawing.chordLabels.values()) paintChordLabel(entry, store);
   return drawing;
-}
-
-function drawOrderOf(scene: Scene): SceneItem[] {
-  const out: SceneItem[] = [];
-  const stack = [scene.root];
-  while (stack.length > 0) {
-    const it = scene.items.get(stack.pop() as string) as SceneItem;
-    out.push(it);
-    for (let i = it.children.length - 1; i >= 0; i--) stack.push(it.children[i] as string);
-  }
-  return out;
 }
 
 /** All edges as a few paths (one per kind), plus one path of arrowheads: a handful of
