@@ -40,6 +40,23 @@ function starred(p: Parameter): string {
   return p.name;
 }
 
+/** A parameter no positional value reached: its keyword argument (when it can take one, which
+ *  is then used up), else its default, else missing. */
+function unfilled(
+  name: string,
+  p: Parameter,
+  unusedKwargs: Map<string, unknown>,
+  byKeyword: boolean,
+): Binding {
+  if (byKeyword && unusedKwargs.has(p.name)) {
+    const value = unusedKwargs.get(p.name);
+    unusedKwargs.delete(p.name);
+    return { name, source: "kwargs", text: formatLiteral(value) };
+  }
+  if (p.default !== null) return { name, source: "default", text: `default ${p.default}` };
+  return { name, source: "missing", text: "missing" };
+}
+
 /** Bind leading values, args and kwargs to parameters, as Python's call rules do. */
 export function bindParameters(
   parameters: readonly Parameter[],
@@ -70,14 +87,7 @@ export function bindParameters(
         }
         continue;
       }
-      if (p.kind === "positional_or_keyword" && unusedKwargs.has(p.name)) {
-        out.push({ name, source: "kwargs", text: formatLiteral(unusedKwargs.get(p.name)) });
-        unusedKwargs.delete(p.name);
-      } else if (p.default !== null) {
-        out.push({ name, source: "default", text: `default ${p.default}` });
-      } else {
-        out.push({ name, source: "missing", text: "missing" });
-      }
+      out.push(unfilled(name, p, unusedKwargs, p.kind === "positional_or_keyword"));
     } else if (p.kind === "var_positional") {
       const rest = positional.slice(next);
       next = positional.length;
@@ -91,14 +101,7 @@ export function bindParameters(
             },
       );
     } else if (p.kind === "keyword_only") {
-      if (unusedKwargs.has(p.name)) {
-        out.push({ name, source: "kwargs", text: formatLiteral(unusedKwargs.get(p.name)) });
-        unusedKwargs.delete(p.name);
-      } else if (p.default !== null) {
-        out.push({ name, source: "default", text: `default ${p.default}` });
-      } else {
-        out.push({ name, source: "missing", text: "missing" });
-      }
+      out.push(unfilled(name, p, unusedKwargs, true));
     } else {
       const extra = [...unusedKwargs.entries()];
       unusedKwargs.clear();

@@ -24,6 +24,7 @@ import {
   toCanvasDict,
   undo,
 } from "./state";
+import { chainOf, chordOf, groupOf } from "./testing";
 
 // Canvas dicts written by Celery itself (js/scripts/make_canvas_fixtures.py).
 const CELERY = celeryCanvases as unknown as Record<string, CanvasDict>;
@@ -53,28 +54,6 @@ function sig(task: string, ...args: unknown[]): CanvasDict {
 
 const add = (...a: unknown[]) => sig("canvas_widgets.demo.add", ...a);
 const tsum = () => sig("canvas_widgets.demo.tsum");
-
-function chainOf(...tasks: CanvasDict[]): CanvasDict {
-  return {
-    task: "celery.chain",
-    args: [],
-    kwargs: { tasks },
-    options: {},
-    subtask_type: "chain",
-    immutable: false,
-  };
-}
-
-function groupOf(...tasks: CanvasDict[]): CanvasDict {
-  return {
-    task: "celery.group",
-    args: [],
-    kwargs: { tasks },
-    options: {},
-    subtask_type: "group",
-    immutable: false,
-  };
-}
 
 /** The tree as a short string: tasks by name, containers as kind(...). For readable asserts. */
 function shape(node: BuilderNode | null): string {
@@ -374,7 +353,7 @@ describe("move", () => {
   });
 
   it("moves between containers and keeps the id", () => {
-    const s0 = load(chord([add(1), add(2)], tsum()));
+    const s0 = load(chordOf([add(1), add(2)], tsum()));
     const tsumId = taskId(s0, "tsum");
     const s1 = applyEdit(s0, {
       type: "move",
@@ -432,24 +411,13 @@ describe("move", () => {
   });
 
   it("refuses an occupied single slot and leaves the state as it was", () => {
-    const s = load(chord([add(1)], tsum()));
+    const s = load(chordOf([add(1)], tsum()));
     const a = taskId(s, "add");
     const edit: Edit = { type: "move", id: a, target: { parent: "n1", slot: "body" } };
     expect(editProblem(s, edit)).toMatch(/already holds task/);
     expect(shape(s.root)).toBe("chord(add / tsum)");
   });
 });
-
-function chord(header: CanvasDict[], body: CanvasDict | null): CanvasDict {
-  return {
-    task: "celery.chord",
-    args: [],
-    kwargs: { kwargs: {}, header, body },
-    options: {},
-    subtask_type: "chord",
-    immutable: false,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -467,7 +435,7 @@ describe("remove", () => {
   });
 
   it("empties single slots", () => {
-    let s = load(chord([add(1)], tsum()));
+    let s = load(chordOf([add(1)], tsum()));
     s = applyEdit(s, { type: "remove", id: taskId(s, "tsum") });
     expect(shape(s.root)).toBe("chord(add / -)");
     expect(kw(toCanvasDict(s.root)).body).toBeNull();
@@ -507,7 +475,7 @@ describe("wrap and unwrap", () => {
   });
 
   it("wraps the root and a single-slot node", () => {
-    const s = load(chord([add(1)], tsum()));
+    const s = load(chordOf([add(1)], tsum()));
     expect(shape(applyEdit(s, { type: "wrap", ids: ["n1"], kind: "chain" }).root)).toBe(
       "chain(chord(add / tsum))",
     );
@@ -537,7 +505,7 @@ describe("wrap and unwrap", () => {
   });
 
   it("unwraps a chord into header then body, and the root only when one node is left", () => {
-    const s = load(groupOf(chord([add(1), add(2)], tsum())));
+    const s = load(groupOf(chordOf([add(1), add(2)], tsum())));
     const c = idOf(s, (n) => n.kind === "chord");
     expect(shape(applyEdit(s, { type: "unwrap", id: c }).root)).toBe("group(add add tsum)");
     expect(editProblem(s, { type: "unwrap", id: c })).toBeNull();

@@ -12,7 +12,7 @@ import { clip } from "../shared/dom";
 import type { Layout, Point } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
 import { STATES } from "./model";
-import type { Scene, SceneItem } from "./scene";
+import type { Scene } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
 
