@@ -24,6 +24,8 @@ from typing import Any
 from celery import Celery, chain, chord, group
 from celery.canvas import Signature, maybe_signature
 
+from .custom_types import custom_type
+
 __all__ = [
     "KINDS",
     "RUN_OPTIONS",
@@ -104,7 +106,8 @@ class CanvasError(ValueError):
 
 
 def kind_of(sig: Mapping) -> str:
-    """Return the short kind of a signature: task, chain, group, chord, map, starmap or chunks.
+    """Return the short kind of a signature: task, chain, group, chord, map, starmap or chunks,
+    or the ``subtask_type`` of a custom type (see :mod:`canvas_widgets.custom_types`).
 
     Examples
     --------
@@ -113,17 +116,19 @@ def kind_of(sig: Mapping) -> str:
     ('task', 'chain', 'map')
     """
     typ = _signature_type(sig)
-    if typ not in KINDS:
-        raise CanvasError("canvas", _unsupported_type(typ))
-    return KINDS[typ][1]
+    if typ in KINDS:
+        return KINDS[typ][1]
+    if custom_type(typ) is not None:
+        return typ
+    raise CanvasError("canvas", _unsupported_type(typ))
 
 
 def _unsupported_type(typ: object) -> str:
     if isinstance(typ, str) and typ in Signature.TYPES:
         return (
-            f"the custom canvas type {typ!r} is registered with Celery, but canvas_widgets "
-            "understands only Celery's own types (chain, group, chord, xmap, xstarmap, chunks) "
-            "so far: expand it into those, or call it as one plain task"
+            f"the custom canvas type {typ!r} is registered with Celery but has no expand() "
+            "method saying what it stands for in Celery's primitives; canvas_widgets needs one "
+            "(see canvas_widgets.custom_types)"
         )
     return (
         f"unknown subtask_type {typ!r}; expected null or one of "
@@ -177,9 +182,7 @@ def to_dict(canvas: Signature | Mapping) -> dict:
     try:
         return json.loads(json.dumps(plain))
     except (TypeError, ValueError) as exc:
-        raise CanvasError(
-            KINDS[_signature_type(canvas)][1], f"not JSON-serialisable: {exc}"
-        ) from exc
+        raise CanvasError(kind_of(canvas), f"not JSON-serialisable: {exc}") from exc
 
 
 def _plain(value: Any) -> Any:
@@ -250,12 +253,13 @@ def _load(d: Any, path: str | None, app: Celery | None) -> Signature:
             f"{', '.join(map(repr, _KEYS))}",
         )
     typ = d.get("subtask_type")
-    if typ is not None and (not isinstance(typ, str) or typ not in KINDS):
+    custom = custom_type(typ)
+    if typ is not None and custom is None and (not isinstance(typ, str) or typ not in KINDS):
         raise CanvasError(path or "canvas", _unsupported_type(typ))
     task = d.get("task")
     if typ is None and isinstance(task, str):
         typ = _TYPE_BY_TASK_NAME.get(task)
-    expected_task, kind = KINDS[typ]
+    expected_task, kind = KINDS[typ] if custom is None else (None, custom.name)
     path = path or kind
     if not isinstance(task, str) or not task:
         raise CanvasError(path, f"'task' must be a non-empty string, got {_describe(task)}")
@@ -272,18 +276,22 @@ def _load(d: Any, path: str | None, app: Celery | None) -> Signature:
         raise CanvasError(
             f"{path}.immutable", f"expected true or false, got {_describe(immutable)}"
         )
-    if typ is not None and args:
+    if typ is not None and custom is None and args:
         raise CanvasError(
             f"{path}.args", f"a {kind} takes no args of its own; give them to its tasks"
         )
 
     node = {key: d[key] for key in _OPTIONAL_KEYS if key in d}
+    if custom is not None:
+        kwargs = _custom_kwargs(kwargs, custom.slots, path, app)
+    elif typ is None:
+        kwargs = _json_values(kwargs, f"{path}.kwargs")
+    else:
+        kwargs = _container_kwargs(kwargs, typ, path, app)
     node.update(
         task=task,
         args=_json_values(list(args), f"{path}.args"),
-        kwargs=_json_values(kwargs, f"{path}.kwargs")
-        if typ is None
-        else _container_kwargs(kwargs, typ, path, app),
+        kwargs=kwargs,
         options=_load_options(options, path, app),
         subtask_type=typ,
         immutable=immutable,
@@ -292,6 +300,17 @@ def _load(d: Any, path: str | None, app: Celery | None) -> Signature:
         return Signature.from_dict(node, app=app)
     except Exception as exc:  # Celery's own constructors raise anything; name the node instead.
         raise CanvasError(path, f"Celery could not build this {kind}: {exc!r}") from exc
+
+
+def _custom_kwargs(kwargs: dict, slots: Mapping[str, bool], path: str, app: Celery | None) -> dict:
+    """A custom type's kwargs: its slots are canvases (or null), the rest JSON values."""
+    out = {}
+    for key, value in kwargs.items():
+        if key in slots and value is not None:
+            out[key] = _load(value, f"{path}.{key}", app)
+        else:
+            out[key] = _json_values(value, f"{path}.kwargs.{key}")
+    return out
 
 
 def _container_kwargs(kwargs: dict, typ: str, path: str, app: Celery | None) -> dict:
@@ -405,7 +424,9 @@ def canonical(canvas: Signature | Mapping, app: Celery | None = None) -> Signatu
     a task becomes a chord, and nested chains are flattened. Celery does the same rewrite
     lazily inside ``freeze()`` on a private clone, which is why some tasks of a chain loaded
     from a dict never receive an id. ``chunks`` become their group of ``starmap`` tasks
-    (``chunks.group()``), so that each chunk is a task with a known id.
+    (``chunks.group()``), so that each chunk is a task with a known id, and a custom type
+    becomes its ``expand()`` (see :mod:`canvas_widgets.custom_types`), or stays the one task it
+    is on the wire when it cannot be expanded before it runs.
 
     Examples
     --------
@@ -453,13 +474,27 @@ def _canonical(sig: Signature) -> Signature:
     elif typ == "chunks":
         node = sig.group()
         node._cw_kind = "chunks"  # lets the workflow graph label this group's box
-    else:  # xmap, xstarmap: one task; the mapped task runs inside it, not as a task of its own
+    elif typ in KINDS:  # xmap, xstarmap: one task; the mapped task runs inside it
         node = sig
-    if typ not in (None, "xmap", "xstarmap"):
+    else:
+        node = _expanded(sig, typ)
+    if typ not in (None, "xmap", "xstarmap") and node is not sig:
         node.options.update(
             {k: v for k, v in sig.options.items() if k not in ("link", "link_error")}
         )
     _canonical_callbacks(node, sig)
+    return node
+
+
+def _expanded(sig: Signature, typ: str) -> Signature:
+    """A custom type's expansion in canonical form, or the signature itself if it has none yet."""
+    try:
+        expansion = sig.expand()
+    except ValueError:  # e.g. its input is the previous step's result: it runs as one task
+        return sig
+    node = _canonical(expansion)
+    if kind_of(node) in ("chain", "group", "chord"):
+        node._cw_kind = typ  # the workflow graph labels its box with the type's name
     return node
 
 

@@ -1,5 +1,6 @@
 """Python source that rebuilds a canvas with Celery's own API: ``.s``, ``.si``,
-``chain``, ``group``, ``chord``, ``.map``, ``.starmap`` and ``.chunks``.
+``chain``, ``group``, ``chord``, ``.map``, ``.starmap`` and ``.chunks``; a custom type is
+rebuilt from its canvas dict by its own class (``weave.from_dict({...})``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import ClassVar
 
 from celery.canvas import Signature, maybe_signature
 
-from .canvas import chord_header, from_dict, kind_of
+from .canvas import chord_header, from_dict, kind_of, to_dict
+from .custom_types import custom_type
 
 __all__ = ["to_python"]
 
@@ -123,6 +125,10 @@ class _Writer:
             expr = _Call("chord", args)
         elif kind in ("map", "starmap", "chunks"):
             expr = self._mapping(sig, kind)
+        elif (custom := custom_type(kind)) is not None:  # its options are in its dict
+            cls = custom.cls
+            self.imports.setdefault(cls.__module__, set()).add(cls.__name__)
+            return _Call(f"{cls.__name__}.from_dict", [repr(to_dict(sig))])
         else:
             expr = self._task(sig)
         return self._with_options(expr, sig.options)

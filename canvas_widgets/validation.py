@@ -16,7 +16,8 @@ from typing import Literal
 from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
-from .canvas import CanvasError, chord_header, from_dict, kind_of
+from .canvas import CanvasError, canonical, chord_header, from_dict, iter_tasks, kind_of
+from .custom_types import custom_type
 
 __all__ = ["Problem", "check", "validate"]
 
@@ -90,7 +91,7 @@ def validate(canvas: Signature | Mapping, app: Celery | None = None) -> list[Pro
             return [Problem(exc.path, "error", exc.message, "malformed")]
     try:
         problems = list(_check(canvas, kind_of(canvas), app, fed=None, in_chain=False))
-    except CanvasError as exc:  # a node of a custom canvas type: nothing more can be checked
+    except CanvasError as exc:  # a custom canvas type without expand(): nothing more to check
         return [Problem(exc.path, "error", exc.message, "unsupported")]
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(problems, key=lambda p: order[p.severity])
@@ -158,6 +159,8 @@ def _check(
             yield from _check(member, f"{path}.tasks[{i}]", app, fed=fed, in_chain=False)
     elif kind == "chord":
         yield from _check_chord(sig, path, app, fed=fed)
+    elif (custom := custom_type(kind)) is not None:
+        yield from _check_custom(sig, path, app, custom.slots, fed=fed)
     else:
         yield from _check_task(sig, path, app, fed=fed)
     yield from _check_callbacks(sig, path, app)
@@ -212,6 +215,44 @@ def _check_chord(
             "chord-errback",
         )
     yield from _check(body, f"{path}.body", app, fed=_HEADER, in_chain=False)
+
+
+def _check_custom(
+    sig: Signature, path: str, app: Celery | None, slots: Mapping[str, bool], *, fed: str | None
+) -> Iterator[Problem]:
+    """A custom type: its slots filled and their task names known, then its expansion checked.
+
+    Problems inside the expansion are reported on the custom node itself (its expansion has no
+    place in the canvas dict), each once, saying where in the expansion it was found."""
+    empty = [name for name, required in slots.items() if sig.kwargs.get(name) is None and required]
+    for name in empty:
+        yield Problem(
+            f"{path}.{name}", "error", f"a {sig.subtask_type} needs a {name}", "empty-slot"
+        )
+    for name in slots:
+        if sig.kwargs.get(name) is not None:
+            slot = maybe_signature(sig.kwargs[name], app=app)
+            for task_path, task in iter_tasks(slot, f"{path}.{name}"):
+                if (problem := _unknown_task(task, task_path, app)) is not None:
+                    yield problem
+    if empty:
+        return
+    try:
+        expansion = canonical(sig.expand(), app)
+    except ValueError as exc:
+        if fed is None or sig.immutable:  # nothing will give it its input: a real problem
+            yield Problem(path, "error", f"cannot be expanded: {exc}", "custom-expand")
+        return  # it takes its input from the previous step: expanded on the worker
+    except Exception as exc:  # a bug of the custom type, or a canvas it cannot handle
+        yield Problem(path, "error", f"its expand() failed: {exc!r}", "custom-expand")
+        return
+    found: dict[tuple[str, str], list[Problem]] = {}
+    for problem in _check(expansion, kind_of(expansion), app, fed=fed, in_chain=False):
+        if problem.code != "unknown-task":  # already reported at the slot
+            found.setdefault((problem.severity, problem.code), []).append(problem)
+    for (severity, code), [first, *more] in found.items():
+        where = f"at {first.path}" + (f" and {len(more)} more place(s)" if more else "")
+        yield Problem(path, severity, f"{first.message} (in its expansion, {where})", code)
 
 
 def _check_task(

@@ -10,11 +10,16 @@ It is a signature type of its own (``subtask_type: "weave"``, registered with
 
     celery.signature(json.loads(json.dumps(w)), app=app)   # a weave again
 
-It runs as one task, ``canvas_widgets.weave``, which on the worker builds the chord
-(:meth:`weave.expand`) and replaces itself with it (``Task.replace``): the weave's own id then
-carries the joined result, and a weave can be a step of a chain. Without ``it`` it takes its
-list from the previous step. Its task must be known to the workers: importing this module
-registers it with every app (``shared_task``), and the demo app imports it.
+It follows canvas_widgets' protocol for custom types (:mod:`canvas_widgets.custom_types`):
+:meth:`weave.expand` gives the chord it stands for, ``canvas_slots`` names the kwargs that hold
+signatures, and :meth:`weave.canvas_template` is what the builder's palette offers. So
+``cw.run(w)`` sends the expanded chord, and the live graph shows every chunk before it runs.
+
+Without ``it`` it takes its list from the previous step of a chain, and cannot be expanded
+before it runs. It then runs as one task, ``canvas_widgets.weave``, which on the worker builds
+the chord and replaces itself with it (``Task.replace``): the weave's own id then carries the
+joined result. Its task must be known to the workers: importing this module registers it with
+every app (``shared_task``), and the demo app imports it.
 
 Examples
 --------
@@ -34,7 +39,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from celery import chord, group, shared_task
 from celery.canvas import Signature, maybe_signature
@@ -52,8 +57,9 @@ class weave(Signature):
 
     Parameters
     ----------
-    task : Signature or dict
-        A task signature; each chunk (a list) is prepended to its arguments.
+    task : Signature or dict or None
+        A task signature; each chunk (a list) is prepended to its arguments. None leaves the
+        slot empty (as the builder's template does) until one is given.
     it : iterable, optional
         The items. Leave out to take them from the previous step of a chain.
     n : int
@@ -64,6 +70,14 @@ class weave(Signature):
     **options
         Execution options, as for any signature.
     """
+
+    #: The kwargs that hold a signature, and whether each is required (canvas_widgets reads it).
+    canvas_slots: ClassVar[dict[str, bool]] = {"task": True, "join": False}
+
+    @classmethod
+    def canvas_template(cls) -> weave:
+        """An empty weave for the builder's palette: drop a task into it and give it items."""
+        return cls(None, [], 10)
 
     @classmethod
     def from_dict(cls, d: dict, app: Any = None) -> weave:
@@ -76,7 +90,7 @@ class weave(Signature):
 
     def __init__(
         self,
-        task: Signature | dict,
+        task: Signature | dict | None,
         it: Iterable | None = None,
         n: int = 10,
         join: Signature | dict | None = None,
@@ -98,8 +112,13 @@ class weave(Signature):
 
     def expand(self, items: Iterable | None = None) -> Signature:
         """The canvas the weave stands for: a chord of ``task`` over the chunks, then ``join``
-        (a plain group when there is no join). Built from Celery's own primitives."""
+        (a plain group when there is no join). Built from Celery's own primitives.
+
+        The chunk tasks are immutable: wherever the weave stands, they get their chunk and
+        nothing else, as when the weave runs as a task of its own."""
         app = self._app
+        if self.kwargs["task"] is None:
+            raise ValueError("weave: no task to apply to the chunks")
         if items is None:
             if not self.args:
                 raise ValueError("weave: no items (give it, or run it as a step of a chain)")
@@ -109,29 +128,22 @@ class weave(Signature):
             raise ValueError("weave: the list of items is empty (a chord of nothing never joins)")
         task = maybe_signature(self.kwargs["task"], app=app)
         n = self.kwargs["n"]
-        header = [task.clone(args=(items[i : i + n],)) for i in range(0, len(items), n)]
+        header = [
+            task.clone(args=(items[i : i + n],)).set(immutable=True)
+            for i in range(0, len(items), n)
+        ]
         join = self.kwargs.get("join")
         if join is None:
             return group(header, app=app)
         return chord(header, maybe_signature(join, app=app).clone(), app=app)
 
-    def as_task(self) -> Signature:
-        """The same call as a plain task signature (``subtask_type`` null): what tools that do
-        not know this type (``canvas_widgets.validate``, the builder, the graph) can handle."""
-        d = dict(self)
-        d["subtask_type"] = None
-        d["kwargs"] = {
-            key: dict(value) if isinstance(value, Signature) else value
-            for key, value in self.kwargs.items()
-        }
-        return Signature(d, app=self._app)
-
     def __repr__(self) -> str:
         task = maybe_signature(self.kwargs["task"])
+        name = task.task if task is not None else "no task"
         join = self.kwargs.get("join")
         items = truncate(repr(self.args[0]), 40) if self.args else "the previous result"
         joined = f" -> {maybe_signature(join).task}" if join else ""
-        return f"weave({task.task} over chunks of {self.kwargs['n']} of {items}{joined})"
+        return f"weave({name} over chunks of {self.kwargs['n']} of {items}{joined})"
 
 
 @shared_task(bind=True, name=TASK_NAME)

@@ -84,9 +84,11 @@ A signature may lack arguments: `add.s(2)` still needs `x`. The arguments given 
 """),
     code("partial = add.s(2)\npartial.clone(args=(8,))", expect="canvas_widgets.demo.add(8, 2)"),
     md("On its own, a partial cannot run, and the check says so before anything is sent:"),
-    code("[str(problem) for problem in cw.validate(partial, app)]",
-         expect="[\"error: task: canvas_widgets.demo.add(x, y) cannot take these arguments: it is "
-         "called with args (2,): missing a required argument: 'y'.\"]"),  # fmt: skip
+    code(
+        "[str(problem) for problem in cw.validate(partial, app)]",
+        expect='["error: task: canvas_widgets.demo.add(x, y) cannot take these arguments: it is '
+        "called with args (2,): missing a required argument: 'y'.\"]",
+    ),  # fmt: skip
     md("In a chain it is fine: the previous result fills the missing argument."),
     code("canvas = add.s(2, 2) | partial\ncw.validate(canvas, app)", expect="[]"),
     code("cw.run(canvas, app=app).wait(timeout=60)", expect="6"),
@@ -96,8 +98,9 @@ A signature may lack arguments: `add.s(2)` still needs `x`. The arguments given 
 Sometimes a step should *not* receive the previous result, only run after it. `.si()` makes a
 signature immutable: nothing is prepended.
 """),
-    code("canvas = add.si(2, 2) | add.si(4, 4)\ncw.run(canvas, app=app).wait(timeout=60)",
-         expect="8"),  # fmt: skip
+    code(
+        "canvas = add.si(2, 2) | add.si(4, 4)\ncw.run(canvas, app=app).wait(timeout=60)", expect="8"
+    ),  # fmt: skip
     code("cw.CanvasBuilder(app, canvas=canvas)"),
     md("""
 ## Options: how and when to run
@@ -113,8 +116,11 @@ Options are `apply_async`'s keyword arguments kept in the signature: `countdown`
 `clone()` copies a signature, optionally with more arguments or options: one partial makes a
 whole group.
 """),
-    code("template = add.s(100)\ncanvas = group(template.clone(args=(i,)) for i in range(4))\n"
-         "cw.run(canvas, app=app).wait(timeout=60)", expect="[100, 101, 102, 103]"),  # fmt: skip
+    code(
+        "template = add.s(100)\ncanvas = group(template.clone(args=(i,)) for i in range(4))\n"
+        "cw.run(canvas, app=app).wait(timeout=60)",
+        expect="[100, 101, 102, 103]",
+    ),  # fmt: skip
     code("cw.CanvasBuilder(app, canvas=canvas)"),
     md("""
 ## Callbacks: `link` and `link_error`
@@ -122,13 +128,18 @@ whole group.
 change the run's value); `link_error` runs one when it fails. Both are options, so they travel
 in the dict.
 """),
-    code("sig = add.s(2, 2)\nsig.link(mul.s(10))\nrun = cw.run(sig, app=app)\nrun.wait(timeout=60)",
-         expect="4"),  # fmt: skip
+    code(
+        "sig = add.s(2, 2)\nsig.link(mul.s(10))\nrun = cw.run(sig, app=app)\nrun.wait(timeout=60)",
+        expect="4",
+    ),  # fmt: skip
     md("The run's value is the task's; the callback's result is in the run's graph:"),
-    code("""
+    code(
+        """
 graph = run.to_networkx()
 [(graph.nodes[n]["callback"], graph.nodes[n]["result"]) for n in graph]
-""", expect="[(None, '4'), ('link', '40')]"),  # fmt: skip
+""",
+        expect="[(None, '4'), ('link', '40')]",
+    ),  # fmt: skip
     code("run.graph"),
     md("""
 An errback gets the failed task's id (and so can look up its exception). Taking just the id, it
@@ -142,10 +153,13 @@ try:
 except ValueError as exc:
     print("the run failed:", repr(exc))
 """),
-    code("""
+    code(
+        """
 graph = run.to_networkx()
 [(graph.nodes[n]["callback"], graph.nodes[n]["state"]) for n in graph]
-""", expect="[(None, 'FAILURE'), ('link_error', 'SUCCESS')]"),  # fmt: skip
+""",
+        expect="[(None, 'FAILURE'), ('link_error', 'SUCCESS')]",
+    ),  # fmt: skip
     code("cw.CanvasBuilder(app, canvas=sig)"),
     code("run.graph"),
     *stop(),
@@ -169,18 +183,26 @@ from canvas_widgets.demo import add, app, mul, tsum, xsum
 ## chain: one after another
 Each step gets the previous step's result as its first argument. `|` builds a chain too.
 """),
-    code("canvas = chain(add.s(4, 4), mul.s(8), mul.s(10))\n"
-         "cw.run(canvas, app=app).wait(timeout=60)", expect="640"),  # fmt: skip
+    code(
+        "canvas = chain(add.s(4, 4), mul.s(8), mul.s(10))\n"
+        "cw.run(canvas, app=app).wait(timeout=60)",
+        expect="640",
+    ),  # fmt: skip
     code("cw.CanvasBuilder(app, canvas=canvas)"),
     md("## group: side by side\nIts value is the list of its members' values, in order."),
-    code("canvas = group(add.s(i, i) for i in range(5))\ncw.run(canvas, app=app).wait(timeout=60)",
-         expect="[0, 2, 4, 6, 8]"),  # fmt: skip
+    code(
+        "canvas = group(add.s(i, i) for i in range(5))\ncw.run(canvas, app=app).wait(timeout=60)",
+        expect="[0, 2, 4, 6, 8]",
+    ),  # fmt: skip
     md("""
 ## chord: a group, then one task with all their results
 The *header* runs in parallel; the *body* gets the list of their results.
 """),
-    code("canvas = chord((add.s(i, i) for i in range(10)), xsum.s())\n"
-         "run = cw.run(canvas, app=app)\nrun.wait(timeout=60)", expect="90"),  # fmt: skip
+    code(
+        "canvas = chord((add.s(i, i) for i in range(10)), xsum.s())\n"
+        "run = cw.run(canvas, app=app)\nrun.wait(timeout=60)",
+        expect="90",
+    ),  # fmt: skip
     code("run.counts()", expect="{'SUCCESS': 11}"),
     code("run.graph"),
     md("""
@@ -188,26 +210,35 @@ The *header* runs in parallel; the *body* gets the list of their results.
 Chaining a group with `|` (or `chain(...)`) rewrites it into a chord at once: the next step
 needs all of the group's results.
 """),
-    code("canvas = group(add.s(i, i) for i in range(10)) | xsum.s()\ntype(canvas).__name__",
-         expect="'_chord'"),  # fmt: skip
+    code(
+        "canvas = group(add.s(i, i) for i in range(10)) | xsum.s()\ntype(canvas).__name__",
+        expect="'_chord'",
+    ),  # fmt: skip
     code("cw.run(canvas, app=app).wait(timeout=60)", expect="90"),
     md("""
 ## map and starmap: one task over a list, inside one task
 `xsum.map(items)` calls `xsum(item)` for each item; `add.starmap(pairs)` calls `add(*pair)`.
 They run *sequentially inside one task*: cheap for many small calls, but not parallel.
 """),
-    code("canvas = xsum.map([list(range(10)), list(range(100))])\n"
-         "cw.run(canvas, app=app).wait(timeout=60)", expect="[45, 4950]"),  # fmt: skip
-    code("canvas = add.starmap([(1, 1), (2, 2), (3, 3)])\ncw.run(canvas, app=app).wait(timeout=60)",
-         expect="[2, 4, 6]"),  # fmt: skip
+    code(
+        "canvas = xsum.map([list(range(10)), list(range(100))])\n"
+        "cw.run(canvas, app=app).wait(timeout=60)",
+        expect="[45, 4950]",
+    ),  # fmt: skip
+    code(
+        "canvas = add.starmap([(1, 1), (2, 2), (3, 3)])\ncw.run(canvas, app=app).wait(timeout=60)",
+        expect="[2, 4, 6]",
+    ),  # fmt: skip
     code("cw.CanvasBuilder(app, canvas=canvas)"),
     md("""
 ## chunks: a long list in parallel pieces
 `add.chunks(pairs, 4)` splits the pairs into chunks of 4: a group of starmap tasks, one per chunk.
 """),
-    code("pairs = [(i, i) for i in range(10)]\ncanvas = add.chunks(pairs, 4)\n"
-         "run = cw.run(canvas, app=app)\nrun.wait(timeout=60)",
-         expect="[[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]"),  # fmt: skip
+    code(
+        "pairs = [(i, i) for i in range(10)]\ncanvas = add.chunks(pairs, 4)\n"
+        "run = cw.run(canvas, app=app)\nrun.wait(timeout=60)",
+        expect="[[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]",
+    ),  # fmt: skip
     code("len(run.task_ids)", expect="3"),
     code("run.graph"),
     md("""
@@ -215,14 +246,17 @@ They run *sequentially inside one task*: cheap for many small calls, but not par
 Primitives nest: here a chord whose header members are chains, followed by two more steps.
 The check and the graph see the whole structure before anything is sent.
 """),
-    code("""
+    code(
+        """
 canvas = chain(
     chord([add.s(i, i) | mul.s(10) for i in range(4)], tsum.s()),
     add.s(1),
     mul.s(2),
 )
 cw.validate(canvas, app)
-""", expect="[]"),  # fmt: skip
+""",
+        expect="[]",
+    ),  # fmt: skip
     code("run = cw.run(canvas, app=app)\nrun.wait(timeout=60)", expect="242"),
     code("len(run.task_ids)", expect="11"),
     code("cw.CanvasBuilder(app, canvas=canvas)"),
@@ -251,7 +285,8 @@ from canvas_widgets.demo import add, app, fail, flaky, on_error, sleep, xsum
 One header task raises. The others still run; the body does not: Celery marks it failed with a
 `ChordError`. Waiting on the run raises the first task's exception.
 """),
-    code("""
+    code(
+        """
 canvas = chord([add.s(1, 1), fail.si("bad row 2"), add.s(3, 3)], xsum.s())
 run = cw.run(canvas, app=app)
 try:
@@ -259,16 +294,21 @@ try:
 except ValueError as exc:
     error = exc
 error
-""", expect="ValueError('bad row 2')"),  # fmt: skip
+""",
+        expect="ValueError('bad row 2')",
+    ),  # fmt: skip
     md("""
 Which task failed, where in the canvas, and why (the run's states are in canvas order, so the
 first failure is the task at fault; the body follows it, marked failed by Celery):
 """),
-    code("""
+    code(
+        """
 graph = run.to_networkx()
 failed = [t for t, state in run.states.items() if state == "FAILURE"]
 graph.nodes[failed[0]]["path"], run.info(failed[0])["exception"]
-""", expect="('chord.header[1]', \"ValueError('bad row 2')\")"),  # fmt: skip
+""",
+        expect="('chord.header[1]', \"ValueError('bad row 2')\")",
+    ),  # fmt: skip
     code("run.counts()['SUCCESS']", expect="2"),
     md("The live graph colours the failed task red; click it for its traceback."),
     code("run.graph"),
@@ -276,7 +316,8 @@ graph.nodes[failed[0]]["path"], run.info(failed[0])["exception"]
 ## Errbacks
 `link_error` runs a task when its parent fails: to record the failure, alert, or clean up.
 """),
-    code("""
+    code(
+        """
 canvas = fail.si("disk full").set(link_error=on_error.s())
 run = cw.run(canvas, app=app)
 try:
@@ -284,11 +325,16 @@ try:
 except ValueError:
     pass
 run.counts()
-""", expect="{'FAILURE': 1, 'SUCCESS': 1}"),  # fmt: skip
-    code("""
+""",
+        expect="{'FAILURE': 1, 'SUCCESS': 1}",
+    ),  # fmt: skip
+    code(
+        """
 [errback] = [t for t in run.task_ids if run.info(t)["name"].endswith("on_error")]
 "disk full" in run.info(errback)["result"]
-""", expect="True"),  # fmt: skip
+""",
+        expect="True",
+    ),  # fmt: skip
     code("run.graph"),
     md("""
 ## Retries
@@ -302,19 +348,25 @@ Retries keep the task id: one node, whose `retries` count says what happened.
 A long run can be stopped. `run.revoke(terminate=True)` stops the running task and makes sure
 the steps not yet sent never run.
 """),
-    code("""
+    code(
+        """
 run = cw.run(chain(sleep.si(60), add.si(1, 1)), app=app)
 deadline = time.monotonic() + 60
 while "STARTED" not in run.states.values() and time.monotonic() < deadline:
     time.sleep(0.1)
 len(run.revoke(terminate=True))
-""", expect="2"),  # fmt: skip
-    code("""
+""",
+        expect="2",
+    ),  # fmt: skip
+    code(
+        """
 deadline = time.monotonic() + 60
 while not run.done and time.monotonic() < deadline:
     time.sleep(0.1)
 run.counts()
-""", expect="{'REVOKED': 2}"),  # fmt: skip
+""",
+        expect="{'REVOKED': 2}",
+    ),  # fmt: skip
     code("run.graph"),
     *stop(),
 ]
@@ -345,15 +397,19 @@ run = cw.run(group(count.s(20, 0.05), count.s(40, 0.05)), app=app)
 run.graph
 """),
     md("The graph above fills in as it runs. The run's own record of the progress:"),
-    code("""
+    code(
+        """
 seen = []
 run.on_change(lambda run, changes: seen.append(changes))
 run.wait(timeout=60)
-""", expect="[20, 40]"),  # fmt: skip
+""",
+        expect="[20, 40]",
+    ),  # fmt: skip
     code("[run.info(t)['progress']['current'] for t in run.task_ids]", expect="[20, 40]"),
     md("`on_change` was called with the states as they moved, in batches:"),
-    code("sorted({state for changes in seen for state in changes.values()})[-1]",
-         expect="'SUCCESS'"),  # fmt: skip
+    code(
+        "sorted({state for changes in seen for state in changes.values()})[-1]", expect="'SUCCESS'"
+    ),  # fmt: skip
     md("""
 ## Attaching to a run by its id
 A run is stored (its frozen canvas, with every task id) in the result backend under its id.
@@ -382,9 +438,10 @@ with `"subtask_type": "chunks"` becomes a `chunks` again. You can add your own t
 list into chunks, apply a task to each chunk in parallel, join the results.
 
 It is a signature (a dict) with its own `subtask_type`, so it survives JSON and plain Celery.
-On a worker it runs as one task, `canvas_widgets.weave`, that builds the chord and *replaces*
-itself with it (`Task.replace`): the weave's id carries the joined result, and a weave can be a
-step of a chain. Read `canvas_widgets/weave.py`: it is short.
+Given its items, it stands for a chord that canvas_widgets runs and draws in full. Given none,
+it takes the previous chain step's result and runs as one task, `canvas_widgets.weave`, that
+builds the chord on the worker and *replaces* itself with it (`Task.replace`). Read
+`canvas_widgets/weave.py`: it is short.
 """),
     *start("""
 import json
@@ -397,39 +454,58 @@ from canvas_widgets.weave import weave
     code("w = weave(xsum.s(), range(100), 10, join=xsum.s())\nw"),
     code("w.apply_async().get(timeout=60)", expect="4950"),
     md("## It is a canvas dict like any other\nand Celery reads it back as a weave:"),
-    code("d = json.loads(json.dumps(w))\nd['subtask_type'], d['kwargs']['n']",
-         expect="('weave', 10)"),  # fmt: skip
+    code(
+        "d = json.loads(json.dumps(w))\nd['subtask_type'], d['kwargs']['n']", expect="('weave', 10)"
+    ),  # fmt: skip
     code("type(signature(d, app=app)).__name__", expect="'weave'"),
     md("""
 ## What it stands for
-`expand()` gives the chord it becomes, built from Celery's own primitives: the builder and the
-live graph show that in full.
+`expand()` gives the chord it becomes, built from Celery's own primitives:
 """),
-    code("chord = w.expand()\nlen(chord.tasks), chord.body.task",
-         expect="(10, 'canvas_widgets.demo.xsum')"),  # fmt: skip
-    code("cw.CanvasBuilder(app, canvas=chord)"),
-    code("run = cw.run(chord, app=app)\nrun.wait(timeout=60)", expect="4950"),
-    code("run.graph"),
+    code(
+        "chord = w.expand()\nlen(chord.tasks), chord.body.task",
+        expect="(10, 'canvas_widgets.demo.xsum')",
+    ),  # fmt: skip
     md("""
 ## canvas_widgets and a new type
-`canvas_widgets` knows Celery's six primitives, not yours: `cw.validate`, the builder and the
-graph do not accept a `weave` as such. They do accept it as the plain task call it is on the
-wire (`as_task()`): one block, one node, whose result is the joined value.
+Three things tell canvas_widgets about a type (see `canvas_widgets.custom_types`): `expand()`,
+`canvas_slots` (the kwargs that hold a signature: here `task` and `join`) and, for the
+palette, `canvas_template()`. With them, `cw.validate` checks the weave and its expansion, the
+builder shows it as a block with a slot for each signature, and the palette offers it.
 """),
-    code("cw.validate(w.as_task(), app)", expect="[]"),
-    code("cw.CanvasBuilder(app, canvas=w.as_task())"),
-    code("run = cw.run(w.as_task(), app=app)\nrun.wait(timeout=60)", expect="4950"),
+    code("cw.validate(w, app)", expect="[]"),
+    code(
+        "cw.validate(weave(xsum.s(), [], 10), app)[0].message",
+        expect="'cannot be expanded: weave: the list of items is empty (a chord of nothing "
+        "never joins)'",
+    ),  # fmt: skip
+    code("cw.CanvasBuilder(app, canvas=w)"),
+    md("""
+`cw.run` sends the expansion, so the live graph knows every chunk before it runs, in a box named
+`weave`:
+"""),
+    code("run = cw.run(w, app=app)\nrun.wait(timeout=60)", expect="4950"),
+    code("len(run.states), set(run.states.values())", expect="(11, {'SUCCESS'})"),
     code("run.graph"),
     md("""
 ## A weave as a step of a chain
 Without its own items, a weave takes the previous step's result: here the July readings of one
-station, summarised a week at a time.
+station, summarised a week at a time. Its chunks are known only once the list is there, on the
+worker: the builder and the graph show it as one step.
 """),
     code("""
 canvas = fetch.s("valley", "2023-07") | parse.s() | weave(summarise.s(), n=7)
-weeks = canvas.apply_async().get(timeout=60)
+cw.CanvasBuilder(app, canvas=canvas)
+"""),
+    code(
+        """
+run = cw.run(canvas, app=app)
+weeks = run.wait(timeout=60)
 [(week["days"], week["max_tmax_c"]) for week in weeks]
-""", expect="[(7, 29.3), (7, 27.9), (7, 32.1), (7, 32.5), (3, 30.2)]"),  # fmt: skip
+""",
+        expect="[(7, 29.3), (7, 27.9), (7, 32.1), (7, 32.5), (3, 30.2)]",
+    ),  # fmt: skip
+    code("run.graph"),
     *stop(),
 ]
 
@@ -457,27 +533,36 @@ from canvas_widgets.demo import STATIONS, app, fetch, parse, report, summarise
 """),
     md("## The steps, one at a time\nFirst, what does the data look like?"),
     code("print(fetch('harbour', '2023-01-0'))"),
-    code("records = cw.run(fetch.s('harbour', '2023-01') | parse.s(), app=app).wait(timeout=60)\n"
-         "len(records), records[0]",
-         expect="(31,\n {'date': '2023-01-01',\n  'station': 'harbour',\n  'tmin_c': 1.9,\n"
-         "  'tmax_c': 9.4,\n  'precip_mm': 0.0})"),  # fmt: skip
-    code("summarise(records)",
-         expect="{'station': 'harbour',\n 'days': 31,\n 'mean_tmax_c': 6.2,\n 'max_tmax_c': 10.4,\n"
-         " 'min_tmin_c': -2.8,\n 'precip_mm': 74.6,\n 'wet_days': 15}"),  # fmt: skip
+    code(
+        "records = cw.run(fetch.s('harbour', '2023-01') | parse.s(), app=app).wait(timeout=60)\n"
+        "len(records), records[0]",
+        expect="(31,\n {'date': '2023-01-01',\n  'station': 'harbour',\n  'tmin_c': 1.9,\n"
+        "  'tmax_c': 9.4,\n  'precip_mm': 0.0})",
+    ),  # fmt: skip
+    code(
+        "summarise(records)",
+        expect="{'station': 'harbour',\n 'days': 31,\n 'mean_tmax_c': 6.2,\n 'max_tmax_c': 10.4,\n"
+        " 'min_tmin_c': -2.8,\n 'precip_mm': 74.6,\n 'wet_days': 15}",
+    ),  # fmt: skip
     md("""
 ## The pipeline
 For every station, `fetch | parse | summarise` (a chain), all stations in parallel (the chord's
 header), then one `report` of the summaries (the chord's body).
 """),
-    code("""
+    code(
+        """
 pipeline = chord(
     [fetch.s(station) | parse.s() | summarise.s() for station in STATIONS],
     report.s(),
 )
 cw.validate(pipeline, app)
-""", expect="[]"),  # fmt: skip
-    md("In the builder: change a station or add a period (`'2023-07'`) in the inspector, and "
-       "`builder.canvas` follows."),  # fmt: skip
+""",
+        expect="[]",
+    ),  # fmt: skip
+    md(
+        "In the builder: change a station or add a period (`'2023-07'`) in the inspector, and "
+        "`builder.canvas` follows."
+    ),  # fmt: skip
     code("builder = cw.CanvasBuilder(app, canvas=pipeline)\nbuilder"),
     code("run = builder.run()\nprint(run.wait(timeout=60))"),
     code("run.counts()", expect="{'SUCCESS': 13}"),
@@ -487,10 +572,13 @@ cw.validate(pipeline, app)
 The canvas dict is the document: a JSON file that `canvas-widgets`, `cw.CanvasBuilder(app,
 canvas=...)` or plain `celery.signature(d, app=app)` can read.
 """),
-    code("""
+    code(
+        """
 Path("pipeline.json").write_text(json.dumps(builder.to_dict(), indent=2))
 len(json.loads(Path("pipeline.json").read_text())["kwargs"]["header"])
-""", expect="4"),  # fmt: skip
+""",
+        expect="4",
+    ),  # fmt: skip
     md("""
 ## Run it from the command line
 `canvas-widgets show` prints the saved canvas as a tree and checks it against the app:
@@ -504,10 +592,14 @@ cli = Path(sys.executable).with_name("canvas-widgets")  # the command, installed
 on the broker the app is configured with. Progress goes to stderr, the final value to stdout
 (here into a file), and the exit code says whether it worked.
 """),
-    code("!{cli} run pipeline.json --app canvas_widgets.demo:app --local --timeout 120 > report.txt"),
+    code(
+        "!{cli} run pipeline.json --app canvas_widgets.demo:app --local --timeout 120 > report.txt"
+    ),
     code("print(Path('report.txt').read_text())"),
-    code("Path('report.txt').read_text().splitlines()[1]",
-         expect="'valley    365     16.3  32.5  -6.5    477.1'"),  # fmt: skip
+    code(
+        "Path('report.txt').read_text().splitlines()[1]",
+        expect="'valley    365     16.3  32.5  -6.5    477.1'",
+    ),  # fmt: skip
     *stop(),
 ]
 
@@ -525,7 +617,9 @@ def main() -> None:
     for name, cells in NOTEBOOKS.items():
         notebook = new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC})
         for i, cell in enumerate(notebook.cells):
-            cell.id = f"cell-{i:02d}"  # stable ids: regenerating changes nothing that did not change
+            cell.id = (
+                f"cell-{i:02d}"  # stable ids: regenerating changes nothing that did not change
+            )
         nbformat.validate(notebook)
         nbformat.write(notebook, HERE / name)
         print(f"wrote {HERE / name}")

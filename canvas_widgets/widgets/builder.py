@@ -26,6 +26,7 @@ from celery.canvas import Signature
 
 from ..canvas import CanvasError, from_dict, kind_of, to_dict
 from ..catalogue import task_catalogue
+from ..custom_types import custom_types
 from ..python_source import to_python
 from ..run import WorkflowRun
 from ..run import run as run_canvas
@@ -36,7 +37,7 @@ from ._bundle import bundle
 __all__ = ["CanvasBuilder"]
 
 #: Traits the front end only reads: updates to them from the browser are ignored.
-_COMPUTED = frozenset({"catalogue", "problems", "python_source", "run_status"})
+_COMPUTED = frozenset({"catalogue", "custom_types", "problems", "python_source", "run_status"})
 #: Keyword arguments the constructor takes besides ``app`` and ``canvas``.
 _SETTABLE = frozenset({"selected", "layout"})
 _IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": ""}
@@ -79,6 +80,10 @@ class CanvasBuilder(anywidget.AnyWidget):
     catalogue : list of dict, default []
         The app's tasks as :meth:`TaskInfo.to_json` gives them (name, parameters, doc, module),
         from :func:`~canvas_widgets.task_catalogue`. Read by the palette and the inspector.
+    custom_types : list of dict, default []
+        The registered custom canvas types canvas_widgets understands
+        (:meth:`CustomType.to_json <canvas_widgets.custom_types.CustomType.to_json>`: type,
+        task, doc, slots, template). The builder draws their slots and offers their templates.
     problems : list of dict, default []
         ``{path, severity, message, code}`` for each problem
         :func:`~canvas_widgets.validate` finds, recomputed whenever ``canvas_dict`` changes.
@@ -116,6 +121,9 @@ class CanvasBuilder(anywidget.AnyWidget):
     catalogue = traitlets.List(
         traitlets.Dict(), help="The app's tasks: TaskInfo.to_json() of each."
     ).tag(sync=True)
+    custom_types = traitlets.List(
+        traitlets.Dict(), help="The custom canvas types understood: CustomType.to_json() of each."
+    ).tag(sync=True)
     problems = traitlets.List(
         traitlets.Dict(), help="validate(canvas_dict, app) as {path, severity, message, code}."
     ).tag(sync=True)
@@ -152,7 +160,12 @@ class CanvasBuilder(anywidget.AnyWidget):
         # Made when the builder is first displayed: the builder above, the run's graph below.
         self._view: ipywidgets.VBox | None = None
         self._results: ipywidgets.Box | None = None
-        super().__init__(catalogue=_catalogue(app), canvas_dict=_as_canvas_dict(canvas), **kwargs)
+        super().__init__(
+            catalogue=_catalogue(app),
+            custom_types=_custom_types(),
+            canvas_dict=_as_canvas_dict(canvas),
+            **kwargs,
+        )
         self._recompute()
         self.on_msg(self._on_custom_msg)
 
@@ -182,8 +195,10 @@ class CanvasBuilder(anywidget.AnyWidget):
         return copy.deepcopy(self.canvas_dict)
 
     def refresh_catalogue(self) -> None:
-        """Read the app's tasks again (after registering new ones) and re-check the canvas."""
+        """Read the app's tasks and the custom canvas types again (after registering new ones)
+        and re-check the canvas."""
         self.catalogue = _catalogue(self._app)
+        self.custom_types = _custom_types()
         self._recompute()
 
     @traitlets.validate("canvas_dict")
@@ -381,6 +396,10 @@ def _as_canvas_dict(value: Signature | Mapping | None) -> dict | None:
 def _catalogue(app: Celery) -> list[dict]:
     # A JSON round trip turns the dataclasses' tuples into lists, as the browser will see them.
     return json.loads(json.dumps([info.to_json() for info in task_catalogue(app)]))
+
+
+def _custom_types() -> list[dict]:
+    return json.loads(json.dumps([info.to_json() for info in custom_types()]))
 
 
 def _describe(exc: BaseException) -> str:

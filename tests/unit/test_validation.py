@@ -110,16 +110,3 @@ def test_errors_come_first_and_check_raises_on_them():
 def test_without_an_app_only_structure_is_checked():
     assert cw.validate(signature("anything", args=[1, 2, 3])) == []
     assert [p.code for p in cw.validate(_chain([]))] == ["empty-chain"]
-
-
-def test_a_custom_canvas_type_gets_a_clear_error_not_a_key_error():
-    from canvas_widgets.weave import weave
-
-    custom = weave(add.s(), [[1, 2], [3, 4]], 1, tsum.s())
-    [problem] = cw.validate(add.s(1, 1) | custom, app)
-    assert (problem.severity, problem.code) == ("error", "unsupported")
-    assert "custom canvas type 'weave'" in problem.message
-    with pytest.raises(cw.CanvasError, match="custom canvas type 'weave'"):
-        cw.workflow_graph(custom)
-    with pytest.raises(cw.CanvasError, match="custom canvas type 'weave'"):
-        cw.from_dict(cw.to_dict(custom), app)
