@@ -2,9 +2,14 @@
 
 ::
 
-    canvas-widgets demo                                   # JupyterLab on the quickstart notebook
+    canvas-widgets demo [--dir DIR] [--workers N]   # a cluster, and JupyterLab on the quickstart
     canvas-widgets show pipeline.json [--app mod:app] [--python]
     canvas-widgets run pipeline.json --app mod:app [--local] [--timeout S]
+
+``demo`` copies the tutorial notebooks into ``DIR`` (``canvas-widgets-tutorials``; notebooks
+already there are kept, edits and all), starts a LocalCluster of the demo app and JupyterLab on
+the quickstart. The notebooks use that cluster (``canvas_widgets.demo.local_cluster()``); Ctrl-C
+stops JupyterLab and the cluster.
 
 ``show`` prints a saved canvas dict as a tree (and validates it against the app, when given);
 ``run`` runs it on the app's configured broker, or on a fresh ``LocalCluster`` with ``--local``,
@@ -20,6 +25,8 @@ import argparse
 import importlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -52,15 +59,59 @@ def notebooks_dir() -> Path:
     raise SystemExit(f"{PROG}: cannot find the tutorial notebooks (looked for {QUICKSTART})")
 
 
+def copy_tutorials(directory: Path) -> list[str]:
+    """Copy the tutorial notebooks that ``directory`` lacks into it; return their names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for notebook in sorted(notebooks_dir().glob("*.ipynb")):
+        target = directory / notebook.name
+        if not target.exists():
+            shutil.copyfile(notebook, target)
+            copied.append(notebook.name)
+    return copied
+
+
 def demo(args: argparse.Namespace) -> int:
-    """Open JupyterLab on the quickstart notebook, which starts the embedded cluster itself."""
-    notebooks = notebooks_dir()
-    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={notebooks}"]
-    command += [f"--port={args.port}", QUICKSTART]
-    if args.no_browser:
-        command.append("--no-browser")
-    print(f"{PROG}: opening {notebooks / QUICKSTART} in JupyterLab", flush=True)
-    return subprocess.call(command)
+    """Start the demo app's LocalCluster, then JupyterLab on the quickstart, until Ctrl-C."""
+    from .cluster import ClusterError, LocalCluster
+    from .demo import CLUSTER_ENV
+    from .demo import app as demo_app
+
+    directory = Path(args.dir).resolve()
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"--dir {args.dir}: not a directory")
+    copied = copy_tutorials(directory)
+    kept = len(list(directory.glob("*.ipynb"))) - len(copied)
+    print(f"{PROG}: tutorials in {directory}: {len(copied)} copied, {kept} kept", flush=True)
+    try:
+        cluster = LocalCluster(demo_app, workers=args.workers)
+    except ClusterError as exc:
+        print(f"{PROG}: error: the cluster did not start: {exc}", file=sys.stderr)
+        return 1
+    with cluster:
+        print(
+            f"{PROG}: cluster running: Redis at {cluster.broker_url}, "
+            f"{len(cluster.workers)} worker(s) {', '.join(cluster.workers)}",
+            flush=True,
+        )
+        command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={directory}"]
+        command += [f"--port={args.port}", str(directory / QUICKSTART)]
+        if args.no_browser:
+            command.append("--no-browser")
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers often run as root
+            command.append("--allow-root")
+        extra = args.jupyter_args
+        command += extra[1:] if extra[:1] == ["--"] else extra
+        print(f"{PROG}: opening {directory / QUICKSTART} in JupyterLab (Ctrl-C stops both)")
+        # SIGTERM (from a service manager, say) stops things as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        lab = subprocess.Popen(command, env={**os.environ, CLUSTER_ENV: cluster.broker_url})
+        try:
+            return lab.wait()
+        except KeyboardInterrupt:  # JupyterLab shuts its kernels down on SIGTERM, then the cluster
+            lab.terminate()
+            lab.wait()
+            return 130
 
 
 # ------------------------------------------------------------------------------ reading input
@@ -360,9 +411,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    demo_parser = commands.add_parser("demo", help="open JupyterLab on the quickstart notebook")
+    demo_parser = commands.add_parser(
+        "demo", help="start a cluster of the demo app and JupyterLab on the quickstart notebook"
+    )
+    demo_parser.add_argument(
+        "--dir", default="canvas-widgets-tutorials", help="where to copy the tutorial notebooks"
+    )
+    demo_parser.add_argument("--workers", type=int, default=1, help="worker processes")
     demo_parser.add_argument("--port", type=int, default=8888)
     demo_parser.add_argument("--no-browser", action="store_true")
+    demo_parser.add_argument(
+        "jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab (after --)"
+    )
     demo_parser.set_defaults(handler=demo)
 
     show_parser = commands.add_parser(

@@ -40,6 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import kombu.exceptions
 import redis
 from celery import Celery, _state
 from celery.worker import WorkController
@@ -415,6 +416,55 @@ class LocalCluster:
             self.close()
             raise
 
+    @classmethod
+    def connect(cls, app: Celery, url: str, *, timeout: float = 10.0) -> LocalCluster:
+        """Use a LocalCluster that another process runs (``canvas-widgets demo`` does).
+
+        ``app`` is configured for it as by the constructor, and its workers are found by a
+        ping. :meth:`close` gives the app its settings back and stops nothing: the processes
+        belong to whoever started them.
+
+        Parameters
+        ----------
+        app
+            The Celery app the cluster's workers serve.
+        url
+            The cluster's Redis URL (its :attr:`broker_url`).
+        timeout
+            Seconds to wait for at least one worker to answer.
+
+        Raises
+        ------
+        ClusterError
+            When no worker answers at ``url`` in time.
+        """
+        cluster = cls.__new__(cls)
+        cluster.app, cluster.module, cluster.loglevel = app, None, "INFO"
+        cluster.concurrency, cluster.processes = 0, True  # not known here; shown as "connected"
+        cluster.redis_url = cluster.broker_url = url
+        cluster.redis_pid, cluster.log_dir = None, None
+        cluster._res = _Resources(app=app)
+        cluster._finalizer = weakref.finalize(cluster, _shutdown, cluster._res)
+        try:
+            cluster._configure_app()
+            deadline = time.monotonic() + timeout
+            cluster.workers = []
+            while not cluster.workers and time.monotonic() < deadline:
+                try:
+                    with app.connection_for_write(
+                        transport_options={"polling_interval": 0.05}
+                    ) as connection:
+                        replies = app.control.ping(timeout=0.5, connection=connection)
+                except (OSError, kombu.exceptions.OperationalError) as exc:
+                    raise ClusterError(f"cannot reach the cluster's Redis at {url}: {exc}") from exc
+                cluster.workers = sorted(name for reply in replies for name in reply)
+            if not cluster.workers:
+                raise ClusterError(f"no Celery worker answers at {url} (is its cluster running?)")
+        except BaseException:
+            cluster.close()
+            raise
+        return cluster
+
     # -- start-up -------------------------------------------------------------------------
 
     def _start_redis(self, deadline: float) -> None:
@@ -575,6 +625,8 @@ class LocalCluster:
         return "running" if self._finalizer.alive else "closed"
 
     def _log_path(self, nodename: str) -> Path:
+        if self.log_dir is None:
+            raise FileNotFoundError("the logs of a connected cluster stay with its owner")
         if not self.processes:
             return self.log_dir / "threads.log"
         return self.log_dir / f"{nodename.partition('@')[0]}.log"
@@ -588,7 +640,8 @@ class LocalCluster:
         Returns
         -------
         dict of str to str
-            Empty strings once the cluster is closed (its log files are removed).
+            Empty strings once the cluster is closed (its log files are removed), and for a
+            cluster this process only :meth:`connect`-ed to.
         """
         result = {}
         for nodename in self.workers:
@@ -614,6 +667,11 @@ class LocalCluster:
         self.close()
 
     def __repr__(self) -> str:
+        if self.log_dir is None:  # connect()-ed, not started here
+            return (
+                f"<LocalCluster {self.app.main or 'app'!r}: {len(self.workers)} worker(s) at "
+                f"{self.broker_url}, connected, {self.status}>"
+            )
         kind = "processes" if self.processes else "threads"
         return (
             f"<LocalCluster {self.app.main or 'app'!r}: {len(self.workers)} worker(s) x "

@@ -19,17 +19,23 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import statistics
 import time
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from celery import Celery, chain, chord, group
 from celery.canvas import Signature
 
 from .run import report_progress
+
+if TYPE_CHECKING:
+    from .cluster import LocalCluster
 from .weave import weave
 
 __all__ = [
+    "CLUSTER_ENV",
     "STATIONS",
     "add",
     "app",
@@ -39,6 +45,7 @@ __all__ = [
     "fetch",
     "flaky",
     "guide_examples",
+    "local_cluster",
     "mul",
     "on_error",
     "parse",
@@ -59,6 +66,22 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
 )
+
+#: Set by ``canvas-widgets demo`` for the JupyterLab it starts: the Redis URL of its cluster.
+CLUSTER_ENV = "CANVAS_WIDGETS_DEMO_CLUSTER"
+
+
+def local_cluster(workers: int = 1) -> LocalCluster:
+    """The tutorials' cluster for this app: the one ``canvas-widgets demo`` runs (its URL is in
+    the environment variable ``CANVAS_WIDGETS_DEMO_CLUSTER``), or else a new
+    :class:`~canvas_widgets.LocalCluster` of ``workers`` worker processes. Close it when done
+    (closing a cluster the command runs only gives the app its settings back)."""
+    from .cluster import LocalCluster
+
+    url = os.environ.get(CLUSTER_ENV)
+    if url:
+        return LocalCluster.connect(app, url)
+    return LocalCluster(app, workers=workers)
 
 
 @app.task

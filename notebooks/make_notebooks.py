@@ -32,10 +32,10 @@ def start(imports: str):
     return [
         code(imports),
         md(
-            "A real `redis-server` and one real `celery worker` process, just for this "
-            "notebook (closed at the end)."
+            "A real `redis-server` and one real `celery worker` process: the ones "
+            "`canvas-widgets demo` started, or this notebook's own (closed at the end)."
         ),
-        code("cluster = cw.LocalCluster(app, workers=1)\ncluster"),
+        code("from canvas_widgets.demo import local_cluster\n\ncluster = local_cluster()\ncluster"),
     ]
 
 

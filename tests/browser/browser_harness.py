@@ -197,9 +197,7 @@ def _read_log(log_path: Path) -> str:
     return log_path.read_text(errors="replace")[-4000:]
 
 
-def _wait_until_ready(
-    proc: subprocess.Popen[bytes], server: JupyterServer, deadline: float
-) -> None:
+def wait_until_ready(proc: subprocess.Popen[bytes], server: JupyterServer, deadline: float) -> None:
     status_url = f"{server.base_url}/api/status?token={server.token}"
     while True:
         if proc.poll() is not None:
@@ -221,7 +219,7 @@ def _wait_until_ready(
         time.sleep(0.2)  # the polling interval: the loop itself checks the real state
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
     # The server leads its own process group, so its kernels get the signal too.
@@ -235,6 +233,36 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def prepare_jupyter(base: Path) -> dict[str, str]:
+    """Make the directories a JupyterLab writes under ``base`` (root, config, data with the
+    ``python3`` kernelspec of this interpreter, runtime, settings, workspaces); return the
+    environment to start it in."""
+    for name in ("root", "config", "data", "runtime", "settings", "workspaces", "ipython"):
+        (base / name).mkdir(parents=True, exist_ok=True)
+    _write_lab_settings(base / "settings")
+    _write_kernelspec(base / "data")
+    return _server_env(base)
+
+
+def lab_options(base: Path) -> list[str]:
+    """The ``jupyter lab`` options every test server has, for a ``base`` made by
+    :func:`prepare_jupyter` (the port, token and root directory are the caller's)."""
+    return [
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port_retries=0",
+        f"--LabApp.user_settings_dir={base / 'settings'}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        # Tests drive JupyterLab's own commands through `window.jupyterapp`, as galata
+        # (JupyterLab's Playwright helpers) does.
+        "--LabApp.expose_app_in_browser=True",
+        # The same for Notebook 7 (the `notebook` package), served by this server too.
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+        "--ServerApp.terminals_enabled=False",
+        # The "pypi" extension manager would query PyPI from the server.
+        "--LabApp.extension_manager=readonly",
+    ]
+
+
 @contextmanager
 def run_jupyter_server(base: Path) -> Iterator[JupyterServer]:
     """Run JupyterLab with everything it writes under ``base`` (an empty directory).
@@ -243,45 +271,22 @@ def run_jupyter_server(base: Path) -> Iterator[JupyterServer]:
     data (the ``python3`` kernelspec: this interpreter), runtime, settings and workspaces
     directories. Stopped on exit: SIGTERM to its process group, SIGKILL if it lingers.
     """
-    dirs = {name: base / name for name in ("root", "config", "data", "runtime", "settings")}
-    for path in [*dirs.values(), base / "workspaces", base / "ipython"]:
-        path.mkdir(parents=True, exist_ok=True)
-    _write_lab_settings(dirs["settings"])
-    _write_kernelspec(dirs["data"])
-    env = _server_env(base)
+    env = prepare_jupyter(base)
+    root = base / "root"
     log_path = base / "jupyterlab.log"
 
     for _attempt in range(3):  # a free port can be taken between finding it and binding it
         port, token = _free_port(), secrets.token_hex(24)
-        cmd = [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={dirs['root']}",
-            f"--LabApp.user_settings_dir={dirs['settings']}",
-            f"--LabApp.workspaces_dir={base / 'workspaces'}",
-            # Tests drive JupyterLab's own commands through `window.jupyterapp`, as galata
-            # (JupyterLab's Playwright helpers) does.
-            "--LabApp.expose_app_in_browser=True",
-            # The same for Notebook 7 (the `notebook` package), served by this server too.
-            "--JupyterNotebookApp.expose_app_in_browser=True",
-            "--ServerApp.terminals_enabled=False",
-            # The "pypi" extension manager would query PyPI from the server.
-            "--LabApp.extension_manager=readonly",
-        ]
+        cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}"]
+        cmd += [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+        cmd += lab_options(base)
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
             cmd.append("--allow-root")
         started = time.monotonic()
         with log_path.open("ab") as log:
             proc = subprocess.Popen(
                 cmd,
-                cwd=dirs["root"],
+                cwd=root,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -292,12 +297,12 @@ def run_jupyter_server(base: Path) -> Iterator[JupyterServer]:
             server = JupyterServer(
                 base_url=f"http://127.0.0.1:{port}",
                 token=token,
-                root_dir=dirs["root"],
+                root_dir=root,
                 log_path=log_path,
                 startup_seconds=0.0,
             )
             try:
-                _wait_until_ready(proc, server, started + SERVER_START_TIMEOUT_S)
+                wait_until_ready(proc, server, started + SERVER_START_TIMEOUT_S)
             except RuntimeError:
                 if "address already in use" in _read_log(log_path).lower():
                     continue
@@ -305,7 +310,7 @@ def run_jupyter_server(base: Path) -> Iterator[JupyterServer]:
             yield replace(server, startup_seconds=time.monotonic() - started)
             return
         finally:
-            _stop(proc)
+            stop_process_group(proc)
     raise RuntimeError(f"JupyterLab found no free port in 3 tries; its log: {log_path}")
 
 
