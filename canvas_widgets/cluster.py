@@ -268,7 +268,8 @@ def _shutdown(res: _Resources) -> None:
         if still_ours:
             # Runs before Redis stops: the shared event receiver would else retry a dead broker.
             cleanup.callback(EventMonitor.stop_for, res.app)
-            cleanup.callback(_release_connections, res.app)
+            if res.redis is not None:  # our server is stopping (a connect()-ed one is not ours)
+                cleanup.callback(_release_connections, res.app)
         cleanup.callback(_restore_in_kernel_state, res)
         _stop_workers(res)
 

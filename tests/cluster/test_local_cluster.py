@@ -276,3 +276,23 @@ def test_a_hard_killed_owner_leaves_nothing_behind(tmp_path):
         time.sleep(0.1)
     assert [pid for pid in pids if _alive(pid)] == []
     assert not Path(started["dir"]).exists()
+
+
+def test_connect_uses_a_cluster_another_owner_runs_and_stops_nothing(cluster):
+    other = Celery("canvas_widgets.demo")  # a second app, as a kernel started by the demo has
+    connected = LocalCluster.connect(other, cluster.broker_url)
+    assert connected.workers == sorted(cluster.workers)
+    assert f"at {cluster.broker_url}, connected, running" in repr(connected)
+    assert other.send_task("canvas_widgets.demo.add", (2, 3)).get(timeout=10) == 5
+    connected.close()
+    assert other.conf.broker_url is None  # its own settings back
+    assert add.delay(1, 1).get(timeout=10) == 2  # the owner's cluster still runs
+
+
+def test_connect_to_nothing_is_a_clear_error():
+    app = Celery("nothing-here")
+    with pytest.raises(
+        ClusterError, match=r"cannot reach the cluster.s Redis at redis://127\.0\.0\.1:1/0"
+    ):
+        LocalCluster.connect(app, "redis://127.0.0.1:1/0", timeout=1)
+    assert app.conf.broker_url is None

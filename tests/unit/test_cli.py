@@ -152,3 +152,14 @@ def test_run_needs_an_app(save, capsys):
         main(["run", save(add.s(1, 1))])
     assert exc.value.code == 2
     assert "--app" in capsys.readouterr().err
+
+
+def test_demo_copies_the_tutorials_and_keeps_edited_ones(tmp_path):
+    from canvas_widgets.cli import copy_tutorials
+
+    first = copy_tutorials(tmp_path)
+    assert "01-quickstart.ipynb" in first and len(first) >= 7
+    (tmp_path / "01-quickstart.ipynb").write_text("{}")  # the user's edit
+    (tmp_path / "03-primitives.ipynb").unlink()
+    assert copy_tutorials(tmp_path) == ["03-primitives.ipynb"]
+    assert (tmp_path / "01-quickstart.ipynb").read_text() == "{}"
