@@ -58,6 +58,9 @@ def workflow_graph(canvas: Signature | Mapping, app: Celery | None = None) -> nx
         ``immutable``, ``options``, ``path``, ``container`` and ``callback`` (``None``,
         ``"link"`` or ``"link_error"``); map and starmap nodes also have ``mapped_task``.
         Edge attribute ``kind``: ``chain``, ``chord``, ``link`` or ``link_error``.
+        ``graph.graph["containers"]``: path -> ``kind`` (chain, group, chord or header),
+        ``label`` (the kind, or ``chunks`` or a custom type's name for what stands for one),
+        ``parent`` path and Celery ``id``, parents first.
 
     Examples
     --------
@@ -120,7 +123,9 @@ def _add(
     if kind in ("chain", "group", "chord"):
         containers = graph.graph["containers"]
         containers[path] = {
-            "kind": getattr(sig, "_cw_kind", kind),
+            "kind": kind,
+            # What its box says: chunks and custom types run as a group or chord of their own.
+            "label": getattr(sig, "_cw_kind", kind),
             "parent": container,
             "id": sig.options.get("task_id"),
         }
@@ -143,7 +148,12 @@ def _add(
             exits += member_exits
     elif kind == "chord":
         header_path = f"{path}.header"
-        graph.graph["containers"][header_path] = {"kind": "header", "parent": path, "id": None}
+        graph.graph["containers"][header_path] = {
+            "kind": "header",
+            "label": "header",
+            "parent": path,
+            "id": None,
+        }
         entries, header_exits = [], []
         for i, member in enumerate(chord_header(sig)):
             member_entries, member_exits = _add(
@@ -229,7 +239,7 @@ def to_dot(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> str:
     clusters: dict[str | None, pydot.Dot | pydot.Cluster] = {None: dot}
     for i, (path, info) in enumerate(graph.graph.get("containers", {}).items()):
         # Containers are recorded parent first, so each parent's cluster already exists.
-        cluster = pydot.Cluster(f"{i}", label=info["kind"], style="dashed", color="#888888")
+        cluster = pydot.Cluster(f"{i}", label=info["label"], style="dashed", color="#888888")
         clusters[info["parent"]].add_subgraph(cluster)
         clusters[path] = cluster
     for node, data in graph.nodes(data=True):

@@ -62,7 +62,7 @@ def graph_payload(graph: nx.DiGraph, run_id: str | None = None) -> dict[str, Any
     Nodes keep what the view draws (``id``, ``name``, ``kind``, ``label``, ``path``,
     ``container``, ``callback``), in canvas order; args and results stay in the kernel (the view
     asks for a task's details when it shows them). Containers map a path to its ``kind``,
-    ``parent`` path and Celery ``id``, parents before children.
+    ``label``, ``parent`` path and Celery ``id``, parents before children.
 
     Examples
     --------
@@ -81,7 +81,7 @@ def graph_payload(graph: nx.DiGraph, run_id: str | None = None) -> dict[str, Any
     ]
     edges = [{"source": u, "target": v, "kind": kind} for u, v, kind in graph.edges(data="kind")]
     containers = {
-        path: {"kind": info["kind"], "parent": info["parent"], "id": info["id"]}
+        path: {key: info[key] for key in ("kind", "label", "parent", "id")}
         for path, info in graph.graph.get("containers", {}).items()
     }
     return {"run_id": run_id, "nodes": nodes, "edges": edges, "containers": containers}

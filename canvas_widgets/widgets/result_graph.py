@@ -73,7 +73,7 @@ class ResultGraph(anywidget.AnyWidget):
     graph : dict, default {}
         The workflow's structure, synced once: ``run_id``, ``nodes`` (``id``, ``name``,
         ``kind``, ``label``, ``path``, ``container``, ``callback``), ``edges`` (``source``,
-        ``target``, ``kind``) and ``containers`` (path -> ``kind``, ``parent``, ``id``).
+        ``target``, ``kind``) and ``containers`` (path -> ``kind``, ``label``, ``parent``, ``id``).
     states : dict, default {}
         Task id -> Celery state when the widget was made, and again when the run is over.
         Live changes come by message in between (see the module's notes).

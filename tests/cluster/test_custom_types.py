@@ -18,7 +18,7 @@ def test_a_weave_with_its_items_runs_as_its_expansion_and_every_chunk_is_tracked
     states = run.states
     assert len(states) == 12  # add, ten chunks, the join: all known before the run
     assert set(states.values()) == {"SUCCESS"}
-    assert run.to_networkx().graph["containers"]["chain.tasks[1]"]["kind"] == "weave"
+    assert run.to_networkx().graph["containers"]["chain.tasks[1]"]["label"] == "weave"
 
 
 def test_a_weave_fed_by_the_previous_step_replaces_itself_on_the_worker(cluster):

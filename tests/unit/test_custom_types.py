@@ -94,7 +94,11 @@ def test_validation_of_slots_and_expansion():
 
 def test_graph_draws_every_chunk_in_a_box_named_for_the_type():
     graph = cw.workflow_graph(WITH_ITEMS, app)
-    assert [info["kind"] for info in graph.graph["containers"].values()] == ["weave", "header"]
+    containers = graph.graph["containers"].values()
+    assert [(info["kind"], info["label"]) for info in containers] == [
+        ("chord", "weave"),
+        ("header", "header"),
+    ]
     assert graph.number_of_nodes() == 4  # three chunks and the join
     assert "label=weave" in cw.to_dot(graph)
     chain_graph = cw.workflow_graph(FROM_PREVIOUS, app)

@@ -35,6 +35,7 @@ def test_group_fans_out_and_chord_header_feeds_the_body():
     assert containers["chain.tasks[1]"]["kind"] == "chord"  # group | task became a chord
     assert containers["chain.tasks[1].header"] == {
         "kind": "header",
+        "label": "header",
         "parent": "chain.tasks[1]",
         "id": None,
     }
@@ -52,7 +53,8 @@ def test_callbacks_are_nodes_with_their_own_edges():
 def test_chunks_are_one_node_per_chunk_in_a_chunks_box():
     graph = cw.workflow_graph(add.chunks([(i, i) for i in range(5)], 2))
     assert [graph.nodes[n]["kind"] for n in graph] == ["starmap"] * 3
-    assert graph.graph["containers"]["group"]["kind"] == "chunks"
+    assert graph.graph["containers"]["group"]["kind"] == "group"
+    assert graph.graph["containers"]["group"]["label"] == "chunks"
     assert {graph.nodes[n]["mapped_task"] for n in graph} == {"canvas_widgets.demo.add"}
 
 

@@ -94,6 +94,7 @@ def test_payload_is_the_frozen_structure_without_args(app):
     }
     assert payload["containers"]["chain.tasks[1]"] == {
         "kind": "chord",
+        "label": "chord",
         "parent": "chain",
         "id": payload["containers"]["chain.tasks[1]"]["id"],
     }
