@@ -65,10 +65,14 @@ def test_builder_in_notebook_7(notebook_factory: Callable[..., Notebook]) -> Non
     assert nb.run_cell(0), nb.output_text(0)
     widget = builder(nb, 0)
 
-    # The palette: the app's tasks and the six primitives.
+    # The palette: the app's tasks, Celery's six primitives and the registered weave.
     for name in ("add", "mul", "tsum", "xsum"):
         expect(palette_task(widget, name)).to_be_visible()
-    expect(widget.locator("[data-cw-palette-primitive]")).to_have_count(6)
+    primitives = widget.locator("[data-cw-palette-primitive]")
+    expect(primitives).to_have_count(7)
+    assert primitives.evaluate_all("els => els.map(e => e.dataset.cwPalettePrimitive)") == [
+        "chain", "group", "chord", "map", "starmap", "chunks", "weave",
+    ]  # fmt: skip
 
     # The canvas from Python as nested blocks: Celery made the group before tsum a chord.
     expect_chain_with_chord(widget)

@@ -1,20 +1,25 @@
 /**
  * The canvas: the tree drawn as nested blocks that read like Celery. A chain is a row of steps
  * with arrows, a group a stack of parallel members, a chord its header stack, an arrow, then its
- * body; map / starmap / chunks hold their task. Layout is the browser's (flexbox): automatic, never
+ * body; map / starmap / chunks hold their task; a custom node (a type registered with Celery, such
+ * as `weave`) one labelled place per slot. Layout is the browser's (flexbox): automatic, never
  * placed by hand.
  *
  * DOM contract (tests outside this repo rely on it): every block has `data-cw-node-id` (stable
  * while the node exists) and `data-cw-node-kind` (task | chain | group | chord | map | starmap |
- * chunks); every place a dragged item can be dropped has `data-cw-drop`: "root" for the canvas,
- * else the slot's name (children | header | body | inner) with `data-cw-parent` naming the
- * container; gaps between members carry `data-cw-drop` too, with `data-cw-index`.
+ * chunks | custom; a custom node also has `data-cw-node-type`, its type's name); every place a
+ * dragged item can be dropped has `data-cw-drop`: "root" for the canvas, else the slot's name
+ * (children | header | body | inner, or `kwargs.<name>` for a custom node's slot, e.g.
+ * `kwargs.join`) with `data-cw-parent` naming the container; gaps between members carry
+ * `data-cw-drop` too, with `data-cw-index`. An empty single slot has `data-cw-empty`, and an
+ * optional one `data-cw-optional` too.
  */
 
 import { clip, h } from "../shared/dom";
 import { formatArgs, formatKwargs, formatLiteral } from "./literal";
+import type { CustomType } from "./model";
 import { type Problem, worstSeverity } from "./paths";
-import type { BuilderNode, Slot, TaskNode } from "./state";
+import { type BuilderNode, type CustomNode, kwargSlot, type Slot, type TaskNode } from "./state";
 
 const MAX_CALL_CHARS = 48;
 const MAX_META_CHARS = 60;
@@ -61,11 +66,17 @@ const SLOT_HINT: Record<string, string> = {
 export class TreeView {
   readonly elements = new Map<string, HTMLElement>();
   private heads = new Map<string, HTMLElement>();
+  private customTypes = new Map<string, CustomType>();
 
   constructor(readonly root: HTMLElement) {}
 
   /** Draw the tree anew (a null tree shows how to begin). */
-  render(tree: BuilderNode | null, unwritableId: string | null): void {
+  render(
+    tree: BuilderNode | null,
+    unwritableId: string | null,
+    customTypes: readonly CustomType[],
+  ): void {
+    this.customTypes = new Map(customTypes.map((t) => [t.type, t]));
     this.elements.clear();
     this.heads.clear();
     if (tree === null) {
@@ -126,6 +137,7 @@ export class TreeView {
       className: `cw-node cw-${node.kind}`,
       "data-cw-node-id": node.id,
       "data-cw-node-kind": node.kind,
+      "data-cw-node-type": node.kind === "custom" ? node.type : undefined,
       role: "treeitem",
       "aria-selected": "false",
       tabindex: "-1",
@@ -135,10 +147,13 @@ export class TreeView {
       this.task(node, el);
       return el;
     }
+    const doc = node.kind === "custom" ? this.customTypes.get(node.type)?.doc : undefined;
     const head = h(
       "div",
       { className: "cw-node-head" },
-      h("span", { className: "cw-kind" }, node.kind),
+      node.kind === "custom"
+        ? h("span", { className: "cw-kind", title: doc || undefined }, node.type)
+        : h("span", { className: "cw-kind" }, node.kind),
     );
     this.heads.set(node.id, head);
     el.append(head);
@@ -172,6 +187,9 @@ export class TreeView {
             ),
           ),
         );
+        break;
+      case "custom":
+        this.custom(node, head, el);
         break;
       default: {
         const items = `${node.it.length} item${node.it.length === 1 ? "" : "s"}`;
@@ -209,6 +227,38 @@ export class TreeView {
     this.heads.set(node.id, head);
     el.append(head);
     this.extras(node, el);
+  }
+
+  /** Its plain args and kwargs in the head, then one labelled place per slot. */
+  private custom(node: CustomNode, head: HTMLElement, el: HTMLElement): void {
+    const call = [formatArgs(node.args), formatKwargs(node.kwargs)].filter((s) => s !== "");
+    if (call.length > 0) {
+      const text = call.join(", ");
+      head.append(h("span", { className: "cw-meta", title: text }, clip(text, MAX_META_CHARS)));
+    }
+    const required = new Map(
+      (this.customTypes.get(node.type)?.slots ?? []).map((s) => [s.name, s.required]),
+    );
+    const parts = h("div", { className: "cw-custom-parts" });
+    for (const [name, child] of Object.entries(node.slots)) {
+      const optional = required.get(name) !== true;
+      const slot = this.single(
+        node,
+        kwargSlot(name),
+        child,
+        optional ? "optional: drop a signature here" : "drop a signature here",
+      );
+      if (optional) slot.setAttribute("data-cw-optional", "");
+      parts.append(
+        h(
+          "div",
+          { className: "cw-part cw-part-slot" },
+          h("div", { className: "cw-part-label" }, name),
+          slot,
+        ),
+      );
+    }
+    el.append(parts);
   }
 
   /** Options and callbacks, under the block's contents. */
@@ -282,11 +332,16 @@ export class TreeView {
     return el;
   }
 
-  private single(parent: BuilderNode, slot: Slot, node: BuilderNode | null): HTMLElement {
+  private single(
+    parent: BuilderNode,
+    slot: Slot,
+    node: BuilderNode | null,
+    hint = SLOT_HINT[slot] ?? "drop here",
+  ): HTMLElement {
     const el = this.slotEl(parent, slot, "cw-single");
     if (node === null) {
       el.setAttribute("data-cw-empty", "");
-      el.append(h("div", { className: "cw-placeholder" }, SLOT_HINT[slot] ?? "drop here"));
+      el.append(h("div", { className: "cw-placeholder" }, hint));
     } else {
       el.append(this.node(node));
     }

@@ -19,7 +19,15 @@ import { combine } from "@atlaskit/pragmatic-drag-and-drop/combine";
 import { attachClosestEdge } from "@atlaskit/pragmatic-drag-and-drop-hitbox/closest-edge/attach-closest-edge";
 import { extractClosestEdge } from "@atlaskit/pragmatic-drag-and-drop-hitbox/closest-edge/extract-closest-edge";
 import { type DropHit, dropAxis } from "./gestures";
-import { type BuilderNode, findNode, type NewNode, type Slot } from "./state";
+import {
+  type BuilderNode,
+  findNode,
+  isListSlot,
+  type ListSlot,
+  type NewNode,
+  readSingleSlot,
+  type Slot,
+} from "./state";
 
 /** What is being dragged. */
 export type DragSource =
@@ -42,18 +50,15 @@ function sourceOf(data: Data, viewKey: string): DragSource | null {
   return (data.cwSource as DragSource | undefined) ?? null;
 }
 
-/** Whether `source` may land in the single slot `slot` of `parent`. */
+/** Whether `source` may land in the single slot `slot` of `parent` (it must be empty). */
 function fitsSingleSlot(
   tree: BuilderNode | null,
   parentId: string,
-  slot: Slot,
+  slot: Exclude<Slot, ListSlot>,
   source: DragSource,
 ) {
   const parent = findNode(tree, parentId);
-  if (parent === undefined) return false;
-  const occupant =
-    parent.kind === "chord" ? parent.body : "inner" in parent ? parent.inner : undefined;
-  if (occupant !== null) return false;
+  if (parent === undefined || readSingleSlot(parent, slot) !== null) return false;
   if (slot === "inner") {
     return source.type === "palette" ? source.spec.kind === "task" : source.kind === "task";
   }
@@ -128,10 +133,7 @@ export class DragAndDrop {
           canDrop: ({ source }) => {
             const dragged = sourceOf(source.data, viewKey);
             if (dragged === null || source.element.contains(slotEl)) return false;
-            if (slot === "body" || slot === "inner") {
-              return fitsSingleSlot(tree(), parent, slot, dragged);
-            }
-            return true;
+            return isListSlot(slot) || fitsSingleSlot(tree(), parent, slot, dragged);
           },
           getData: () => ({ cwHit: hit }),
         }),

@@ -15,7 +15,7 @@ import {
   fromCanvasDict,
   toCanvasDict,
 } from "./state";
-import { chainOf, chordOf, groupOf, mapOf, sig } from "./testing";
+import { chainOf, chordOf, groupOf, mapOf, sig, WEAVE, weaveOf } from "./testing";
 
 function idAt(state: BuilderState, path: string): string {
   const hit = [...nodePaths(state.root)].find(([, p]) => p === path);
@@ -176,5 +176,50 @@ describe("selection steps and keyboard moves", () => {
     expect(moveByOne(s.root, idAt(s, "chain.tasks[2]"), 1)).toBeNull();
     expect(moveByOne(s.root, idAt(s, "chain.tasks[2].body"), -1)).toBeNull();
     expect(moveByOne(s.root, idAt(s, "chain"), 1)).toBeNull();
+  });
+});
+
+describe("custom node slots", () => {
+  // chain(add(1, 1), weave(xsum, n=2, join=None))
+  const s = fromCanvasDict(chainOf(sig("add", [1, 1]), weaveOf(sig("xsum"), null, 2)), 1, [WEAVE]);
+  const weave = idAt(s, "chain.tasks[1]");
+
+  it("take drops like the other single slots: into them, never beside their node", () => {
+    expect(dropTargetFor(s.root, { type: "slot", parent: weave, slot: "kwargs.join" })).toEqual({
+      parent: weave,
+      slot: "kwargs.join",
+    });
+    const task = idAt(s, "chain.tasks[1].task");
+    expect(dropTargetFor(s.root, { type: "node", id: task, edge: "after" })).toBeNull();
+    expect(dropAxis(s.root, task)).toBeNull();
+    expect(dropAxis(s.root, weave)).toBe("row");
+    expect(moveByOne(s.root, task, 1)).toBeNull();
+  });
+
+  it("get a keyboard insertion into the first empty one, else after the node", () => {
+    expect(insertionTarget(s.root, weave)).toEqual({ parent: weave, slot: "kwargs.join" });
+    const full = applyEdit(s, {
+      type: "insert",
+      node: { kind: "task", task: "t.tsum" },
+      target: insertionTarget(s.root, weave),
+    });
+    expect(names(full)).toBe("chain add weave xsum tsum");
+    expect(insertionTarget(full.root, weave)).toEqual({
+      parent: idAt(s, "chain"),
+      slot: "children",
+      index: 2,
+    });
+    // From inside a slot: after the custom node, in the chain around it.
+    expect(insertionTarget(full.root, idAt(full, "chain.tasks[1].join"))).toEqual({
+      parent: idAt(s, "chain"),
+      slot: "children",
+      index: 2,
+    });
+  });
+
+  it("are walked in order by the selection keys", () => {
+    expect(stepSelection(s.root, weave, "first-child")).toBe(idAt(s, "chain.tasks[1].task"));
+    expect(stepSelection(s.root, idAt(s, "chain.tasks[1].task"), "parent")).toBe(weave);
+    expect(documentOrder(s.root)).toEqual(["n1", "n2", "n3", "n4"]);
   });
 });

@@ -10,6 +10,8 @@ import {
   type DropTarget,
   type Edit,
   findNode,
+  isListSlot,
+  kwargSlot,
   locate,
   type Slot,
 } from "./state";
@@ -38,7 +40,7 @@ export function dropTargetFor(root: BuilderNode | null, hit: DropHit): DropTarge
       if (where.slot === "root") {
         return hit.edge === "before" ? { parent: "root", index: 0 } : { parent: "root" };
       }
-      if (where.slot === "body" || where.slot === "inner") return null;
+      if (!isListSlot(where.slot)) return null;
       return {
         parent: where.parent,
         slot: where.slot,
@@ -57,7 +59,7 @@ export function dropAxis(root: BuilderNode | null, id: string): "row" | "column"
   const where = locate(root, id);
   if (where === undefined) return null;
   if (where.slot === "root") return "row";
-  if (where.slot === "body" || where.slot === "inner") return null;
+  if (!isListSlot(where.slot)) return null;
   const parent = findNode(root, where.parent);
   return parent?.kind === "chain" ? "row" : "column";
 }
@@ -66,7 +68,8 @@ export function dropAxis(root: BuilderNode | null, id: string): "row" | "column"
  * Where a palette item inserted from the keyboard goes, given the selection:
  * - nothing selected: on the root (the root drop rule);
  * - a chain or group: at its end; a chord: into its empty body when the header has members,
- *   else at the end of its header; a map / starmap / chunks without its task: into it;
+ *   else at the end of its header; a map / starmap / chunks without its task: into it; a custom
+ *   node: into its first empty slot;
  * - anything else: right after the selected node, or after the nearest ancestor that sits in a
  *   list (chain, group, chord header); on the root when there is none.
  */
@@ -86,6 +89,11 @@ export function insertionTarget(root: BuilderNode | null, selected: string | nul
     case "chunks":
       if (node.inner === null) return { parent: node.id, slot: "inner" };
       break;
+    case "custom": {
+      const empty = Object.keys(node.slots).find((name) => node.slots[name] === null);
+      if (empty !== undefined) return { parent: node.id, slot: kwargSlot(empty) };
+      break;
+    }
     default:
       break;
   }
@@ -93,7 +101,7 @@ export function insertionTarget(root: BuilderNode | null, selected: string | nul
   while (true) {
     const where = locate(root, id);
     if (where === undefined || where.slot === "root") return { parent: "root" };
-    if (where.slot === "children" || where.slot === "header") {
+    if (isListSlot(where.slot)) {
       return { parent: where.parent, slot: where.slot, index: where.index + 1 };
     }
     id = where.parent;
@@ -153,7 +161,7 @@ export function stepSelection(
  */
 export function moveByOne(root: BuilderNode | null, id: string, delta: -1 | 1): Edit | null {
   const where = locate(root, id);
-  if (where === undefined || (where.slot !== "children" && where.slot !== "header")) return null;
+  if (where === undefined || where.slot === "root" || !isListSlot(where.slot)) return null;
   const parent = findNode(root, where.parent) as BuilderNode;
   const length = childEntries(parent).filter((e) => e.slot === where.slot).length;
   const to = where.index + delta;

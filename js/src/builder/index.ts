@@ -27,7 +27,7 @@ import {
   stepSelection,
 } from "./gestures";
 import { Inspector } from "./inspector";
-import type { BuilderModel, IncomingMessage, RunRequest } from "./model";
+import type { BuilderModel, CustomType, IncomingMessage, RunRequest } from "./model";
 import { Palette } from "./palette";
 import { Panels } from "./panels";
 import { leadingArguments, nodeAtPath, nodePaths, type Problem, problemsByNode } from "./paths";
@@ -149,7 +149,9 @@ class BuilderView {
 
     this.history = createHistory(emptyState());
     try {
-      this.history = createHistory(fromCanvasDict(model.get("canvas_dict") ?? null));
+      this.history = createHistory(
+        fromCanvasDict(model.get("canvas_dict") ?? null, 1, this.customTypes()),
+      );
     } catch (e) {
       this.say(`Cannot show this canvas: ${(e as Error).message}`, "error");
     }
@@ -173,6 +175,10 @@ class BuilderView {
 
     this.listen("change:canvas_dict", () => this.onCanvasDict());
     this.listen("change:catalogue", () => this.renderCatalogue());
+    this.listen("change:custom_types", () => {
+      this.renderCatalogue();
+      this.onCanvasDict();
+    });
     this.listen("change:problems", () => this.onProblems());
     this.listen("change:python_source", () => this.onPython());
     this.listen("change:selected", () => this.onSelected());
@@ -219,6 +225,10 @@ class BuilderView {
     return this.model.get("problems") ?? [];
   }
 
+  private customTypes(): CustomType[] {
+    return this.model.get("custom_types") ?? [];
+  }
+
   // --- drawing -------------------------------------------------------------------------------
 
   private toolbar(): HTMLElement {
@@ -262,7 +272,7 @@ class BuilderView {
   private redraw(): void {
     const unsent = unwritable(this.root);
     const focusInCanvas = this.canvas.contains(document.activeElement);
-    this.tree.render(this.root, unsent?.id ?? null);
+    this.tree.render(this.root, unsent?.id ?? null, this.customTypes());
     this.dnd.registerTree(this.canvas, this.tree.elements);
     this.decorate();
     this.tree.select(this.selection, this.primary);
@@ -308,6 +318,7 @@ class BuilderView {
       path: id === null ? null : (paths.get(id) ?? null),
       selectionCount: this.selection.length,
       catalogue: this.model.get("catalogue") ?? [],
+      customTypes: this.customTypes(),
       leading: node?.kind === "task" ? leadingArguments(this.root, node.id) : null,
       commit: (edit) => this.edit(edit),
       select: (target) => this.select([target], true),
@@ -360,7 +371,7 @@ class BuilderView {
   }
 
   private renderCatalogue(): void {
-    const items = this.palette.render(this.model.get("catalogue") ?? []);
+    const items = this.palette.render(this.model.get("catalogue") ?? [], this.customTypes());
     for (const item of items) {
       item.element.addEventListener("dblclick", () => this.insert(item.spec));
     }
@@ -568,7 +579,7 @@ class BuilderView {
     }
     let fresh: BuilderState;
     try {
-      fresh = fromCanvasDict(incoming, this.history.present.nextId);
+      fresh = fromCanvasDict(incoming, this.history.present.nextId, this.customTypes());
     } catch (e) {
       this.say(`Cannot show the canvas from Python: ${(e as Error).message}`, "error");
       return;

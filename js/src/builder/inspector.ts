@@ -2,7 +2,8 @@
  * The inspector: the selected block's fields. For a task: its name, `.s` or `.si`, args and
  * kwargs (JSON or Python literals, read by ./literal.ts, never evaluated) shown against the task's
  * parameters, execution options and link / link_error callbacks. For map / starmap / chunks: the
- * items and the chunk size. For every block: its problems.
+ * items and the chunk size. For a custom node (a type registered with Celery): its args and plain
+ * kwargs, and what its slots hold. For every block: its problems.
  *
  * Fields apply on `change` (Enter, or leaving the field); text that does not parse stays in the
  * field with the reason beside it, and nothing is applied.
@@ -19,8 +20,9 @@ import {
   parseKwargs,
   parseLiteral,
 } from "./literal";
+import type { CustomType } from "./model";
 import type { Leading, Problem } from "./paths";
-import type { BuilderNode, Edit, TaskNode } from "./state";
+import type { BuilderNode, CustomNode, Edit, TaskChanges, TaskNode } from "./state";
 
 export interface InspectorContext {
   node: BuilderNode | null;
@@ -28,6 +30,7 @@ export interface InspectorContext {
   /** How many blocks are selected (wrapping works on several). */
   selectionCount: number;
   catalogue: readonly TaskInfo[];
+  customTypes: readonly CustomType[];
   leading: Leading | null;
   /** Apply an edit; returns why it could not apply, or null. */
   commit: (edit: Edit) => string | null;
@@ -106,6 +109,9 @@ export class Inspector {
         case "starmap":
         case "chunks":
           parts.push(this.iterable(node));
+          break;
+        case "custom":
+          parts.push(this.custom(node));
           break;
         default:
           parts.push(this.container(node));
@@ -193,11 +199,12 @@ export class Inspector {
   }
 
   private header(node: BuilderNode, path: string): HTMLElement {
-    const title = node.kind === "task" ? callText(node) : node.kind;
+    const kind = describeKind(node);
+    const title = node.kind === "task" ? callText(node) : kind;
     return h(
       "div",
       { className: "cw-inspector-head" },
-      h("span", { className: `cw-chip cw-kind-${node.kind}` }, node.kind),
+      h("span", { className: `cw-chip cw-kind-${node.kind}` }, kind),
       h("span", { className: "cw-inspector-title", title }, title),
       h("div", { className: "cw-path", title: "path (as in problems)" }, path),
     );
@@ -206,7 +213,7 @@ export class Inspector {
   private task(node: TaskNode): HTMLElement[] {
     const ctx = this.ctx as InspectorContext;
     const info = ctx.catalogue.find((t) => t.name === node.task);
-    const update = (changes: Partial<TaskNode>) =>
+    const update = (changes: TaskChanges) =>
       ctx.commit({ type: "updateTask", id: node.id, changes });
 
     const listId = `cw-tasks-${Math.random().toString(36).slice(2)}`;
@@ -246,34 +253,11 @@ export class Inspector {
       toggle.append(b);
     }
 
-    const args = textField({
-      key: "args",
-      label: "args",
-      value: formatArgs(node.args),
-      placeholder: "e.g. 2, 2",
-      hint: "as inside the call: 2, 'x', [1, 2] (JSON or Python literals)",
-      attrs: { "data-cw-input": "args" },
-      apply: (text) => {
-        const value = parseArgs(text);
-        return update({ args: value });
-      },
-    });
-    const kwargs = textField({
-      key: "kwargs",
-      label: "kwargs",
-      value: formatKwargs(node.kwargs),
-      placeholder: "e.g. y=2",
-      hint: "name=value, … or a dict",
-      attrs: { "data-cw-input": "kwargs" },
-      apply: (text) => update({ kwargs: parseKwargs(text) }),
-    });
-
     const section = h(
       "div",
       { className: "cw-section" },
       info?.doc ? h("p", { className: "cw-doc" }, info.doc) : null,
-      args,
-      kwargs,
+      ...callFields(node, update),
       h("div", { className: "cw-field" }, h("span", { className: "cw-label" }, "call as"), toggle),
     );
     const out = [section];
@@ -355,6 +339,41 @@ export class Inspector {
           ),
     );
     return section;
+  }
+
+  private custom(node: CustomNode): HTMLElement {
+    const ctx = this.ctx as InspectorContext;
+    const type = ctx.customTypes.find((t) => t.type === node.type);
+    const required = new Set(type?.slots.filter((s) => s.required).map((s) => s.name));
+    const slots = Object.entries(node.slots).map(([name, child]) => {
+      const empty = required.has(name)
+        ? "empty: drop a signature into it on the canvas"
+        : "empty (optional): drop a signature into it on the canvas";
+      return h(
+        "p",
+        { className: "cw-doc" },
+        `${name}: `,
+        child === null
+          ? empty
+          : linkButton(child.kind === "task" ? callText(child) : describeKind(child), () =>
+              ctx.select(child.id),
+            ),
+      );
+    });
+    return h(
+      "div",
+      { className: "cw-section" },
+      type?.doc ? h("p", { className: "cw-doc" }, type.doc) : null,
+      h("p", { className: "cw-doc" }, `Calls ${node.task}.`),
+      ...callFields(node, (changes) => ctx.commit({ type: "updateTask", id: node.id, changes })),
+      ...slots,
+      h(
+        "div",
+        { className: "cw-button-row" },
+        actionButton("unwrap", "unwrap", ctx),
+        actionButton("delete", "delete", ctx),
+      ),
+    );
   }
 
   private container(
@@ -598,6 +617,40 @@ export class Inspector {
 }
 
 // --- fields --------------------------------------------------------------------------------------
+
+/** The args and kwargs of a call (a task, or a custom node's plain kwargs) as literal text. */
+function callFields(
+  node: TaskNode | CustomNode,
+  update: (changes: TaskChanges) => string | null,
+): HTMLElement[] {
+  return [
+    textField({
+      key: "args",
+      label: "args",
+      value: formatArgs(node.args),
+      placeholder: "e.g. 2, 2",
+      hint: "as inside the call: 2, 'x', [1, 2] (JSON or Python literals)",
+      attrs: { "data-cw-input": "args" },
+      apply: (text) => update({ args: parseArgs(text) }),
+    }),
+    textField({
+      key: "kwargs",
+      label: "kwargs",
+      value: formatKwargs(node.kwargs),
+      placeholder: "e.g. y=2",
+      hint:
+        node.kind === "custom"
+          ? `name=value, … or a dict (not ${Object.keys(node.slots).join(", ")}: drop those on the canvas)`
+          : "name=value, … or a dict",
+      attrs: { "data-cw-input": "kwargs" },
+      apply: (text) => update({ kwargs: parseKwargs(text) }),
+    }),
+  ];
+}
+
+function describeKind(node: BuilderNode): string {
+  return node.kind === "custom" ? node.type : node.kind;
+}
 
 interface TextFieldSpec {
   key: string;

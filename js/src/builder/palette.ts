@@ -1,9 +1,11 @@
 /**
- * The palette: the primitives (chain, group, chord, map, starmap, chunks) and the app's tasks from
- * the catalogue, with their parameters and the first line of their docs, filtered by a search box.
+ * The palette: the primitives (chain, group, chord, map, starmap, chunks, then the signature types
+ * registered with Celery that have a template, such as `weave`) and the app's tasks from the
+ * catalogue, with their parameters and the first line of their docs, filtered by a search box.
  *
  * DOM contract: `data-cw-palette-task="<registered task name>"` on each task item and
- * `data-cw-palette-primitive="chain|group|chord|map|starmap|chunks"` on each primitive.
+ * `data-cw-palette-primitive="chain|group|chord|map|starmap|chunks|<custom type>"` on each
+ * primitive.
  *
  * Keyboard: the items are one tab stop (arrow keys move between them); Enter or Space inserts the
  * focused item at the canvas selection. In the search box, Enter inserts the first match and
@@ -13,7 +15,8 @@
 import { h } from "../shared/dom";
 import { signatureText, type TaskInfo } from "./binding";
 import { shortName } from "./canvas-view";
-import type { NewNode } from "./state";
+import type { CustomType } from "./model";
+import { fromCanvasDict, type NewNode } from "./state";
 
 export type PrimitiveKind = "chain" | "group" | "chord" | "map" | "starmap" | "chunks";
 
@@ -74,23 +77,28 @@ export class Palette {
   }
 
   /** Draw the items for a catalogue; returns them for drag registration. */
-  render(catalogue: readonly TaskInfo[]): PaletteItem[] {
+  render(catalogue: readonly TaskInfo[], customTypes: readonly CustomType[]): PaletteItem[] {
     this.items = [];
     const primitives = h("div", { className: "cw-palette-primitives", role: "group" });
-    for (const { kind, doc } of PRIMITIVES) {
+    const primitive = (name: string, kindClass: string, doc: string, spec: NewNode) => {
       const element = h(
         "div",
         {
-          className: `cw-palette-item cw-palette-primitive cw-kind-${kind}`,
-          "data-cw-palette-primitive": kind,
+          className: `cw-palette-item cw-palette-primitive cw-kind-${kindClass}`,
+          "data-cw-palette-primitive": name,
           role: "option",
           tabindex: "-1",
-          title: `${kind}: ${doc}. Drag it onto the canvas, or press Enter to insert it at the selection.`,
+          title: `${name}: ${doc}. Drag it onto the canvas, or press Enter to insert it at the selection.`,
         },
-        h("span", { className: "cw-palette-name" }, kind),
+        h("span", { className: "cw-palette-name" }, name),
       );
       primitives.append(element);
-      this.items.push({ element, spec: { kind } as NewNode, haystack: `${kind} ${doc}` });
+      this.items.push({ element, spec, haystack: `${name} ${doc}`.toLowerCase() });
+    };
+    for (const { kind, doc } of PRIMITIVES) primitive(kind, kind, doc, { kind } as NewNode);
+    for (const type of customTypes) {
+      const template = customTemplate(type, customTypes);
+      if (template !== null) primitive(type.type, "custom", type.doc, template);
     }
     const tasks = h("div", { className: "cw-palette-tasks", role: "group" });
     for (const info of catalogue) {
@@ -205,5 +213,19 @@ export class Palette {
       event.preventDefault();
       this.insert((shown[at] as PaletteItem).spec);
     }
+  }
+}
+
+/** What the palette inserts for a custom type: its template, or null when it has none (or it
+ *  is not a dict of that type, which the palette then leaves out). */
+function customTemplate(type: CustomType, customTypes: readonly CustomType[]): NewNode | null {
+  if (type.template === null) return null;
+  try {
+    const { root } = fromCanvasDict(type.template, 1, customTypes);
+    return root?.kind === "custom" && root.type === type.type
+      ? { kind: "custom", template: root }
+      : null;
+  } catch {
+    return null;
   }
 }

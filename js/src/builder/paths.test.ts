@@ -10,7 +10,7 @@ import {
   worstSeverity,
 } from "./paths";
 import { type BuilderNode, findNode, fromCanvasDict, subtreeIds } from "./state";
-import { chainOf, chordOf, groupOf, mapOf, sig } from "./testing";
+import { chainOf, chordOf, groupOf, mapOf, sig, WEAVE, weaveOf } from "./testing";
 
 // chain(add(1, 1), chord([mul(2), chain(add(1), mul(3))], chord([add(1, 1), xsum.map([[1]])],
 // tsum.s().set(link=[mul.s(2)])))): the canvas whose paths Python's iter_tasks gives as
@@ -143,5 +143,61 @@ describe("leading arguments", () => {
       what: "the 2 values of each item",
     });
     expect(leadingArguments(null, "n1")).toBeNull();
+  });
+});
+
+describe("custom signature types", () => {
+  // chain(add(1), weave(chain(xsum, mul(2)), n=2, join=weave(xsum, n=3))): slots are `.task`,
+  // `.join` after the weave's path, like map's inner task.
+  const WOVEN = chainOf(
+    sig("add", [1]),
+    weaveOf(chainOf(sig("xsum"), sig("mul", [2])), null, 2, weaveOf(sig("xsum"), null, 3, null)),
+  );
+
+  it("name a custom root by its type, and slot children by their kwarg", () => {
+    const { root } = fromCanvasDict(WOVEN, 1, [WEAVE]);
+    expect([...nodePaths(root).values()]).toEqual([
+      "chain",
+      "chain.tasks[0]",
+      "chain.tasks[1]",
+      "chain.tasks[1].task",
+      "chain.tasks[1].task.tasks[0]",
+      "chain.tasks[1].task.tasks[1]",
+      "chain.tasks[1].join",
+      "chain.tasks[1].join.task",
+    ]);
+    const lone = fromCanvasDict(weaveOf(sig("xsum"), [1, 2], 1, sig("tsum")), 1, [WEAVE]);
+    expect([...nodePaths(lone.root).values()]).toEqual(["weave", "weave.task", "weave.join"]);
+  });
+
+  it("place problems on the block their path names", () => {
+    const { root } = fromCanvasDict(WOVEN, 1, [WEAVE]);
+    const nodes = byPath(root);
+    const problems: Problem[] = [
+      { path: "chain.tasks[1].join", severity: "error", message: "m", code: "a" },
+      { path: "chain.tasks[1].join.task", severity: "warning", message: "m", code: "b" },
+      { path: "chain.tasks[1].task.tasks[1]", severity: "error", message: "m", code: "c" },
+      { path: "chain.tasks[1].kwargs.n", severity: "error", message: "m", code: "d" },
+    ];
+    const { byNode, unplaced } = problemsByNode(root, problems);
+    const at = (path: string) => byNode.get(nodes.get(path)?.id as string)?.map((p) => p.code);
+    expect(at("chain.tasks[1].join")).toEqual(["a"]);
+    expect(at("chain.tasks[1].join.task")).toEqual(["b"]);
+    expect(at("chain.tasks[1].task.tasks[1]")).toEqual(["c"]);
+    expect(at("chain.tasks[1]")).toEqual(["d"]);
+    expect(unplaced).toEqual([]);
+    expect(nodeAtPath(nodePaths(root), "chain.tasks[1].joiner")?.id).toBe(
+      nodes.get("chain.tasks[1]")?.id,
+    );
+  });
+
+  it("leave what a custom node passes into its slots to its type", () => {
+    const { root } = fromCanvasDict(WOVEN, 1, [WEAVE]);
+    const nodes = byPath(root);
+    const lead = (path: string) => leadingArguments(root, nodes.get(path)?.id as string);
+    expect(lead("chain.tasks[1].task.tasks[0]")).toBeNull();
+    // Inside a slot, a chain still passes each step's result on.
+    expect(lead("chain.tasks[1].task.tasks[1]")?.what).toBe(PREVIOUS);
+    expect(lead("chain.tasks[1].join.task")).toBeNull();
   });
 });

@@ -5,7 +5,9 @@
  * The scheme (canvas_widgets/validation.py and canvas.py): the root is named by its kind (`task`,
  * `chain`, `group`, `chord`, `map`, `starmap`, `chunks`); then `.tasks[i]` for chain and group
  * members, `.header[i]` and `.body` for a chord, `.task` for the task inside map / starmap /
- * chunks, `.options.link[i]` / `.options.link_error[i]` for callbacks.
+ * chunks, `.options.link[i]` / `.options.link_error[i]` for callbacks. A signature type registered
+ * by the user is named by its type (`weave`), and the signature in its slot kwarg `join` is
+ * `.join` (`chain.tasks[1].join`).
  */
 
 import type { BuilderNode } from "./state";
@@ -16,6 +18,11 @@ export interface Problem {
   severity: "error" | "warning" | "info";
   message: string;
   code: string;
+}
+
+/** The first segment of every path: the root's kind, or its type for a custom node. */
+export function rootPath(root: BuilderNode): string {
+  return root.kind === "custom" ? root.type : root.kind;
 }
 
 /** The path of every node of a tree, by id. */
@@ -34,11 +41,16 @@ export function nodePaths(root: BuilderNode | null): Map<string, string> {
         for (const [i, child] of node.header.entries()) walk(child, `${path}.header[${i}]`);
         if (node.body !== null) walk(node.body, `${path}.body`);
         return;
+      case "custom":
+        for (const [name, child] of Object.entries(node.slots)) {
+          if (child !== null) walk(child, `${path}.${name}`);
+        }
+        return;
       default:
         if (node.inner !== null) walk(node.inner, `${path}.task`);
     }
   };
-  if (root !== null) walk(root, root.kind);
+  if (root !== null) walk(root, rootPath(root));
   return out;
 }
 
@@ -113,6 +125,7 @@ export const HEADER = "the list of the header's results";
  * a chain step after the first gets the previous step's result; a chord body the list of the
  * header's results; groups and chord headers pass on what they get; `.si` (immutable) tasks get
  * nothing. The task inside a map gets each item; inside starmap / chunks, each item's values.
+ * What a custom node passes into its slots is its type's business: taken as nothing here.
  * Null when the task gets nothing before its args (or `id` is not a task in the tree).
  */
 export function leadingArguments(root: BuilderNode | null, id: string): Leading | null {
@@ -140,6 +153,12 @@ export function leadingArguments(root: BuilderNode | null, id: string): Leading 
         }
         return node.body === null ? undefined : walk(node.body, HEADER);
       }
+      case "custom":
+        for (const child of Object.values(node.slots)) {
+          const found = child === null ? undefined : walk(child, null);
+          if (found !== undefined) return found;
+        }
+        return undefined;
       default: {
         if (node.inner === null || node.inner.id !== id) return undefined;
         if (node.kind === "map") return { count: 1, what: "each item" };

@@ -24,7 +24,7 @@ import {
   toCanvasDict,
   undo,
 } from "./state";
-import { chainOf, chordOf, groupOf } from "./testing";
+import { chainOf, chordOf, sig as demo, groupOf, WEAVE, weaveOf } from "./testing";
 
 // Canvas dicts written by Celery itself (js/scripts/make_canvas_fixtures.py).
 const CELERY = celeryCanvases as unknown as Record<string, CanvasDict>;
@@ -66,6 +66,8 @@ function shape(node: BuilderNode | null): string {
       return `${node.kind}(${node.children.map(shape).join(" ")})`;
     case "chord":
       return `chord(${node.header.map(shape).join(" ")} / ${shape(node.body)})`;
+    case "custom":
+      return `${node.type}(${Object.values(node.slots).map(shape).join(" / ")})`;
     default:
       return `${node.kind}(${shape(node.inner)})`;
   }
@@ -714,5 +716,162 @@ describe("setOptions, commitState, dropLast and missing keys", () => {
       subtask_type: null,
       immutable: false,
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("custom signature types (weave)", () => {
+  const xsum = () => demo("xsum");
+  const loadWith = (d: CanvasDict | null) => fromCanvasDict(d, 1, [WEAVE]);
+  const EXAMPLES: Record<string, CanvasDict> = {
+    "with items and join": weaveOf(xsum(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4, xsum()),
+    "with items, no join": weaveOf(xsum(), [1, 2], 1),
+    "from the previous step, with join": weaveOf(xsum(), null, 4, xsum()),
+    "from the previous step, no join": weaveOf(xsum(), null, 4),
+    "as a chain step, holding a chain and a weave": chainOf(
+      add(1, 2),
+      weaveOf(chainOf(xsum(), add(1)), null, 2, weaveOf(xsum(), null, 3)),
+    ),
+  };
+
+  it.each(Object.keys(EXAMPLES))("round-trips a weave %s", (name) => {
+    const d = EXAMPLES[name] as CanvasDict;
+    expect(toCanvasDict(loadWith(d).root)).toEqual(d);
+  });
+
+  it("loads the slots in the type's order, the other kwargs as plain values", () => {
+    const root = loadWith(EXAMPLES["with items and join"] as CanvasDict).root;
+    expect(root).toMatchObject({
+      kind: "custom",
+      type: "weave",
+      task: "canvas_widgets.weave",
+      args: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]],
+      kwargs: { n: 4 },
+      immutable: true,
+    });
+    if (root?.kind !== "custom") throw new Error("not custom");
+    expect(Object.keys(root.slots)).toEqual(["task", "join"]);
+    expect(shape(root)).toBe("weave(xsum / xsum)");
+    expect(shape(loadWith(EXAMPLES["from the previous step, no join"] as CanvasDict).root)).toBe(
+      "weave(xsum / -)",
+    );
+  });
+
+  it("is an error when the type is not known, naming the types that are", () => {
+    const d = EXAMPLES["with items and join"] as CanvasDict;
+    expect(() => load(d)).toThrow(CanvasDictError);
+    expect(() => load(d)).toThrow(/canvas: unknown subtask_type "weave".*known here: none/);
+    const weird = chainOf(add(1), { ...add(2), subtask_type: "weird" } as CanvasDict);
+    expect(() => loadWith(weird)).toThrow(
+      /canvas.kwargs.tasks\[1\]: unknown subtask_type "weird".*known here: "weave"/,
+    );
+    const badSlot = weaveOf({ ...xsum(), args: 3 } as unknown as CanvasDict, null, 2);
+    expect(() => loadWith(badSlot)).toThrow("canvas.kwargs.task: `args` must be a list");
+  });
+
+  it("drops any node into an empty slot, and nothing into a full one", () => {
+    let s = loadWith(EXAMPLES["from the previous step, no join"] as CanvasDict);
+    const weave = (s.root as BuilderNode).id;
+    s = applyEdit(s, {
+      type: "insert",
+      node: { kind: "chain", children: [{ kind: "task", task: "t.a" }] },
+      target: { parent: weave, slot: "kwargs.join" },
+    });
+    expect(shape(s.root)).toBe("weave(xsum / chain(a))");
+    expect(kw(toCanvasDict(s.root)).join).toMatchObject({ subtask_type: "chain" });
+    expect(() =>
+      applyEdit(s, {
+        type: "insert",
+        node: { kind: "task", task: "t.b" },
+        target: { parent: weave, slot: "kwargs.join" },
+      }),
+    ).toThrow(/the kwargs.join of weave n1 already holds chain/);
+    expect(() =>
+      applyEdit(s, {
+        type: "insert",
+        node: { kind: "task", task: "t.b" },
+        target: { parent: weave, slot: "kwargs.it" },
+      }),
+    ).toThrow(/no such slot/);
+  });
+
+  it("moves nodes out of a slot and into one, removes them, and undoes each", () => {
+    const d = chainOf(add(1), weaveOf(xsum(), null, 4, tsum()));
+    let h = createHistory(loadWith(d));
+    const weave = idOf(h.present, (n) => n.kind === "custom");
+    const join = taskId(h.present, "tsum");
+    const first = taskId(h.present, "add");
+    h = commit(h, { type: "move", id: join, target: { parent: "root" } });
+    expect(shape(h.present.root)).toBe("chain(add weave(xsum / -) tsum)");
+    const step = (i: number) => (kw(toCanvasDict(h.present.root)).tasks as CanvasDict[])[i];
+    expect(kw(step(1) as CanvasDict).join).toBeNull();
+    h = commit(h, { type: "move", id: first, target: { parent: weave, slot: "kwargs.join" } });
+    expect(shape(h.present.root)).toBe("chain(weave(xsum / add) tsum)");
+    expect(findNode(h.present.root, first)).toBeDefined();
+    h = commit(h, { type: "remove", id: taskId(h.present, "xsum") });
+    expect(shape(h.present.root)).toBe("chain(weave(- / add) tsum)");
+    expect(kw(step(0) as CanvasDict).task).toBeNull();
+    h = undo(undo(undo(h)));
+    expect(toCanvasDict(h.present.root)).toEqual(d);
+    h = redo(h);
+    expect(shape(h.present.root)).toBe("chain(add weave(xsum / -) tsum)");
+  });
+
+  it("never moves a custom node into its own slot", () => {
+    const s = loadWith(weaveOf(xsum(), null, 4, weaveOf(xsum(), null, 2)));
+    const outer = (s.root as BuilderNode).id;
+    const inner = idOf(s, (n) => n.kind === "custom" && n.id !== outer);
+    expect(() =>
+      applyEdit(s, { type: "move", id: outer, target: { parent: inner, slot: "kwargs.join" } }),
+    ).toThrow(/into itself/);
+  });
+
+  it("inserts a copy of a template with fresh ids", () => {
+    const template = loadWith(weaveOf(xsum(), [1, 2, 3], 2, xsum())).root;
+    if (template?.kind !== "custom") throw new Error("not custom");
+    let s = loadWith(chainOf(add(1)));
+    s = applyEdit(s, {
+      type: "insert",
+      node: { kind: "custom", template },
+      target: { parent: "root" },
+    });
+    s = applyEdit(s, {
+      type: "insert",
+      node: { kind: "custom", template },
+      target: { parent: "root" },
+    });
+    expect(shape(s.root)).toBe("chain(add weave(xsum / xsum) weave(xsum / xsum))");
+    const ids = subtreeIds(s.root as BuilderNode);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(["n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8"]);
+    expect(kw(toCanvasDict(s.root)).tasks).toEqual([
+      add(1),
+      weaveOf(xsum(), [1, 2, 3], 2, xsum()),
+      weaveOf(xsum(), [1, 2, 3], 2, xsum()),
+    ]);
+  });
+
+  it("edits args and plain kwargs, not the task or a slot's kwarg", () => {
+    let s = loadWith(weaveOf(xsum(), null, 4));
+    const id = (s.root as BuilderNode).id;
+    s = applyEdit(s, { type: "updateTask", id, changes: { args: [[1, 2]], kwargs: { n: 1 } } });
+    expect(toCanvasDict(s.root)).toEqual({ ...weaveOf(xsum(), [1, 2], 1), immutable: false });
+    expect(() =>
+      applyEdit(s, { type: "updateTask", id, changes: { kwargs: { n: 1, join: null } } }),
+    ).toThrow(/join of weave n1 holds a signature: drop one into its join slot instead/);
+    expect(() => applyEdit(s, { type: "updateTask", id, changes: { task: "t.x" } })).toThrow(
+      /cannot change/,
+    );
+    s = applyEdit(s, { type: "setOptions", id, options: { queue: "q" } });
+    expect(toCanvasDict(s.root)?.options).toEqual({ queue: "q" });
+  });
+
+  it("wraps a slot's node and unwraps a custom node into its slots' nodes", () => {
+    let s = loadWith(chainOf(add(1), weaveOf(xsum(), null, 4, tsum())));
+    s = applyEdit(s, { type: "wrap", ids: [taskId(s, "xsum")], kind: "group" });
+    expect(shape(s.root)).toBe("chain(add weave(group(xsum) / tsum))");
+    s = applyEdit(s, { type: "unwrap", id: idOf(s, (n) => n.kind === "custom") });
+    expect(shape(s.root)).toBe("chain(add group(xsum) tsum)");
   });
 });

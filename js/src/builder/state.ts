@@ -12,13 +12,15 @@
  */
 
 import { type CanvasDict, type ChordDict, canvasShape, type GroupDict } from "../shared/canvas";
+import type { CustomType } from "./model";
 
 // ---------------------------------------------------------------------------------------------
 // The tree
 // ---------------------------------------------------------------------------------------------
 
+/** Celery's own primitives. */
 export type ContainerKind = "chain" | "group" | "chord" | "map" | "starmap" | "chunks";
-export type NodeKind = "task" | ContainerKind;
+export type NodeKind = "task" | ContainerKind | "custom";
 
 /** Options and immutability: every canvas dict has them, containers included. */
 interface NodeBase {
@@ -78,7 +80,22 @@ export interface ChunksNode extends NodeBase {
   args: unknown[];
 }
 
-export type ContainerNode = ListNode | ChordNode | MapNode | ChunksNode;
+/**
+ * A signature of a type registered with Celery (`subtask_type` = `type`), such as the tutorial's
+ * `weave`: a call of `task` whose kwargs named in its type's slots hold signatures.
+ */
+export interface CustomNode extends NodeBase {
+  kind: "custom";
+  type: string;
+  task: string;
+  args: unknown[];
+  /** The kwargs that are not slots: plain values. */
+  kwargs: Record<string, unknown>;
+  /** The slot kwargs, in the order the type lists them; null while a slot is empty. */
+  slots: Record<string, BuilderNode | null>;
+}
+
+export type ContainerNode = ListNode | ChordNode | MapNode | ChunksNode | CustomNode;
 export type BuilderNode = TaskNode | ContainerNode;
 
 /** The builder's document: the tree (null for an empty canvas) and the id counter. */
@@ -87,8 +104,25 @@ export interface BuilderState {
   nextId: number;
 }
 
+/** The slot of a custom node that holds its kwarg `name`: `kwargs.join`. */
+export type KwargSlot = `kwargs.${string}`;
+/** The slots that hold many nodes. */
+export type ListSlot = "children" | "header";
 /** Where a node sits: the list slots hold many nodes, the others one. */
-export type Slot = "children" | "header" | "body" | "inner";
+export type Slot = ListSlot | "body" | "inner" | KwargSlot;
+
+export function kwargSlot(name: string): KwargSlot {
+  return `kwargs.${name}`;
+}
+
+/** The kwarg a custom node's slot holds: `join` for `kwargs.join`. */
+export function slotKwarg(slot: KwargSlot): string {
+  return slot.slice("kwargs.".length);
+}
+
+export function isListSlot(slot: Slot): slot is ListSlot {
+  return slot === "children" || slot === "header";
+}
 
 /** An empty canvas. */
 export function emptyState(): BuilderState {
@@ -133,7 +167,10 @@ function counterIds(start: number): { next: IdSource; peek: () => number } {
   };
 }
 
-function readBase(d: unknown, path: string) {
+/** The slot names of each custom type, by type name. */
+type SlotsByType = ReadonlyMap<string, readonly string[]>;
+
+function readBase(d: unknown, path: string, types: SlotsByType) {
   if (!isRecord(d)) throw new CanvasDictError(path, "expected a signature dict");
   // Missing keys take Celery's defaults, as `Signature.from_dict` (and the Python side) do.
   const { task, args = [], kwargs = {}, options = {}, immutable = false } = d;
@@ -150,28 +187,28 @@ function readBase(d: unknown, path: string) {
   }
   let shape: ReturnType<typeof canvasShape>;
   try {
-    shape = canvasShape({ task, subtask_type: subtaskType });
+    shape = canvasShape({ task, subtask_type: subtaskType }, new Set(types.keys()));
   } catch (e) {
     throw new CanvasDictError(path, (e as Error).message);
   }
-  return { task, args, kwargs, options, immutable, shape };
+  return { task, args, kwargs, options, immutable, shape, subtaskType };
 }
 
-function readList(v: unknown, path: string, ids: IdSource): BuilderNode[] {
+function readList(v: unknown, path: string, ids: IdSource, types: SlotsByType): BuilderNode[] {
   if (!Array.isArray(v)) throw new CanvasDictError(path, "expected a list of signature dicts");
-  return v.map((item, i) => readNode(item, `${path}[${i}]`, ids));
+  return v.map((item, i) => readNode(item, `${path}[${i}]`, ids, types));
 }
 
-function readInner(v: unknown, path: string, ids: IdSource): TaskNode {
-  const node = readNode(v, path, ids);
+function readInner(v: unknown, path: string, ids: IdSource, types: SlotsByType): TaskNode {
+  const node = readNode(v, path, ids, types);
   if (node.kind !== "task") {
     throw new CanvasDictError(path, `map, starmap and chunks apply one task, not a ${node.kind}`);
   }
   return node;
 }
 
-function readNode(d: unknown, path: string, ids: IdSource): BuilderNode {
-  const { task, args, kwargs, options, immutable, shape } = readBase(d, path);
+function readNode(d: unknown, path: string, ids: IdSource, types: SlotsByType): BuilderNode {
+  const { task, args, kwargs, options, immutable, shape, subtaskType } = readBase(d, path, types);
   const id = ids();
   switch (shape) {
     case "task":
@@ -181,7 +218,7 @@ function readNode(d: unknown, path: string, ids: IdSource): BuilderNode {
       return {
         id,
         kind: shape,
-        children: readList(kwargs.tasks, `${path}.kwargs.tasks`, ids),
+        children: readList(kwargs.tasks, `${path}.kwargs.tasks`, ids, types),
         args,
         options,
         immutable,
@@ -191,18 +228,18 @@ function readNode(d: unknown, path: string, ids: IdSource): BuilderNode {
       let header: BuilderNode[];
       let headerGroup: ChordNode["headerGroup"] = null;
       if (Array.isArray(rawHeader)) {
-        header = readList(rawHeader, `${path}.kwargs.header`, ids);
+        header = readList(rawHeader, `${path}.kwargs.header`, ids, types);
       } else {
         const hpath = `${path}.kwargs.header`;
-        const g = readBase(rawHeader, hpath);
+        const g = readBase(rawHeader, hpath, types);
         if (g.shape !== "group") {
           throw new CanvasDictError(hpath, "a chord header must be a list or a group dict");
         }
-        header = readList(g.kwargs.tasks, `${hpath}.kwargs.tasks`, ids);
+        header = readList(g.kwargs.tasks, `${hpath}.kwargs.tasks`, ids, types);
         headerGroup = { args: g.args, options: g.options, immutable: g.immutable };
       }
       const rawBody = kwargs.body ?? null;
-      const body = rawBody === null ? null : readNode(rawBody, `${path}.kwargs.body`, ids);
+      const body = rawBody === null ? null : readNode(rawBody, `${path}.kwargs.body`, ids, types);
       const chordKwargs = kwargs.kwargs ?? {};
       if (!isRecord(chordKwargs)) {
         throw new CanvasDictError(`${path}.kwargs.kwargs`, "expected a dict");
@@ -222,7 +259,7 @@ function readNode(d: unknown, path: string, ids: IdSource): BuilderNode {
     case "xmap":
     case "xstarmap":
     case "chunks": {
-      const inner = readInner(kwargs.task, `${path}.kwargs.task`, ids);
+      const inner = readInner(kwargs.task, `${path}.kwargs.task`, ids, types);
       const it = kwargs.it;
       if (!Array.isArray(it)) throw new CanvasDictError(`${path}.kwargs.it`, "expected a list");
       if (shape === "chunks") {
@@ -235,18 +272,36 @@ function readNode(d: unknown, path: string, ids: IdSource): BuilderNode {
       const kind = shape === "xmap" ? "map" : "starmap";
       return { id, kind, inner, it, args, options, immutable };
     }
+    case "custom": {
+      const type = subtaskType as string;
+      const slots: Record<string, BuilderNode | null> = {};
+      for (const name of types.get(type) ?? []) {
+        const raw = kwargs[name] ?? null;
+        slots[name] = raw === null ? null : readNode(raw, `${path}.kwargs.${name}`, ids, types);
+      }
+      const plain = Object.fromEntries(
+        Object.entries(kwargs).filter(([k]) => !Object.hasOwn(slots, k)),
+      );
+      return { id, kind: "custom", type, task, args, kwargs: plain, slots, options, immutable };
+    }
   }
 }
 
 /**
  * Build the builder's state from a canvas dict (or null for an empty canvas).
  *
- * Accepts both `subtask_type` conventions for xmap / xstarmap / chunks. Ids are handed out in
- * pre-order from `startId`. Throws {@link CanvasDictError} naming the path of a malformed part.
+ * Accepts both `subtask_type` conventions for xmap / xstarmap / chunks, and the signature types
+ * of `customTypes` (any other `subtask_type` is an error). Ids are handed out in pre-order from
+ * `startId`. Throws {@link CanvasDictError} naming the path of a malformed part.
  */
-export function fromCanvasDict(d: CanvasDict | null | undefined, startId = 1): BuilderState {
+export function fromCanvasDict(
+  d: CanvasDict | null | undefined,
+  startId = 1,
+  customTypes: readonly CustomType[] = [],
+): BuilderState {
   const ids = counterIds(startId);
-  const root = d === null || d === undefined ? null : readNode(d, "canvas", ids.next);
+  const types: SlotsByType = new Map(customTypes.map((t) => [t.type, t.slots.map((s) => s.name)]));
+  const root = d === null || d === undefined ? null : readNode(d, "canvas", ids.next, types);
   return { root, nextId: ids.peek() };
 }
 
@@ -317,6 +372,21 @@ function writeNode(node: BuilderNode): CanvasDict {
           : { task: inner, it: node.it };
       return { task, args, kwargs, options, subtask_type, immutable } as CanvasDict;
     }
+    case "custom": {
+      const slots = Object.entries(node.slots).map(([name, child]) => [
+        name,
+        // An empty slot is written as null: validation says whether the type allows that.
+        child === null ? null : writeNode(child),
+      ]);
+      return {
+        task: node.task,
+        args: node.args,
+        kwargs: { ...Object.fromEntries(slots), ...node.kwargs },
+        options: node.options,
+        subtask_type: node.type,
+        immutable: node.immutable,
+      };
+    }
   }
 }
 
@@ -345,7 +415,10 @@ export interface NewTask {
   immutable?: boolean;
 }
 
-/** A node to insert, before it has ids: a task, or a primitive with optional contents. */
+/**
+ * A node to insert, before it has ids: a task, a primitive with optional contents, or a custom
+ * node copied from its type's template (given fresh ids).
+ */
 export type NewNode =
   | NewTask
   | { kind: "chain" | "group"; children?: NewNode[]; options?: Record<string, unknown> }
@@ -356,7 +429,26 @@ export type NewNode =
       options?: Record<string, unknown>;
     }
   | { kind: "map" | "starmap"; inner?: NewTask | null; it?: unknown[] }
-  | { kind: "chunks"; inner?: NewTask | null; it?: unknown[]; n?: number };
+  | { kind: "chunks"; inner?: NewTask | null; it?: unknown[]; n?: number }
+  | { kind: "custom"; template: CustomNode };
+
+/** A copy of a subtree with fresh ids (the same shape and values). */
+function renumbered(node: BuilderNode, ids: IdSource, id = ids()): BuilderNode {
+  let out = { ...node, id } as BuilderNode;
+  for (const slot of slotsOf(node)) {
+    if (isListSlot(slot)) {
+      out = withSlot(
+        out,
+        slot,
+        readListSlot(node, slot).map((c) => renumbered(c, ids)),
+      );
+    } else {
+      const child = readSingleSlot(node, slot);
+      if (child !== null) out = withSlot(out, slot, renumbered(child, ids));
+    }
+  }
+  return out;
+}
 
 function materialize(spec: NewNode, ids: IdSource): BuilderNode {
   const id = ids();
@@ -403,6 +495,8 @@ function materialize(spec: NewNode, ids: IdSource): BuilderNode {
         ? { ...base, kind: "chunks", n: spec.n ?? 1 }
         : { ...base, kind: spec.kind };
     }
+    case "custom":
+      return renumbered(spec.template, ids, id);
   }
 }
 
@@ -427,6 +521,10 @@ export function childEntries(
       if (node.body !== null) out.push({ slot: "body", index: 0, node: node.body });
       return out;
     }
+    case "custom":
+      return Object.entries(node.slots).flatMap(([name, child]) =>
+        child === null ? [] : [{ slot: kwargSlot(name), index: 0, node: child }],
+      );
     default:
       return node.inner === null ? [] : [{ slot: "inner", index: 0, node: node.inner }];
   }
@@ -514,17 +612,14 @@ export class EditError extends Error {
 }
 
 function describe(node: BuilderNode): string {
-  return node.kind === "task" ? `task ${node.id} (${node.task})` : `${node.kind} ${node.id}`;
+  if (node.kind === "task") return `task ${node.id} (${node.task})`;
+  return `${node.kind === "custom" ? node.type : node.kind} ${node.id}`;
 }
 
 function mustFind(root: BuilderNode | null, id: string): BuilderNode {
   const node = findNode(root, id);
   if (!node) throw new EditError(`no node with id ${JSON.stringify(id)}`);
   return node;
-}
-
-function isListSlot(slot: Slot): slot is "children" | "header" {
-  return slot === "children" || slot === "header";
 }
 
 /** The slots a node kind has, the first being the default. */
@@ -537,6 +632,8 @@ function slotsOf(node: BuilderNode): Slot[] {
       return ["children"];
     case "chord":
       return ["header", "body"];
+    case "custom":
+      return Object.keys(node.slots).map(kwargSlot);
     default:
       return ["inner"];
   }
@@ -548,14 +645,22 @@ function readListSlot(node: BuilderNode, slot: "children" | "header"): BuilderNo
   throw new EditError(`a ${node.kind} has no ${slot} slot`);
 }
 
-function readSingleSlot(node: BuilderNode, slot: "body" | "inner"): BuilderNode | null {
+/** What a single slot holds (null when it is empty); throws when the node has no such slot. */
+export function readSingleSlot(
+  node: BuilderNode,
+  slot: Exclude<Slot, ListSlot>,
+): BuilderNode | null {
   if (slot === "body" && node.kind === "chord") return node.body;
   if (
     slot === "inner" &&
     (node.kind === "map" || node.kind === "starmap" || node.kind === "chunks")
   )
     return node.inner;
-  throw new EditError(`a ${node.kind} has no ${slot} slot`);
+  if (node.kind === "custom" && slot.startsWith("kwargs.")) {
+    const child = node.slots[slotKwarg(slot as KwargSlot)];
+    if (child !== undefined) return child;
+  }
+  throw new EditError(`${describe(node)} has no ${slot} slot`);
 }
 
 /** A copy of `node` with one slot replaced. */
@@ -569,6 +674,11 @@ function withSlot(node: BuilderNode, slot: Slot, value: BuilderNode[] | BuilderN
       return { ...(node as ChordNode), body: value as BuilderNode | null };
     case "inner":
       return { ...(node as MapNode | ChunksNode), inner: value as TaskNode | null };
+    default: {
+      const custom = node as CustomNode;
+      const slots = { ...custom.slots, [slotKwarg(slot)]: value as BuilderNode | null };
+      return { ...custom, slots };
+    }
   }
 }
 
@@ -703,8 +813,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return isRecord(v);
 }
 
-function applyTaskChanges(node: TaskNode, changes: TaskChanges): TaskNode {
-  const out: TaskNode = { ...node };
+function applyCallChanges<N extends TaskNode | CustomNode>(node: N, changes: TaskChanges): N {
+  const out: N = { ...node };
+  if (changes.task !== undefined && node.kind === "custom") {
+    throw new EditError(`the task of ${describe(node)} is its type's: it cannot change`);
+  }
   if (changes.task !== undefined) {
     if (typeof changes.task !== "string" || changes.task.trim() === "") {
       throw new EditError(`the task name of ${node.id} must be a non-empty string`);
@@ -717,6 +830,14 @@ function applyTaskChanges(node: TaskNode, changes: TaskChanges): TaskNode {
   }
   if (changes.kwargs !== undefined) {
     if (!isPlainObject(changes.kwargs)) throw new EditError(`kwargs of ${node.id} must be a dict`);
+    if (node.kind === "custom") {
+      const slot = Object.keys(changes.kwargs).find((k) => Object.hasOwn(node.slots, k));
+      if (slot !== undefined) {
+        throw new EditError(
+          `${slot} of ${describe(node)} holds a signature: drop one into its ${slot} slot instead`,
+        );
+      }
+    }
     out.kwargs = changes.kwargs;
   }
   if (changes.options !== undefined) {
@@ -752,7 +873,8 @@ function makeWrapper(kind: "chain" | "group" | "chord", nodes: BuilderNode[], id
  * - `wrap`: put sibling nodes (same parent and slot; any order) into a new chain, group or chord
  *   (as its header), in their current order, where the first of them was.
  * - `unwrap`: replace a container by its contents (a chord: header then body).
- * - `updateTask`: change a task's name, args, kwargs, options or immutability.
+ * - `updateTask`: change a task's name, args, kwargs, options or immutability; or those of a
+ *   custom node but its task (its kwargs being the plain ones, not its slots).
  * - `setIterable`: change `it` of a map / starmap / chunks, and `n` of chunks.
  * - `setOptions`: replace the execution options of any node (link / link_error: lists of
  *   signature dicts).
@@ -840,8 +962,10 @@ export function applyEdit(state: BuilderState, edit: Edit): BuilderState {
     }
     case "updateTask": {
       const node = mustFind(root, edit.id);
-      if (node.kind !== "task") throw new EditError(`${describe(node)} is not a task`);
-      const updated = applyTaskChanges(node, edit.changes);
+      if (node.kind !== "task" && node.kind !== "custom") {
+        throw new EditError(`${describe(node)} is not a task`);
+      }
+      const updated = applyCallChanges(node, edit.changes);
       return done(replaceNode(root as BuilderNode, edit.id, () => updated));
     }
     case "setIterable": {

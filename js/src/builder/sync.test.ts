@@ -9,7 +9,7 @@ import {
   toCanvasDict,
 } from "./state";
 import { cloneDict, deepEqual, reconcileIds, unwritable } from "./sync";
-import { chainOf, chordOf, groupOf, mapOf, sig } from "./testing";
+import { chainOf, chordOf, groupOf, mapOf, sig, WEAVE, weaveOf } from "./testing";
 
 describe("deepEqual", () => {
   it("compares JSON values, ignoring key order", () => {
@@ -76,5 +76,33 @@ describe("unwritable", () => {
     expect(c).toEqual(d);
     expect(c).not.toBe(d);
     expect(cloneDict(null)).toBeNull();
+  });
+});
+
+describe("custom signature types", () => {
+  it("keep the ids of a custom node and its slots' nodes across a reload", () => {
+    const d = chainOf(sig("add", [1]), weaveOf(sig("xsum"), null, 2, sig("tsum")));
+    const before = fromCanvasDict(d, 1, [WEAVE]);
+    const changed = weaveOf(sig("xsum", [9]), [1, 2], 2, sig("tsum"));
+    const after = fromCanvasDict(chainOf(sig("add", [1]), changed), before.nextId, [WEAVE]);
+    const merged = reconcileIds(before.root, after);
+    expect(nodePaths(merged.root)).toEqual(nodePaths(before.root));
+    expect(toCanvasDict(merged.root)).toEqual(toCanvasDict(after.root));
+    // A weave replaced by a node of another custom type at the same path is a new node.
+    const KNOT = { ...WEAVE, type: "knot" };
+    const knot = { ...changed, subtask_type: "knot" };
+    const other = fromCanvasDict(chainOf(sig("add", [1]), knot), after.nextId, [WEAVE, KNOT]);
+    const kept = [...nodePaths(reconcileIds(before.root, other).root).keys()];
+    const old = [...nodePaths(before.root).keys()];
+    expect(kept[2]).toBe([...nodePaths(other.root).keys()][2]);
+    // The tasks in its slots sit at the same paths: they keep their ids.
+    expect([kept[0], kept[1], kept[3], kept[4]]).toEqual([old[0], old[1], old[3], old[4]]);
+  });
+
+  it("are written with an empty slot (Python's validation judges it)", () => {
+    const s = fromCanvasDict(weaveOf(sig("xsum"), null, 2), 1, [WEAVE]);
+    const emptied = applyEdit(s, { type: "remove", id: "n2" });
+    expect(unwritable(emptied.root)).toBeNull();
+    expect(toCanvasDict(emptied.root)?.kwargs).toEqual({ task: null, join: null, n: 2 });
   });
 });

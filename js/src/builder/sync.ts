@@ -5,8 +5,8 @@
  */
 
 import type { CanvasDict } from "../shared/canvas";
-import { nodePaths } from "./paths";
-import type { BuilderNode, BuilderState, TaskNode } from "./state";
+import { nodePaths, rootPath } from "./paths";
+import { type BuilderNode, type BuilderState, childEntries, type TaskNode } from "./state";
 
 /** Equality of JSON values; object key order does not matter. */
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -43,7 +43,7 @@ export function reconcileIds(old: BuilderNode | null, fresh: BuilderState): Buil
 
   const rename = (node: BuilderNode, path: string): BuilderNode => {
     const match = oldByPath.get(path);
-    const id = match !== undefined && match.kind === node.kind ? match.id : node.id;
+    const id = match !== undefined && sameKind(match, node) ? match.id : node.id;
     switch (node.kind) {
       case "task":
         return { ...node, id };
@@ -61,6 +61,13 @@ export function reconcileIds(old: BuilderNode | null, fresh: BuilderState): Buil
           header: node.header.map((c, i) => rename(c, `${path}.header[${i}]`)),
           body: node.body === null ? null : rename(node.body, `${path}.body`),
         };
+      case "custom": {
+        const slots = Object.entries(node.slots).map(([name, child]) => [
+          name,
+          child === null ? null : rename(child, `${path}.${name}`),
+        ]);
+        return { ...node, id, slots: Object.fromEntries(slots) };
+      }
       default:
         return {
           ...node,
@@ -69,21 +76,15 @@ export function reconcileIds(old: BuilderNode | null, fresh: BuilderState): Buil
         };
     }
   };
-  return { root: rename(fresh.root, fresh.root.kind), nextId: fresh.nextId };
+  return { root: rename(fresh.root, rootPath(fresh.root)), nextId: fresh.nextId };
+}
+
+function sameKind(a: BuilderNode, b: BuilderNode): boolean {
+  return a.kind === b.kind && (a.kind !== "custom" || a.type === (b as typeof a).type);
 }
 
 function children(node: BuilderNode): BuilderNode[] {
-  switch (node.kind) {
-    case "task":
-      return [];
-    case "chain":
-    case "group":
-      return node.children;
-    case "chord":
-      return node.body === null ? node.header : [...node.header, node.body];
-    default:
-      return node.inner === null ? [] : [node.inner];
-  }
+  return childEntries(node).map((entry) => entry.node);
 }
 
 /**

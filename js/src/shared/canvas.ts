@@ -6,6 +6,9 @@
  * model): Celery writes `subtask_type: null` for xmap, xstarmap and chunks, which makes
  * `signature(d)` load them as plain Signatures; we write "xmap" / "xstarmap" / "chunks" so they
  * load as the right class. Readers accept both.
+ *
+ * Celery also loads signature types registered by users (`@Signature.register_type()`), such as
+ * the tutorial's `weave`: their dicts ({@link CustomDict}) name the type in `subtask_type`.
  */
 
 /** The `subtask_type` values Celery knows. `null` is a plain task signature. */
@@ -18,7 +21,8 @@ interface CanvasDictBase {
   kwargs: Record<string, unknown>;
   /** Celery's execution options: countdown, eta, queue, link, link_error (signature dicts), ... */
   options: Record<string, unknown>;
-  subtask_type: SubtaskType;
+  /** One of Celery's {@link SubtaskType}s, or the name of a type registered by the user. */
+  subtask_type: string | null;
   immutable: boolean;
 }
 
@@ -77,6 +81,14 @@ export interface ChunksDict extends CanvasDictBase {
   kwargs: { task: CanvasDict; it: unknown[]; n: number };
 }
 
+/**
+ * A signature of a type registered with `@Signature.register_type()` (`subtask_type` is its
+ * name). Its kwargs are the type's own: some hold signature dicts, the rest plain values.
+ */
+export interface CustomDict extends CanvasDictBase {
+  subtask_type: string;
+}
+
 /** Any canvas dict. Narrow with {@link canvasShape}. */
 export type CanvasDict =
   | TaskDict
@@ -85,10 +97,22 @@ export type CanvasDict =
   | ChordDict
   | XmapDict
   | XstarmapDict
-  | ChunksDict;
+  | ChunksDict
+  | CustomDict;
 
-/** What a canvas dict is, whichever of the two `subtask_type` conventions it follows. */
-export type CanvasShape = "task" | "chain" | "group" | "chord" | "xmap" | "xstarmap" | "chunks";
+/**
+ * What a canvas dict is, whichever of the two `subtask_type` conventions it follows; "custom"
+ * for a type registered by the user.
+ */
+export type CanvasShape =
+  | "task"
+  | "chain"
+  | "group"
+  | "chord"
+  | "xmap"
+  | "xstarmap"
+  | "chunks"
+  | "custom";
 
 const SHAPE_BY_SUBTASK_TYPE: Record<string, CanvasShape> = {
   chain: "chain",
@@ -108,18 +132,27 @@ const SHAPE_BY_TASK_NAME: Record<string, CanvasShape> = {
 
 /**
  * The shape of a canvas dict: `subtask_type` when set, else the task name for xmap / xstarmap /
- * chunks, else "task". Throws on a `subtask_type` Celery does not know (Celery itself raises a
- * bare KeyError there).
+ * chunks, else "task". A `subtask_type` in `customTypes` (types registered by the user) is
+ * "custom". Throws on any other `subtask_type` (Celery itself raises a bare KeyError there).
  */
-export function canvasShape(d: { task: string; subtask_type: string | null }): CanvasShape {
+export function canvasShape(
+  d: { task: string; subtask_type: string | null },
+  customTypes: ReadonlySet<string> = new Set(),
+): CanvasShape {
   if (d.subtask_type === null || d.subtask_type === undefined) {
     return SHAPE_BY_TASK_NAME[d.task] ?? "task";
   }
-  const shape = SHAPE_BY_SUBTASK_TYPE[d.subtask_type];
+  const shape = Object.hasOwn(SHAPE_BY_SUBTASK_TYPE, d.subtask_type)
+    ? SHAPE_BY_SUBTASK_TYPE[d.subtask_type]
+    : customTypes.has(d.subtask_type)
+      ? "custom"
+      : undefined;
   if (shape === undefined) {
+    const registered = [...customTypes].map((t) => JSON.stringify(t)).join(", ");
     throw new TypeError(
       `unknown subtask_type ${JSON.stringify(d.subtask_type)} for task ${JSON.stringify(d.task)}; ` +
-        'expected null, "chain", "group", "chord", "xmap", "xstarmap" or "chunks"',
+        'expected null, "chain", "group", "chord", "xmap", "xstarmap", "chunks" or a type ' +
+        `registered with @Signature.register_type() (known here: ${registered || "none"})`,
     );
   }
   return shape;
