@@ -127,6 +127,8 @@ class weave(Signature):
         if not items:
             raise ValueError("weave: the list of items is empty (a chord of nothing never joins)")
         task = maybe_signature(self.kwargs["task"], app=app)
+        if task.subtask_type is not None:  # as for Celery's own xmap and chunks
+            raise ValueError(f"weave: it applies a task to each chunk, not a {task.subtask_type}")
         n = self.kwargs["n"]
         header = [
             task.clone(args=(items[i : i + n],)).set(immutable=True)

@@ -8,6 +8,7 @@ Waits are Playwright's auto-waiting ``expect``; nothing sleeps to synchronise.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 
@@ -160,6 +161,11 @@ def test_a_weave_is_shown_and_edited_through_its_slots(
     assert d["kwargs"]["task"]["subtask_type"] == "chain"
     assert [t["task"] for t in d["kwargs"]["task"]["kwargs"]["tasks"]] == [f"{DEMO}.xsum"]
     assert d["kwargs"]["join"]["task"] == f"{DEMO}.tsum"
+    # ... which the weave cannot apply to its chunks: Python says so, on the weave block.
+    expect(weave_el).to_have_attribute("data-cw-problem", "error")
+    expect(weave_el.locator(":scope > .cw-node-head > .cw-badge")).to_have_attribute(
+        "title", re.compile("it applies a task to each chunk, not a chain")
+    )
 
     # The palette offers the weave (from its template): dropped on the canvas, a second weave
     # with empty slots follows the first in a chain.

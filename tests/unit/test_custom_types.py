@@ -83,6 +83,10 @@ def test_validation_of_slots_and_expansion():
     assert problems(FROM_PREVIOUS) == []
     assert problems(weave.canvas_template()) == [("weave.task", "error", "empty-slot")]
     assert problems(weave(xsum.s(), n=2)) == [("weave", "error", "custom-expand")]
+    [problem] = cw.validate(weave(xsum.s() | add.s(1), [1, 2], 1), app)
+    assert (
+        problem.message == "cannot be expanded: weave: it applies a task to each chunk, not a chain"
+    )
     nope = signature("canvas_widgets.demo.xsumm")
     assert problems(add.s(1, 1) | weave(xsum.s(), [1, 2], 1, join=nope)) == [
         ("chain.tasks[1].join", "error", "unknown-task")
