@@ -253,6 +253,26 @@ def test_10000_task_group_is_one_summary_node(
     expect(widget.locator("[data-cw-task-id]")).to_have_count(0)
 
 
+# --- a custom canvas type: its expansion, in a box named for it ---------------------------------
+
+WEAVE_CELLS = [
+    IMPORTS + "from canvas_widgets.weave import weave\n"
+    "ResultGraph.preview(weave(xsum.s(), range(10), 4, join=xsum.s()), app)",
+]
+
+
+def test_a_weave_is_drawn_as_its_chord_in_a_box_named_weave(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(WEAVE_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    expect(widget.locator("[data-cw-task-id]")).to_have_count(4)  # three chunks and the join
+    box = widget.locator('[data-cw-container="chord"]')
+    expect(box).to_have_attribute("data-cw-kind", "chord")
+    expect(box.locator(".cw-box-label")).to_have_text("weave · header 0/3 done")
+
+
 # --- retry from a failed node: a new run, which the graph follows ------------------------------
 
 RETRY_CELLS = [

@@ -6,6 +6,7 @@
  */
 
 import { button, h } from "../shared/dom";
+import { formatCount } from "./format";
 import type { DetailsReply } from "./model";
 import { STATES } from "./model";
 import type { Counts } from "./store";
@@ -123,7 +124,7 @@ export function showSummaryDetails(
   list.append(h("dt", {}, "path"), h("dd", {}, path));
   STATES.forEach((state, i) => {
     const n = counts?.[i] ?? 0;
-    if (n > 0) list.append(h("dt", {}, state), h("dd", {}, n.toLocaleString("en")));
+    if (n > 0) list.append(h("dt", {}, state), h("dd", {}, formatCount(n)));
   });
   panel.setAttribute("data-cw-details", `summary:${path}`);
   panel.removeAttribute("data-cw-state");

@@ -19,6 +19,7 @@ import type { RenderProps } from "@anywidget/types";
 import { button, h, injectStyles } from "../shared/dom";
 import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
+import { formatCount } from "./format";
 import { type Layout, layoutScene } from "./layout";
 import type {
   DetailsReply,
@@ -127,7 +128,8 @@ class GraphView {
   private scene: Scene | null = null;
   private layout: Layout | null = null;
   private drawing: Drawing | null = null;
-  private labels = new Map<string, { label: string; name: string }>();
+  /** Task id -> its node (label, name), made when first needed (see `labels`). */
+  private labelsOf: Map<string, { label: string; name: string }> | null = null;
   private summary: Summary;
   private summaryAt = performance.now();
   private transform = { x: 0, y: 0, k: 1 };
@@ -150,9 +152,11 @@ class GraphView {
       "data-cw-layout": "pending",
     });
     this.summary = model.get("summary");
+    const t0 = performance.now();
     const { graph, states } = normalise(model.get("graph"), model.get("states"));
     this.graph = graph;
     this.store = createStore(graph, states);
+    performance.measure("cw-graph setup", { start: t0, end: performance.now() });
     this.details.hidden = true;
     this.svgEl.setAttribute("class", "cw-svg");
     this.viewport.setAttribute("class", "cw-viewport");
@@ -222,7 +226,6 @@ class GraphView {
     const generation = ++this.generation;
     const graph = this.graph;
     this.root.setAttribute("data-cw-layout", "pending");
-    this.labels = new Map(graph.nodes.map((n) => [n.id, { label: n.label, name: n.name }]));
     const t0 = performance.now();
     const scene = buildScene(graph, { expanded: this.expanded });
     const t1 = performance.now();
@@ -236,13 +239,14 @@ class GraphView {
     this.stage.style.height = `${height}px`;
     this.userMoved = false;
     this.fit();
+    const withLabels = this.transform.k >= LABEL_SCALE;
     this.drawing = draw(
       this.viewport,
       scene,
       layout,
       this.store,
-      this.labels,
-      this.transform.k >= LABEL_SCALE,
+      withLabels ? this.labels : new Map(),
+      withLabels,
       this.expanded,
     );
     // For benchmarks and the browser's performance panel.
@@ -254,10 +258,21 @@ class GraphView {
     this.root.setAttribute("data-cw-tasks", String(graph.nodes.length));
   }
 
+  /** Task id -> its label and name. Made on first use: a graph too big for labels at first sight
+   * needs them only for details, the timeline, or once zoomed in. */
+  private get labels(): Map<string, { label: string; name: string }> {
+    if (this.labelsOf === null) {
+      this.labelsOf = new Map();
+      for (const node of this.graph.nodes) this.labelsOf.set(node.id, node);
+    }
+    return this.labelsOf;
+  }
+
   /** A new `graph` trait: a different workflow (a retry's run); start over from its states. */
   resetStore(): void {
     const { graph, states } = normalise(this.model.get("graph"), this.model.get("states"));
     this.graph = graph;
+    this.labelsOf = null;
     this.store = createStore(graph, states);
     this.summary = this.model.get("summary");
     this.summaryAt = performance.now();
@@ -359,8 +374,8 @@ class GraphView {
       h("span", { className: "cw-progress-done", style: `width:${pct(done - failed)}` }),
       h("span", { className: "cw-progress-failed", style: `width:${pct(failed)}` }),
     );
-    const words = [`${done.toLocaleString("en")}/${total.toLocaleString("en")} done`];
-    if (failed > 0) words.push(`${failed.toLocaleString("en")} failed`);
+    const words = [`${formatCount(done)}/${formatCount(total)} done`];
+    if (failed > 0) words.push(`${formatCount(failed)} failed`);
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));
     if (this.graph.run_id === null) words.push("preview: not run");

@@ -58,12 +58,25 @@ export interface Layout {
   elkRuns: number;
 }
 
+interface Size {
+  readonly w: number;
+  readonly h: number;
+}
+
+/** Every task is the same size, and every summary: one object each, shared. */
+const TASK_SIZE: Size = { w: NODE_W, h: NODE_H };
+const SUMMARY_SIZE: Size = { w: SUMMARY_W, h: SUMMARY_H };
+
+/** A box laid out on its own, relative to its top left corner. Flat arrays of numbers rather
+ * than a point object per child: 10,000 tasks made 10,000 objects to throw away. */
 interface Local {
   w: number;
   h: number;
-  /** Child positions, relative to the box. */
-  at: Point[];
-  /** Edge routes, relative to the box. */
+  /** Child positions: x0, y0, x1, y1, ... */
+  at: number[];
+  /** A row's arrows, one per pair of neighbours: x from, x to, y, ... */
+  arrows: number[];
+  /** Edge routes (ELK's). */
   routes: Route[];
 }
 
@@ -93,133 +106,154 @@ export function arrangement(it: SceneItem): "row" | "column" | "grid" | "elk" {
 
 /** Lay out a scene: every item gets a box; edges get routes. */
 export async function layoutScene(scene: Scene): Promise<Layout> {
-  const sizes = new Map<string, { w: number; h: number }>();
+  const items = scene.items;
+  const sizes = new Map<string, Size>();
+  const sizeOf = (key: string): Size => {
+    const kind = items.get(key)?.kind;
+    if (kind === "task") return TASK_SIZE;
+    if (kind === "summary") return SUMMARY_SIZE;
+    return sizes.get(key) as Size;
+  };
   const locals = new Map<string, Local>();
   const memo = new Map<string, Promise<Local>>();
   let elkRuns = 0;
 
-  // Innermost first: an explicit post-order, so deep nesting cannot overflow the stack.
+  // The boxes, outermost first (an explicit stack, so deep nesting cannot overflow it); tasks
+  // and summaries have nothing inside to lay out.
   const order: SceneItem[] = [];
-  const stack = [scene.items.get(scene.root) as SceneItem];
+  const stack = [items.get(scene.root) as SceneItem];
   while (stack.length > 0) {
     const it = stack.pop() as SceneItem;
     order.push(it);
-    for (const child of it.children) stack.push(scene.items.get(child) as SceneItem);
+    for (const child of it.children) {
+      const inner = items.get(child) as SceneItem;
+      if (inner.kind === "container") stack.push(inner);
+    }
   }
+  // Innermost first: sizes.
   for (let i = order.length - 1; i >= 0; i--) {
     const it = order[i] as SceneItem;
-    if (it.kind === "task") sizes.set(it.key, { w: NODE_W, h: NODE_H });
-    else if (it.kind === "summary") sizes.set(it.key, { w: SUMMARY_W, h: SUMMARY_H });
+    const childSizes = it.children.map(sizeOf);
+    const top = it.key === scene.root ? PAD_BOTTOM : PAD_TOP;
+    const how = arrangement(it);
+    let local: Local;
+    if (how === "row") local = row(childSizes, top);
+    else if (how === "column") local = column(childSizes, top);
+    else if (how === "grid") local = grid(childSizes, top);
     else {
-      const childSizes = it.children.map((c) => sizes.get(c) as { w: number; h: number });
-      const top = it.key === scene.root ? PAD_BOTTOM : PAD_TOP;
-      const how = arrangement(it);
-      let local: Local;
-      if (how === "row") local = row(childSizes, top);
-      else if (how === "column") local = column(childSizes, top);
-      else if (how === "grid") local = grid(childSizes, top);
-      else {
-        const index = new Map(it.children.map((c, j) => [c, j]));
-        const edges = it.edges.map(
-          (e) => [index.get(e.source), index.get(e.target), e.kind] as [number, number, string],
-        );
-        const key = JSON.stringify([top, childSizes, edges]);
-        let pending = memo.get(key);
-        if (pending === undefined) {
-          elkRuns += 1;
-          pending = elkLayout(childSizes, edges, top);
-          memo.set(key, pending);
-        }
-        local = await pending;
+      const index = new Map(it.children.map((c, j) => [c, j]));
+      const edges = it.edges.map(
+        (e) => [index.get(e.source), index.get(e.target), e.kind] as [number, number, string],
+      );
+      const key = JSON.stringify([top, childSizes, edges]);
+      let pending = memo.get(key);
+      if (pending === undefined) {
+        elkRuns += 1;
+        pending = elkLayout(childSizes, edges, top);
+        memo.set(key, pending);
       }
-      locals.set(it.key, local);
-      sizes.set(it.key, { w: local.w, h: local.h });
+      local = await pending;
     }
+    locals.set(it.key, local);
+    sizes.set(it.key, { w: local.w, h: local.h });
   }
 
   // Outermost first: absolute positions.
   const boxes = new Map<string, Box>();
   const routes: Route[] = [];
-  const rootSize = sizes.get(scene.root) as { w: number; h: number };
+  const rootSize = sizeOf(scene.root);
   boxes.set(scene.root, { x: 0, y: 0, w: rootSize.w, h: rootSize.h });
   for (const it of order) {
-    const local = locals.get(it.key);
-    if (local === undefined) continue;
+    const local = locals.get(it.key) as Local;
     const origin = boxes.get(it.key) as Box;
+    const { x, y } = origin;
+    const at = local.at;
     it.children.forEach((child, j) => {
-      const size = sizes.get(child) as { w: number; h: number };
-      const at = local.at[j] as Point;
-      boxes.set(child, { x: origin.x + at.x, y: origin.y + at.y, w: size.w, h: size.h });
+      const size = sizeOf(child);
+      boxes.set(child, {
+        x: x + (at[2 * j] ?? 0),
+        y: y + (at[2 * j + 1] ?? 0),
+        w: size.w,
+        h: size.h,
+      });
     });
+    const arrows = local.arrows;
+    for (let j = 0; j < arrows.length; j += 3) {
+      const ay = y + (arrows[j + 2] ?? 0);
+      routes.push({
+        kind: "chain",
+        points: [
+          { x: x + (arrows[j] ?? 0), y: ay },
+          { x: x + (arrows[j + 1] ?? 0), y: ay },
+        ],
+      });
+    }
     for (const route of local.routes) {
       routes.push({
         kind: route.kind,
-        points: route.points.map((p) => ({ x: origin.x + p.x, y: origin.y + p.y })),
+        points: route.points.map((p) => ({ x: x + p.x, y: y + p.y })),
       });
     }
   }
   return { boxes, routes, width: rootSize.w, height: rootSize.h, elkRuns };
 }
 
-function row(sizes: { w: number; h: number }[], top: number): Local {
-  const height = Math.max(0, ...sizes.map((s) => s.h));
-  const at: Point[] = [];
-  const routes: Route[] = [];
+function row(sizes: Size[], top: number): Local {
+  let height = 0;
+  for (const s of sizes) if (s.h > height) height = s.h;
+  const at: number[] = [];
+  const arrows: number[] = [];
   let x = PAD_SIDE;
   const mid = top + height / 2;
   sizes.forEach((s, i) => {
-    if (i > 0)
-      routes.push({
-        kind: "chain",
-        points: [
-          { x: x - ROW_GAP, y: mid },
-          { x, y: mid },
-        ],
-      });
-    at.push({ x, y: top + (height - s.h) / 2 });
+    if (i > 0) arrows.push(x - ROW_GAP, x, mid);
+    at.push(x, top + (height - s.h) / 2);
     x += s.w + ROW_GAP;
   });
   const width = sizes.length > 0 ? x - ROW_GAP : x;
-  return { w: width + PAD_SIDE, h: top + height + PAD_BOTTOM, at, routes };
+  return { w: width + PAD_SIDE, h: top + height + PAD_BOTTOM, at, arrows, routes: [] };
 }
 
-function column(sizes: { w: number; h: number }[], top: number): Local {
-  const width = Math.max(0, ...sizes.map((s) => s.w));
-  const at: Point[] = [];
+function column(sizes: Size[], top: number): Local {
+  let width = 0;
+  for (const s of sizes) if (s.w > width) width = s.w;
+  const at: number[] = [];
   let y = top;
   sizes.forEach((s, i) => {
     if (i > 0) y += COLUMN_GAP;
-    at.push({ x: PAD_SIDE + (width - s.w) / 2, y });
+    at.push(PAD_SIDE + (width - s.w) / 2, y);
     y += s.h;
   });
   return {
     w: Math.max(width + 2 * PAD_SIDE, 60),
     h: Math.max(y, top) + PAD_BOTTOM,
     at,
+    arrows: [],
     routes: [],
   };
 }
 
 /** Single tasks of one size, column by column, about as wide as tall on screen. */
-function grid(sizes: { w: number; h: number }[], top: number): Local {
+function grid(sizes: Size[], top: number): Local {
   const cellW = NODE_W + ROW_GAP / 2;
   const cellH = NODE_H + COLUMN_GAP;
   const rows = Math.max(GRID_AFTER, Math.ceil(Math.sqrt((sizes.length * cellW) / cellH)));
   const cols = Math.ceil(sizes.length / rows);
-  const at = sizes.map((_, i) => ({
-    x: PAD_SIDE + Math.floor(i / rows) * cellW,
-    y: top + (i % rows) * cellH,
-  }));
+  const at: number[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    at.push(PAD_SIDE + Math.floor(i / rows) * cellW, top + (i % rows) * cellH);
+  }
   return {
     w: PAD_SIDE * 2 + cols * cellW - ROW_GAP / 2,
     h: top + rows * cellH - COLUMN_GAP + PAD_BOTTOM,
     at,
+    arrows: [],
     routes: [],
   };
 }
 
 async function elkLayout(
-  sizes: { w: number; h: number }[],
+  sizes: Size[],
   edges: [number, number, string][],
   top: number,
 ): Promise<Local> {
@@ -237,7 +271,7 @@ async function elkLayout(
     edges: edges.map(([s, t], i) => ({ id: `e${i}`, sources: [`n${s}`], targets: [`n${t}`] })),
   };
   const out = await elk().layout(graph);
-  const at = (out.children ?? []).map((c) => ({ x: c.x ?? 0, y: c.y ?? 0 }));
+  const at = (out.children ?? []).flatMap((c) => [c.x ?? 0, c.y ?? 0]);
   const routes: Route[] = [];
   (out.edges ?? []).forEach((edge: ElkExtendedEdge, i) => {
     for (const section of edge.sections ?? []) {
@@ -247,5 +281,5 @@ async function elkLayout(
       });
     }
   });
-  return { w: out.width ?? 0, h: out.height ?? 0, at, routes };
+  return { w: out.width ?? 0, h: out.height ?? 0, at, arrows: [], routes };
 }

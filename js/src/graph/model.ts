@@ -56,8 +56,11 @@ export interface GraphEdge {
 }
 
 export interface ContainerInfo {
-  /** chain, group, chord, header (a chord's header), chunks, ... */
+  /** Celery's kind: chain, group, chord or header (a chord's header). */
   kind: string;
+  /** What its box says: the kind, or `chunks`, or a custom type's name (`weave`) for the group
+   * or chord that stands for one. Absent from payloads of older versions. */
+  label?: string;
   parent: string | null;
   /** Celery's id of the container (a group id, say), or null. */
   id: string | null;
@@ -131,27 +134,24 @@ export function normalise(
   raw: (Partial<GraphPayload> & { links?: GraphEdge[] }) | null | undefined,
   states: Record<string, string> | null | undefined,
 ): { graph: GraphPayload; states: Record<string, string> } {
-  const nodes = (raw?.nodes ?? []).map((n) => {
-    const node = n as Partial<TaskNode> & { id: string; state?: unknown };
-    return {
-      id: String(node.id),
-      name: String(node.name ?? node.id),
+  // Plain loops, one pass: this runs on every task before the first paint.
+  const rawNodes = raw?.nodes ?? [];
+  const nodes: TaskNode[] = new Array(rawNodes.length);
+  const initial: Record<string, string> = {};
+  for (let i = 0; i < rawNodes.length; i++) {
+    const node = rawNodes[i] as Partial<TaskNode> & { id: string; state?: unknown };
+    const id = String(node.id);
+    const name = String(node.name ?? node.id);
+    nodes[i] = {
+      id,
+      name,
       kind: String(node.kind ?? "task"),
-      label: String(
-        node.label ??
-          String(node.name ?? node.id)
-            .split(".")
-            .pop(),
-      ),
+      label: String(node.label ?? name.split(".").pop()),
       path: String(node.path ?? ""),
       container: node.container ?? null,
       callback: node.callback ?? null,
     };
-  });
-  const initial: Record<string, string> = {};
-  for (const n of raw?.nodes ?? []) {
-    const state = (n as { state?: unknown }).state;
-    if (typeof state === "string") initial[String(n.id)] = state;
+    if (typeof node.state === "string") initial[id] = node.state;
   }
   return {
     graph: {
@@ -160,6 +160,6 @@ export function normalise(
       edges: raw?.edges ?? raw?.links ?? [],
       containers: raw?.containers ?? {},
     },
-    states: { ...initial, ...(states ?? {}) },
+    states: Object.keys(initial).length === 0 ? (states ?? {}) : { ...initial, ...(states ?? {}) },
   };
 }

@@ -9,7 +9,8 @@
  */
 
 import { clip } from "../shared/dom";
-import type { Layout, Point } from "./layout";
+import { formatCount, plural } from "./format";
+import type { Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
 import { STATES } from "./model";
 import type { Scene } from "./scene";
@@ -64,9 +65,6 @@ function text(attrs: Record<string, string | number>, content: string): SVGTextE
   return el;
 }
 
-const plural = (n: number, word: string) =>
-  `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
-
 /** Draw the scene into `viewport` (emptied first); paint states from the store. */
 export function draw(
   viewport: SVGGElement,
@@ -86,17 +84,28 @@ export function draw(
     labelled: false,
     boxes: layout.boxes,
   };
-  // One node drawn by hand, cloned for the others: cheaper than building each from parts.
-  const template = svg("g", { class: "cw-node" });
-  template.append(svg("rect", { class: "cw-node-box", width: NODE_W, height: NODE_H, rx: 4 }));
+  // One node drawn by hand, cloned for the others: cheaper than building each from parts. It
+  // starts PENDING, so most nodes need just their id and their box's corners.
+  const template = svg("g", { class: "cw-node", "data-cw-state": "PENDING" });
+  template.append(svg("polygon", { class: "cw-node-box" }));
   const boxes = svg("g", { class: "cw-boxes" });
   const edges = svg("g", { class: "cw-edge-layer" });
   const nodes = svg("g", { class: "cw-nodes" });
-  const order = drawOrder(scene);
-  for (const it of order) {
+  const states = store.states;
+  const progressing: string[] = [];
+  for (const it of drawOrder(scene)) {
     const box = layout.boxes.get(it.key);
     if (box === undefined) continue;
-    if (it.kind === "container" && it.key !== ROOT_KEY) {
+    if (it.kind === "task") {
+      const g = template.cloneNode(true) as SVGGElement;
+      (g.firstChild as SVGPolygonElement).setAttribute("points", nodeCorners(box.x, box.y));
+      g.setAttribute("data-cw-task-id", it.key);
+      const state = states.get(it.key) ?? "PENDING";
+      if (state !== "PENDING") g.setAttribute("data-cw-state", state);
+      if (state === "PROGRESS") progressing.push(it.key);
+      drawing.tasks.set(it.key, g);
+      nodes.append(g);
+    } else if (it.kind === "container" && it.key !== ROOT_KEY) {
       const g = svg("g", {
         class: "cw-box",
         "data-cw-container": it.path,
@@ -104,28 +113,18 @@ export function draw(
       });
       g.append(
         svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 6 }),
-        text({ class: "cw-box-label", x: box.x + 8, y: box.y + 15 }, it.containerKind),
+        text({ class: "cw-box-label", x: box.x + 8, y: box.y + 15 }, it.label),
       );
       const label = g.lastChild as SVGTextElement;
       if (expanded.has(it.path)) {
         // Drawn in full on request: its label folds it back into a summary.
         g.setAttribute("data-cw-expanded", "");
-        label.textContent = `${it.containerKind} · ${plural(it.taskCount, "task")} (click to fold)`;
+        label.textContent = `${it.label} · ${plural(it.taskCount, "task")} (click to fold)`;
       }
       if (it.containerKind === "chord") {
-        drawing.chordLabels.set(it.path, { label, header: `${it.path}.header`, kind: "chord" });
+        drawing.chordLabels.set(it.path, { label, header: `${it.path}.header`, kind: it.label });
       }
       boxes.append(g);
-    } else if (it.kind === "task") {
-      // Coordinates on the parts, not a transform on the group: 10,000 transforms cost more.
-      const g = template.cloneNode(true) as SVGGElement;
-      const rect = g.firstChild as SVGRectElement;
-      rect.setAttribute("x", String(box.x));
-      rect.setAttribute("y", String(box.y));
-      g.setAttribute("data-cw-task-id", it.key);
-      g.setAttribute("data-cw-state", store.states.get(it.key) ?? "PENDING");
-      drawing.tasks.set(it.key, g);
-      nodes.append(g);
     } else if (it.kind === "summary") {
       const g = svg("g", {
         class: "cw-summary",
@@ -137,7 +136,7 @@ export function draw(
         svg("rect", { class: "cw-summary-box", width: SUMMARY_W, height: SUMMARY_H, rx: 6 }),
         text(
           { class: "cw-summary-title", x: 10, y: 18 },
-          `${it.containerKind} · ${plural(it.taskCount, "task")}`,
+          `${it.label} · ${plural(it.taskCount, "task")}`,
         ),
         svg("g", { class: "cw-summary-bar", transform: "translate(10,26)" }),
         text({ class: "cw-summary-counts", x: 10, y: 50 }, ""),
@@ -146,48 +145,79 @@ export function draw(
       nodes.append(g);
     }
   }
-  edges.append(...edgePaths(layout));
+  const paths = edgePathData(layout.routes);
+  for (const [kind, d] of paths.byKind) {
+    edges.append(svg("path", { class: "cw-edges", "data-cw-edge-kind": kind, d }));
+  }
+  edges.append(svg("path", { class: "cw-arrowheads", d: paths.heads }));
   viewport.replaceChildren(boxes, edges, nodes);
   if (withLabels) addLabels(drawing, labels, store);
-  for (const [taskId, g] of drawing.tasks) {
-    if (store.states.get(taskId) === "PROGRESS") paintTask(drawing, store, taskId);
-    else if (store.states.get(taskId) !== "PENDING")
-      g.setAttribute("data-cw-state", store.states.get(taskId) ?? "PENDING");
-  }
+  for (const taskId of progressing) paintTask(drawing, store, taskId);
   for (const [path, g] of drawing.summaries) paintSummary(g, store.counts.get(path));
   for (const entry of drawing.chordLabels.values()) paintChordLabel(entry, store);
   return drawing;
 }
 
-/** All edges as a few paths (one per kind), plus one path of arrowheads: a handful of
- * elements however many edges there are. */
-function edgePaths(layout: Layout): SVGPathElement[] {
-  const byKind = new Map<string, string[]>();
-  const heads: string[] = [];
-  for (const route of layout.routes) {
+/**
+ * The `points` of a task node's box at (x, y): a rectangle with its corners cut by 2 (which,
+ * with round joins, reads as the rounded box it was). A polygon, not a `<rect>` with x and y:
+ * Chromium takes a rect's x and y as style (presentation attributes), so 10,000 rects at 10,000
+ * places are 10,000 different styles to compute, where polygons of one class share one. (Nor a
+ * transform on the group: that is style too.)
+ */
+export function nodeCorners(x: number, y: number): string {
+  const right = x + NODE_W;
+  const bottom = y + NODE_H;
+  return (
+    `${x + 2},${y} ${right - 2},${y} ${right},${y + 2} ${right},${bottom - 2} ` +
+    `${right - 2},${bottom} ${x + 2},${bottom} ${x},${bottom - 2} ${x},${y + 2}`
+  );
+}
+
+/**
+ * The `d` of every edge as one path per kind, and of every arrowhead as one more: a handful of
+ * elements however many edges there are. Pure: strings from numbers.
+ */
+export function edgePathData(routes: readonly Route[]): {
+  byKind: Map<string, string>;
+  heads: string;
+} {
+  const byKind = new Map<string, string>();
+  let heads = "";
+  for (const route of routes) {
     const pts = route.points;
     if (pts.length < 2) continue;
-    const parts = byKind.get(route.kind) ?? [];
-    parts.push(`M${pts.map((p) => `${r(p.x)},${r(p.y)}`).join("L")}`);
-    byKind.set(route.kind, parts);
-    heads.push(arrowHead(pts[pts.length - 2] as Point, pts[pts.length - 1] as Point));
+    let d = "";
+    for (let i = 0; i < pts.length; i++) {
+      const p = pts[i] as Point;
+      d += `${i === 0 ? "M" : "L"}${r(p.x)},${r(p.y)}`;
+    }
+    byKind.set(route.kind, (byKind.get(route.kind) ?? "") + d);
+    heads += arrowHead(pts[pts.length - 2] as Point, pts[pts.length - 1] as Point);
   }
-  const out: SVGPathElement[] = [];
-  for (const [kind, parts] of byKind) {
-    out.push(svg("path", { class: "cw-edges", "data-cw-edge-kind": kind, d: parts.join("") }));
-  }
-  out.push(svg("path", { class: "cw-arrowheads", d: heads.join("") }));
-  return out;
+  return { byKind, heads };
 }
 
 const r = (v: number) => Math.round(v * 10) / 10;
 
-function arrowHead(from: Point, to: Point): string {
-  const angle = Math.atan2(to.y - from.y, to.x - from.x);
-  const size = 6;
-  const a = { x: to.x - size * Math.cos(angle - 0.45), y: to.y - size * Math.sin(angle - 0.45) };
-  const b = { x: to.x - size * Math.cos(angle + 0.45), y: to.y - size * Math.sin(angle + 0.45) };
-  return `M${r(to.x)},${r(to.y)}L${r(a.x)},${r(a.y)}L${r(b.x)},${r(b.y)}Z`;
+/** The arrowhead's half-angle (radians) and length. */
+const HEAD_COS = Math.cos(0.45);
+const HEAD_SIN = Math.sin(0.45);
+const HEAD_SIZE = 6;
+
+/** A filled triangle at `to`, pointing from `from`. */
+export function arrowHead(from: Point, to: Point): string {
+  const dx = to.x - from.x;
+  const dy = to.y - from.y;
+  const length = Math.hypot(dx, dy);
+  // The unit vector along the edge, turned 0.45 rad each way (no trigonometry per edge).
+  const ux = length > 0 ? dx / length : 1;
+  const uy = length > 0 ? dy / length : 0;
+  const ax = to.x - HEAD_SIZE * (ux * HEAD_COS + uy * HEAD_SIN);
+  const ay = to.y - HEAD_SIZE * (uy * HEAD_COS - ux * HEAD_SIN);
+  const bx = to.x - HEAD_SIZE * (ux * HEAD_COS - uy * HEAD_SIN);
+  const by = to.y - HEAD_SIZE * (uy * HEAD_COS + ux * HEAD_SIN);
+  return `M${r(to.x)},${r(to.y)}L${r(ax)},${r(ay)}L${r(bx)},${r(by)}Z`;
 }
 
 /**
@@ -267,18 +297,18 @@ export function paintSummary(g: SVGGElement, counts: Counts | undefined): void {
   });
   bar.replaceChildren(...parts);
   const running = total - done - (counts?.[0] ?? 0);
-  const words = [`${done.toLocaleString("en")}/${total.toLocaleString("en")} done`];
-  if (running > 0) words.push(`${running.toLocaleString("en")} running`);
-  if (failed > 0) words.push(`${failed.toLocaleString("en")} failed`);
+  const words = [`${formatCount(done)}/${formatCount(total)} done`];
+  if (running > 0) words.push(`${formatCount(running)} running`);
+  if (failed > 0) words.push(`${formatCount(failed)} failed`);
   (g.querySelector(".cw-summary-counts") as SVGTextElement).textContent = words.join(" · ");
 }
 
 /** A chord's label: "chord · header 3/10 done". */
 export function paintChordLabel(
-  entry: { label: SVGTextElement; header: string },
+  entry: { label: SVGTextElement; header: string; kind: string },
   store: StateStore,
 ): void {
   const { total, done } = progressOf(store.counts.get(entry.header));
-  const content = total > 0 ? `chord · header ${done}/${total} done` : "chord";
+  const content = total > 0 ? `${entry.kind} · header ${done}/${total} done` : entry.kind;
   if (entry.label.textContent !== content) entry.label.textContent = content;
 }

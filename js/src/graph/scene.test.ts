@@ -7,6 +7,17 @@ import { chainOfChordPayload, chordPayload, groupPayload } from "./testing";
 const at = (scene: ReturnType<typeof buildScene>, key: string) => scene.items.get(key) as SceneItem;
 
 describe("buildScene", () => {
+  it("names a box by its container's label, keeping Celery's kind for how it is drawn", () => {
+    const payload = chordPayload(2);
+    payload.containers.chord = { kind: "chord", label: "weave", parent: null, id: "body" };
+    const scene = buildScene(payload);
+    expect(at(scene, "c:chord").containerKind).toBe("chord");
+    expect(at(scene, "c:chord").label).toBe("weave");
+    expect(at(scene, "c:chord.header").label).toBe("header"); // no label: its kind
+    const summarised = buildScene(groupPayload(60), { summaryThreshold: 50 });
+    expect(at(summarised, summaryKey("group")).label).toBe("group");
+  });
+
   it("nests a chord as chord box > header box + body, with one lifted edge", () => {
     const scene = buildScene(chordPayload(3));
     expect(at(scene, ROOT_KEY).children).toEqual(["c:chord"]);

@@ -39,6 +39,8 @@ export interface SceneItem {
   path: string;
   /** The container's kind (chain, group, chord, header, ...); a task's kind. */
   containerKind: string;
+  /** What a container's box or summary says (its label: chunks, weave, ...); a task's kind. */
+  label: string;
   /** Children in canvas order (containers only). */
   children: string[];
   /** Edges among the children (containers only). */
@@ -119,7 +121,8 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
     let found = items.get(key);
     if (found === undefined) {
       const parent = containerItem(parentOf(path));
-      found = item(key, "container", parent.key, path, containers[path]?.kind ?? "container");
+      const info = containers[path];
+      found = item(key, "container", parent.key, path, info?.kind ?? "container", info?.label);
       items.set(key, found);
       parent.children.push(key);
     }
@@ -135,7 +138,8 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
       let summary = items.get(key);
       if (summary === undefined) {
         const parent = containerItem(parentOf(outer));
-        summary = item(key, "summary", parent.key, outer, containers[outer]?.kind ?? "group");
+        const info = containers[outer];
+        summary = item(key, "summary", parent.key, outer, info?.kind ?? "group", info?.label);
         summary.taskCount = 0;
         items.set(key, summary);
         parent.children.push(key);
@@ -144,7 +148,17 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
     } else {
       key = node.id;
       const parent = containerItem(node.container);
-      items.set(key, item(key, "task", parent.key, node.path, node.kind));
+      items.set(key, {
+        key,
+        kind: "task",
+        parent: parent.key,
+        path: node.path,
+        containerKind: node.kind,
+        label: node.kind,
+        children: NOTHING_INSIDE,
+        edges: NO_EDGES,
+        taskCount: 1,
+      });
       parent.children.push(key);
     }
     owner.set(node.id, key);
@@ -155,8 +169,9 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
   }
   countTasks(root, items);
 
-  // Lift each task edge to the container where its two ends meet.
-  const seen = new Set<string>();
+  // Lift each task edge to the container where its two ends meet, once per pair of ends.
+  // Source -> its target (most have one), or the set of its targets.
+  const seen = new Map<string, string | Set<string>>();
   for (const edge of graph.edges) {
     const a = owner.get(edge.source);
     const b = owner.get(edge.target);
@@ -164,13 +179,19 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
     const lifted = lift(items, a, b);
     if (lifted === null) continue;
     const [container, source, target] = lifted;
-    const id = `${source}\u0000${target}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
+    const targets = seen.get(source);
+    if (targets === undefined) seen.set(source, target);
+    else if (targets === target || (typeof targets !== "string" && targets.has(target))) continue;
+    else if (typeof targets === "string") seen.set(source, new Set([targets, target]));
+    else targets.add(target);
     (items.get(container) as SceneItem).edges.push({ source, target, kind: edge.kind });
   }
   return { root: ROOT_KEY, items, owner };
 }
+
+/** A task's children and edges: none, shared by every task (frozen: nothing may add any). */
+const NOTHING_INSIDE = Object.freeze([]) as unknown as string[];
+const NO_EDGES = Object.freeze([]) as unknown as SceneEdge[];
 
 function item(
   key: string,
@@ -178,23 +199,29 @@ function item(
   parent: string | null,
   path: string,
   containerKind: string,
+  label: string = containerKind,
 ): SceneItem {
-  return { key, kind, parent, path, containerKind, children: [], edges: [], taskCount: 1 };
+  return { key, kind, parent, path, containerKind, label, children: [], edges: [], taskCount: 1 };
 }
 
-/** Set taskCount of every container to the tasks inside it (iterative, post-order). */
+/** Set taskCount of every container to the tasks inside it (iterative, post-order; tasks and
+ * summaries have theirs already). */
 function countTasks(root: SceneItem, items: Map<string, SceneItem>): void {
   const order: SceneItem[] = [];
   const stack = [root];
   while (stack.length > 0) {
     const it = stack.pop() as SceneItem;
     order.push(it);
-    for (const child of it.children) stack.push(items.get(child) as SceneItem);
+    for (const child of it.children) {
+      const inner = items.get(child) as SceneItem;
+      if (inner.kind === "container") stack.push(inner);
+    }
   }
   for (let i = order.length - 1; i >= 0; i--) {
     const it = order[i] as SceneItem;
-    if (it.kind !== "container") continue;
-    it.taskCount = it.children.reduce((n, c) => n + (items.get(c)?.taskCount ?? 0), 0);
+    let count = 0;
+    for (const child of it.children) count += items.get(child)?.taskCount ?? 0;
+    it.taskCount = count;
   }
 }
 
@@ -204,6 +231,9 @@ function lift(
   a: string,
   b: string,
 ): [string, string, string] | null {
+  // Siblings (a chain's steps: most edges) meet in their parent.
+  const parentA = items.get(a)?.parent ?? null;
+  if (parentA !== null && parentA === (items.get(b)?.parent ?? null)) return [parentA, a, b];
   const upA: string[] = [];
   for (let k: string | null = a; k !== null; k = items.get(k)?.parent ?? null) upA.push(k);
   const indexA = new Map(upA.map((k, i) => [k, i]));

@@ -64,16 +64,24 @@ export function createStore(graph: GraphPayload, states: Record<string, string>)
     ancestors: new Map(),
   };
   for (const path of parentOf.keys()) store.counts.set(path, new Int32Array(STATES.length));
+  // The counts of each container's ancestors, looked up once per container, not once per task.
+  const countsChains = new Map<string | null, Counts[]>();
   for (const node of graph.nodes) {
     const state = states[node.id] ?? "PENDING";
     const ancestors = chainOf(node.container);
     store.states.set(node.id, state);
     store.ancestors.set(node.id, ancestors);
-    const i = stateIndex(state);
-    for (const path of ancestors) {
-      const counts = store.counts.get(path);
-      if (counts !== undefined) counts[i] = (counts[i] ?? 0) + 1;
+    let chain = countsChains.get(node.container);
+    if (chain === undefined) {
+      chain = [];
+      for (const path of ancestors) {
+        const counts = store.counts.get(path);
+        if (counts !== undefined) chain.push(counts);
+      }
+      countsChains.set(node.container, chain);
     }
+    const i = stateIndex(state);
+    for (const counts of chain) counts[i] = (counts[i] ?? 0) + 1;
   }
   return store;
 }

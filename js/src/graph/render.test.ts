@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { arrowHead, edgePathData, nodeCorners } from "./render";
+
+/** The arrowhead as it was first written, with trigonometry: the reference. */
+function arrowHeadByAngle(from: { x: number; y: number }, to: { x: number; y: number }): string {
+  const r = (v: number) => Math.round(v * 10) / 10;
+  const angle = Math.atan2(to.y - from.y, to.x - from.x);
+  const a = { x: to.x - 6 * Math.cos(angle - 0.45), y: to.y - 6 * Math.sin(angle - 0.45) };
+  const b = { x: to.x - 6 * Math.cos(angle + 0.45), y: to.y - 6 * Math.sin(angle + 0.45) };
+  return `M${r(to.x)},${r(to.y)}L${r(a.x)},${r(a.y)}L${r(b.x)},${r(b.y)}Z`;
+}
+
+describe("arrowHead", () => {
+  it("points along the edge's last segment, as the angle-based formula does", () => {
+    const cases = [
+      [
+        { x: 0, y: 0 },
+        { x: 36, y: 0 },
+      ],
+      [
+        { x: 10, y: 50 },
+        { x: 10, y: 10 },
+      ],
+      [
+        { x: 0, y: 0 },
+        { x: -20, y: 7 },
+      ],
+      [
+        { x: 3.3, y: 4.4 },
+        { x: 120.5, y: 88.25 },
+      ],
+      [
+        { x: 5, y: 5 },
+        { x: 5, y: 5 },
+      ],
+    ];
+    for (const [from, to] of cases) {
+      expect(arrowHead(from as { x: number; y: number }, to as { x: number; y: number })).toBe(
+        arrowHeadByAngle(from as { x: number; y: number }, to as { x: number; y: number }),
+      );
+    }
+  });
+});
+
+describe("edgePathData", () => {
+  it("joins the routes of each kind into one path, and every head into another", () => {
+    const { byKind, heads } = edgePathData([
+      {
+        kind: "chain",
+        points: [
+          { x: 10, y: 15 },
+          { x: 46, y: 15 },
+        ],
+      },
+      {
+        kind: "link",
+        points: [
+          { x: 0, y: 0 },
+          { x: 0, y: 20 },
+          { x: 30.04, y: 20 },
+        ],
+      },
+      {
+        kind: "chain",
+        points: [
+          { x: 82, y: 15 },
+          { x: 118, y: 15 },
+        ],
+      },
+      { kind: "chain", points: [{ x: 1, y: 1 }] },
+    ]);
+    expect([...byKind.keys()]).toEqual(["chain", "link"]);
+    expect(byKind.get("chain")).toBe("M10,15L46,15M82,15L118,15");
+    expect(byKind.get("link")).toBe("M0,0L0,20L30,20");
+    expect(heads.match(/M/g)).toHaveLength(3);
+    expect(heads.startsWith("M46,15L40.6,17.6L40.6,12.4Z")).toBe(true);
+  });
+
+  it("draws nothing for no routes", () => {
+    expect(edgePathData([])).toEqual({ byKind: new Map(), heads: "" });
+  });
+});
+
+describe("nodeCorners", () => {
+  it("outlines a task box, corners cut, clockwise from the top left", () => {
+    expect(nodeCorners(10, 22)).toBe("12,22 176,22 178,24 178,50 176,52 12,52 10,50 10,24");
+    expect(nodeCorners(0.5, 0)).toBe("2.5,0 166.5,0 168.5,2 168.5,28 166.5,30 2.5,30 0.5,28 0.5,2");
+  });
+});
