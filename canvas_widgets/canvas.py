@@ -451,9 +451,16 @@ def _canonical(sig: Signature) -> Signature:
         node = sig
     elif typ == "chain":
         steps = [_canonical(step) for step in sig.tasks]
-        node = chain(app=app)
-        for step in steps:
-            node = node | step
+        if len(steps) > 1:
+            # Celery folds chain(a, b, c) exactly as a | b | c, in one pass where it can (a
+            # chain of 100 steps built with `|` clones its steps 100 times over).
+            node = chain(*steps)
+            if node._app is None:
+                node._app = app
+        else:  # chain(x) keeps x inside a chain, where `chain() | x` may give x itself
+            node = chain(app=app)
+            for step in steps:
+                node = node | step
     elif typ == "group":
         members = []
         for member in map(_canonical, sig.tasks):
