@@ -31,6 +31,15 @@ export const COLUMN_GAP = 8;
 /** A box of more single tasks than this is drawn as a grid, filled column by column. */
 export const GRID_AFTER = 12;
 
+/** The stage's border (styles.css, `.cw-stage`), each side. */
+export const STAGE_BORDER = 1;
+
+/** The stage's inner width in a host element `hostWidth` wide (its clientWidth, 0 when not laid
+ * out): less the stage's border; 0 when unknown. The stage fills its host's width. */
+export function stageWidthIn(hostWidth: number): number {
+  return hostWidth > 2 * STAGE_BORDER ? hostWidth - 2 * STAGE_BORDER : 0;
+}
+
 export interface Point {
   x: number;
   y: number;

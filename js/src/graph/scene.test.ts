@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrangement, layoutScene, NODE_H, NODE_W } from "./layout";
+import { arrangement, layoutScene, NODE_H, NODE_W, STAGE_BORDER, stageWidthIn } from "./layout";
 import type { GraphPayload } from "./model";
 import { buildScene, containerKey, drawOrder, ROOT_KEY, type SceneItem, summaryKey } from "./scene";
 import { chainOfChordPayload, chordPayload, groupPayload } from "./testing";
@@ -173,5 +173,16 @@ describe("layoutScene", () => {
   it("lays out a summarised 10,000-task chord as three boxes", async () => {
     const layout = await layoutScene(buildScene(chordPayload(10_000)));
     expect(layout.boxes.size).toBe(4); // top, chord, summary, body
+  });
+});
+
+describe("stageWidthIn", () => {
+  it("is the host's width less the stage's border each side", () => {
+    expect(stageWidthIn(1200)).toBe(1200 - 2 * STAGE_BORDER);
+  });
+
+  it("is 0 (unknown) for a host not laid out", () => {
+    expect(stageWidthIn(0)).toBe(0);
+    expect(stageWidthIn(2 * STAGE_BORDER)).toBe(0);
   });
 });
