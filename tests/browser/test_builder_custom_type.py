@@ -15,12 +15,10 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Locator, expect
 
-from .browser_harness import EXPECT_TIMEOUT_MS, REPO_ROOT, Notebook
+from .browser_harness import EXPECT_TIMEOUT_MS, Notebook
+from .test_builder import ARTIFACTS, DEMO, _bundle_built, builder, kernel  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
-
-DEMO = "canvas_widgets.demo"
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 CELLS = [
     """
@@ -43,19 +41,6 @@ w = loaded[0]
 print(w.kwargs["n"], w.args, w.kwargs["task"]["task"], (w.kwargs["join"] or {}).get("task"))
 """,
 ]
-
-
-@pytest.fixture(autouse=True)
-def _bundle_built() -> None:
-    if not (REPO_ROOT / "canvas_widgets" / "static" / "builder.js").exists():
-        pytest.fail("builder.js is not built: run `npm run build` in js/ (./dev does it)")
-    ARTIFACTS.mkdir(exist_ok=True)
-
-
-def kernel(nb: Notebook, cell: int) -> str:
-    """Run a cell that prints; return what it printed."""
-    assert nb.run_cell(cell), nb.output_text(cell)
-    return nb.output_text(cell).strip()
 
 
 def kernel_once(nb: Notebook, cell: int, holds: Callable[[str], bool]) -> str:
@@ -82,8 +67,7 @@ def test_a_weave_is_shown_and_edited_through_its_slots(
     nb = notebook_factory(CELLS)
     page = nb.page
     assert nb.run_cell(0), nb.output_text(0)
-    widget = nb.output(0).locator("[data-cw-builder]")
-    expect(widget).to_be_visible()
+    widget = builder(nb, 0)
 
     # One weave block, headed by its type (its doc as the tooltip), with a task in each slot.
     weave_el = widget.locator('[data-cw-node-kind="custom"][data-cw-node-type="weave"]')

@@ -5,6 +5,12 @@
  * `data-cw-task-id="<celery task id>"` and `data-cw-state="<Celery state>"`; a summary node has
  * `data-cw-summary="<container path>"` and `data-cw-count-<state>` (lowercase) for every state.
  *
+ * A task node is one element, its box (a `<polygon class="cw-node">`): the browser styles every
+ * element of the drawing on first paint, so one per task instead of a group and its box halves
+ * that work. Its label and state sign are in a layer of their own above the nodes (see
+ * addLabels). A task showing a progress bar becomes a `<g class="cw-node">` holding its box
+ * (`cw-node-box`) and the bar, so that the bar is inside the node (see paintTask).
+ *
  * Text goes in through `textContent` only: labels, names and paths come from the run.
  */
 
@@ -36,12 +42,14 @@ export const STATE_GLYPH: Readonly<Record<string, string>> = {
 export interface Drawing {
   /** The `<g>` that pans and zooms. */
   viewport: SVGGElement;
-  /** Task id -> its node (drawn tasks only). */
-  tasks: Map<string, SVGGElement>;
+  /** Task id -> its node (drawn tasks only): its box, or a group of box and progress bar. */
+  tasks: Map<string, SVGElement>;
   /** Container path -> its summary node. */
   summaries: Map<string, SVGGElement>;
   /** Chord container path -> the label that shows its header's progress. */
   chordLabels: Map<string, { label: SVGTextElement; header: string; kind: string }>;
+  /** The layer of task labels and signs, above the nodes. */
+  labels: SVGGElement;
   /** Task id -> its state sign; empty until the labels are drawn (see addLabels). */
   glyphs: Map<string, SVGTextElement>;
   /** Whether task labels and signs are drawn (they are, from the first zoom close enough). */
@@ -80,14 +88,14 @@ export function draw(
     tasks: new Map(),
     summaries: new Map(),
     chordLabels: new Map(),
+    labels: svg("g", { class: "cw-labels" }),
     glyphs: new Map(),
     labelled: false,
     boxes: layout.boxes,
   };
   // One node drawn by hand, cloned for the others: cheaper than building each from parts. It
   // starts PENDING, so most nodes need just their id and their box's corners.
-  const template = svg("g", { class: "cw-node", "data-cw-state": "PENDING" });
-  template.append(svg("polygon", { class: "cw-node-box" }));
+  const template = svg("polygon", { class: "cw-node", "data-cw-state": "PENDING" });
   const boxes = svg("g", { class: "cw-boxes" });
   const edges = svg("g", { class: "cw-edge-layer" });
   const nodes = svg("g", { class: "cw-nodes" });
@@ -97,8 +105,8 @@ export function draw(
     const box = layout.boxes.get(it.key);
     if (box === undefined) continue;
     if (it.kind === "task") {
-      const g = template.cloneNode(true) as SVGGElement;
-      (g.firstChild as SVGPolygonElement).setAttribute("points", nodeCorners(box.x, box.y));
+      const g = template.cloneNode() as SVGPolygonElement;
+      g.setAttribute("points", nodeCorners(box.x, box.y));
       g.setAttribute("data-cw-task-id", it.key);
       const state = states.get(it.key) ?? "PENDING";
       if (state !== "PENDING") g.setAttribute("data-cw-state", state);
@@ -150,7 +158,7 @@ export function draw(
     edges.append(svg("path", { class: "cw-edges", "data-cw-edge-kind": kind, d }));
   }
   edges.append(svg("path", { class: "cw-arrowheads", d: paths.heads }));
-  viewport.replaceChildren(boxes, edges, nodes);
+  viewport.replaceChildren(boxes, edges, nodes, drawing.labels);
   if (withLabels) addLabels(drawing, labels, store);
   for (const taskId of progressing) paintTask(drawing, store, taskId);
   for (const [path, g] of drawing.summaries) paintSummary(g, store.counts.get(path));
@@ -234,7 +242,8 @@ export function addLabels(
   drawing.labelled = true;
   const label = text({ class: "cw-node-label" }, "");
   const glyph = text({ class: "cw-node-glyph" }, "");
-  for (const [taskId, g] of drawing.tasks) {
+  const layer = document.createDocumentFragment();
+  for (const taskId of drawing.tasks.keys()) {
     const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };
     const l = label.cloneNode() as SVGTextElement;
     l.setAttribute("x", String(at.x + 8));
@@ -244,14 +253,15 @@ export function addLabels(
     sign.setAttribute("x", String(at.x + NODE_W - 8));
     sign.setAttribute("y", String(at.y + NODE_H / 2 + 4));
     sign.textContent = STATE_GLYPH[store.states.get(taskId) ?? "PENDING"] ?? "";
-    g.append(l, sign);
+    layer.append(l, sign);
     drawing.glyphs.set(taskId, sign);
   }
+  drawing.labels.append(layer);
 }
 
 /** Repaint one task node from the store: state, sign, progress bar. */
 export function paintTask(drawing: Drawing, store: StateStore, taskId: string): void {
-  const g = drawing.tasks.get(taskId);
+  let g = drawing.tasks.get(taskId);
   if (g === undefined) return;
   const state = store.states.get(taskId) ?? "PENDING";
   if (g.getAttribute("data-cw-state") !== state) g.setAttribute("data-cw-state", state);
@@ -265,11 +275,30 @@ export function paintTask(drawing: Drawing, store: StateStore, taskId: string): 
     return;
   }
   if (bar === null) {
+    if (g instanceof SVGPolygonElement) g = withRoomForBar(drawing, taskId, g);
     const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };
     bar = svg("rect", { class: "cw-node-progress", x: at.x + 1, y: at.y + NODE_H - 4, height: 3 });
     g.append(bar);
   }
   bar.setAttribute("width", String(r((NODE_W - 2) * fraction)));
+}
+
+/**
+ * A task node as a group, which can hold a progress bar: the group takes the node's class,
+ * attributes and place in the drawing, the box goes in it as a `cw-node-box`.
+ */
+function withRoomForBar(drawing: Drawing, taskId: string, box: SVGPolygonElement): SVGGElement {
+  const g = svg("g");
+  for (const name of box.getAttributeNames()) {
+    if (name === "points") continue;
+    g.setAttribute(name, box.getAttribute(name) as string);
+    box.removeAttribute(name);
+  }
+  box.setAttribute("class", "cw-node-box");
+  box.replaceWith(g);
+  g.append(box);
+  drawing.tasks.set(taskId, g);
+  return g;
 }
 
 /** Repaint a summary node: its count attributes, stacked bar and counts text. */
