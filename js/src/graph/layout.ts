@@ -14,7 +14,7 @@
 
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
-import type { Scene, SceneItem } from "./scene";
+import { containersOutermostFirst, type Scene, type SceneItem } from "./scene";
 
 export const NODE_W = 168;
 export const NODE_H = 30;
@@ -127,18 +127,8 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
   const memo = new Map<string, Promise<Local>>();
   let elkRuns = 0;
 
-  // The boxes, outermost first (an explicit stack, so deep nesting cannot overflow it); tasks
-  // and summaries have nothing inside to lay out.
-  const order: SceneItem[] = [];
-  const stack = [items.get(scene.root) as SceneItem];
-  while (stack.length > 0) {
-    const it = stack.pop() as SceneItem;
-    order.push(it);
-    for (const child of it.children) {
-      const inner = items.get(child) as SceneItem;
-      if (inner.kind === "container") stack.push(inner);
-    }
-  }
+  // The boxes, outermost first; tasks and summaries have nothing inside to lay out.
+  const order = containersOutermostFirst(items.get(scene.root) as SceneItem, items);
   // Innermost first: sizes.
   for (let i = order.length - 1; i >= 0; i--) {
     const it = order[i] as SceneItem;

@@ -204,9 +204,14 @@ function item(
   return { key, kind, parent, path, containerKind, label, children: [], edges: [], taskCount: 1 };
 }
 
-/** Set taskCount of every container to the tasks inside it (iterative, post-order; tasks and
- * summaries have theirs already). */
-function countTasks(root: SceneItem, items: Map<string, SceneItem>): void {
+/**
+ * The containers from `root` down (itself included), outermost first: each before those inside
+ * it. An explicit stack, so deep nesting cannot overflow the call stack.
+ */
+export function containersOutermostFirst(
+  root: SceneItem,
+  items: ReadonlyMap<string, SceneItem>,
+): SceneItem[] {
   const order: SceneItem[] = [];
   const stack = [root];
   while (stack.length > 0) {
@@ -217,6 +222,13 @@ function countTasks(root: SceneItem, items: Map<string, SceneItem>): void {
       if (inner.kind === "container") stack.push(inner);
     }
   }
+  return order;
+}
+
+/** Set taskCount of every container to the tasks inside it (innermost first; tasks and
+ * summaries have theirs already). */
+function countTasks(root: SceneItem, items: Map<string, SceneItem>): void {
+  const order = containersOutermostFirst(root, items);
   for (let i = order.length - 1; i >= 0; i--) {
     const it = order[i] as SceneItem;
     let count = 0;
