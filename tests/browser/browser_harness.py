@@ -137,7 +137,7 @@ class JupyterServer:
             return "(no log)"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -276,7 +276,7 @@ def run_jupyter_server(base: Path) -> Iterator[JupyterServer]:
     log_path = base / "jupyterlab.log"
 
     for _attempt in range(3):  # a free port can be taken between finding it and binding it
-        port, token = _free_port(), secrets.token_hex(24)
+        port, token = free_port(), secrets.token_hex(24)
         cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}"]
         cmd += [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
         cmd += lab_options(base)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from .browser_harness import (
     SERVER_START_TIMEOUT_S,
     JupyterServer,
     Notebook,
+    free_port,
     lab_options,
     prepare_jupyter,
     stop_process_group,
@@ -29,12 +29,6 @@ from .browser_harness import (
 
 QUICKSTART = "01-quickstart.ipynb"
 GRAPH_CELL = 12  # run.graph, after the chord of ten additions and their sum
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _read_until(log: Path, pattern: str, proc: subprocess.Popen, timeout: float) -> re.Match:
@@ -52,7 +46,7 @@ def test_demo_command_serves_the_quickstart_on_its_own_cluster(page: Page) -> No
     with tempfile.TemporaryDirectory(prefix="cw-demo-") as tmp:
         base = Path(tmp)
         env = prepare_jupyter(base)
-        token, port = secrets.token_hex(16), _free_port()
+        token, port = secrets.token_hex(16), free_port()
         env["JUPYTER_TOKEN"] = token
         tutorials = base / "tutorials"
         log = base / "demo.log"
