@@ -253,6 +253,41 @@ def test_10000_task_group_is_one_summary_node(
     expect(widget.locator("[data-cw-task-id]")).to_have_count(0)
 
 
+# --- a graph too big for its labels at first sight: they come with the first zoom in ----------
+
+THOUSAND_CELLS = [
+    IMPORTS + "ResultGraph.preview(chord([chain(add.s(i, i), *[add.s(1)] * 19)"
+    " for i in range(50)], tsum.s()))",
+]
+
+
+def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(THOUSAND_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    expect(widget.locator("[data-cw-task-id]")).to_have_count(1001)
+    stage = widget.locator(".cw-svg")
+    expect(stage).to_have_attribute("data-cw-far", "")
+    chains = widget.locator('.cw-box[data-cw-kind="chain"]')
+    expect(chains).to_have_count(50)
+    # Fitted, text would be 3 px high: no task labels, no "chain" on the boxes; but the chord
+    # says how far its header is.
+    expect(widget.locator(".cw-node-label")).to_have_count(0)
+    expect(chains.locator(".cw-box-label")).to_have_count(0)
+    expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
+        "chord · header 0/1000 done"
+    )
+    stage.click(position={"x": 3, "y": 3})  # a click on the stage lets the wheel zoom
+    for _ in range(3):
+        nb.page.mouse.wheel(0, -400)
+    expect(stage).not_to_have_attribute("data-cw-far", "")
+    expect(widget.locator(".cw-node-label")).to_have_count(1001)
+    expect(chains.locator(".cw-box-label")).to_have_count(50)
+    expect(chains.first.locator(".cw-box-label")).to_have_text("chain")
+
+
 # --- a custom canvas type: its expansion, in a box named for it ---------------------------------
 
 WEAVE_CELLS = [

@@ -58,9 +58,25 @@ export interface Route {
   kind: string;
 }
 
+/**
+ * The arrows of a row (a chain's steps) that follow one another across task and summary boxes,
+ * drawn as one line: from `from` to the last tip, at height `y`, with an arrowhead at every tip.
+ * Between two arrows the line runs on under the box between them, which is opaque and drawn
+ * above it: so a chain of 20 tasks is one line rather than 19. A run stops at a container box
+ * (a group in a chain), which is see-through.
+ */
+export interface ArrowRun {
+  y: number;
+  from: number;
+  tips: number[];
+}
+
 export interface Layout {
   boxes: Map<string, Box>;
+  /** Edges that are not a row's arrows (ELK's routes: callbacks, forks). */
   routes: Route[];
+  /** The rows' arrows (kind chain). */
+  arrows: ArrowRun[];
   width: number;
   height: number;
   /** How many boxes ELK laid out (the others are rows, columns and grids). */
@@ -160,6 +176,7 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
   // Outermost first: absolute positions.
   const boxes = new Map<string, Box>();
   const routes: Route[] = [];
+  const arrowRuns: ArrowRun[] = [];
   const rootSize = sizeOf(scene.root);
   boxes.set(scene.root, { x: 0, y: 0, w: rootSize.w, h: rootSize.h });
   for (const it of order) {
@@ -176,16 +193,17 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
         h: size.h,
       });
     });
+    // A row's arrow k joins children k and k + 1: it carries on the run of arrow k - 1 when
+    // child k, between them, is a task or a summary (an opaque box of one size).
     const arrows = local.arrows;
+    let run: ArrowRun | null = null;
     for (let j = 0; j < arrows.length; j += 3) {
-      const ay = y + (arrows[j + 2] ?? 0);
-      routes.push({
-        kind: "chain",
-        points: [
-          { x: x + (arrows[j] ?? 0), y: ay },
-          { x: x + (arrows[j + 1] ?? 0), y: ay },
-        ],
-      });
+      const between = sizeOf(it.children[j / 3] as string);
+      if (run === null || (between !== TASK_SIZE && between !== SUMMARY_SIZE)) {
+        run = { y: y + (arrows[j + 2] ?? 0), from: x + (arrows[j] ?? 0), tips: [] };
+        arrowRuns.push(run);
+      }
+      run.tips.push(x + (arrows[j + 1] ?? 0));
     }
     for (const route of local.routes) {
       routes.push({
@@ -194,7 +212,7 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
       });
     }
   }
-  return { boxes, routes, width: rootSize.w, height: rootSize.h, elkRuns };
+  return { boxes, routes, arrows: arrowRuns, width: rootSize.w, height: rootSize.h, elkRuns };
 }
 
 function row(sizes: Size[], top: number): Local {

@@ -76,14 +76,23 @@ describe("edgePathData", () => {
     expect(heads.startsWith("M46,15L40.6,17.6L40.6,12.4Z")).toBe(true);
   });
 
+  it("draws a run of a row's arrows as one line, with a head at each tip", () => {
+    const { byKind, heads } = edgePathData([], [{ y: 15, from: 10, tips: [46, 250, 454] }]);
+    expect(byKind.get("chain")).toBe("M10,15H454");
+    expect(heads.match(/M/g)).toHaveLength(3);
+    // The same three corners as arrowHead gives, written relative to the tip.
+    expect(heads.startsWith("M46,15l-5.4,-2.6v5.2z")).toBe(true);
+    expect(arrowHead({ x: 10, y: 15 }, { x: 46, y: 15 })).toBe("M46,15L40.6,17.6L40.6,12.4Z");
+  });
+
   it("draws nothing for no routes", () => {
-    expect(edgePathData([])).toEqual({ byKind: new Map(), heads: "" });
+    expect(edgePathData([], [])).toEqual({ byKind: new Map(), heads: "" });
   });
 });
 
 describe("nodeCorners", () => {
-  it("outlines a task box, corners cut, clockwise from the top left", () => {
-    expect(nodeCorners(10, 22)).toBe("12,22 176,22 178,24 178,50 176,52 12,52 10,50 10,24");
-    expect(nodeCorners(0.5, 0)).toBe("2.5,0 166.5,0 168.5,2 168.5,28 166.5,30 2.5,30 0.5,28 0.5,2");
+  it("outlines a task box, clockwise from the top left", () => {
+    expect(nodeCorners(10, 22)).toBe("10,22 178,22 178,52 10,52");
+    expect(nodeCorners(0.5, 0)).toBe("0.5,0 168.5,0 168.5,30 0.5,30");
   });
 });

@@ -16,7 +16,7 @@
 
 import { clip } from "../shared/dom";
 import { formatCount, plural } from "./format";
-import type { Layout, Point, Route } from "./layout";
+import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
 import { STATES } from "./model";
 import type { Scene } from "./scene";
@@ -52,6 +52,8 @@ export interface Drawing {
   labels: SVGGElement;
   /** Task id -> its state sign; empty until the labels are drawn (see addLabels). */
   glyphs: Map<string, SVGTextElement>;
+  /** Container boxes whose label, their kind alone, waits for the labels (see addLabels). */
+  unlabelledBoxes: { g: SVGGElement; x: number; y: number; label: string }[];
   /** Whether task labels and signs are drawn (they are, from the first zoom close enough). */
   labelled: boolean;
   /** Where everything is (the layout's boxes). */
@@ -90,6 +92,7 @@ export function draw(
     chordLabels: new Map(),
     labels: svg("g", { class: "cw-labels" }),
     glyphs: new Map(),
+    unlabelledBoxes: [],
     labelled: false,
     boxes: layout.boxes,
   };
@@ -119,18 +122,22 @@ export function draw(
         "data-cw-container": it.path,
         "data-cw-kind": it.containerKind,
       });
-      g.append(
-        svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 6 }),
-        text({ class: "cw-box-label", x: box.x + 8, y: box.y + 15 }, it.label),
-      );
-      const label = g.lastChild as SVGTextElement;
-      if (expanded.has(it.path)) {
-        // Drawn in full on request: its label folds it back into a summary.
-        g.setAttribute("data-cw-expanded", "");
-        label.textContent = `${it.label} · ${plural(it.taskCount, "task")} (click to fold)`;
-      }
-      if (it.containerKind === "chord") {
-        drawing.chordLabels.set(it.path, { label, header: `${it.path}.header`, kind: it.label });
+      g.append(svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 6 }));
+      const isChord = it.containerKind === "chord";
+      const isExpanded = expanded.has(it.path);
+      if (withLabels || isChord || isExpanded) {
+        const label = boxLabel(box.x, box.y, it.label);
+        g.append(label);
+        if (isExpanded) {
+          // Drawn in full on request: its label folds it back into a summary.
+          g.setAttribute("data-cw-expanded", "");
+          label.textContent = `${it.label} · ${plural(it.taskCount, "task")} (click to fold)`;
+        }
+        if (isChord) {
+          drawing.chordLabels.set(it.path, { label, header: `${it.path}.header`, kind: it.label });
+        }
+      } else {
+        drawing.unlabelledBoxes.push({ g, x: box.x, y: box.y, label: it.label });
       }
       boxes.append(g);
     } else if (it.kind === "summary") {
@@ -153,7 +160,7 @@ export function draw(
       nodes.append(g);
     }
   }
-  const paths = edgePathData(layout.routes);
+  const paths = edgePathData(layout.routes, layout.arrows);
   for (const [kind, d] of paths.byKind) {
     edges.append(svg("path", { class: "cw-edges", "data-cw-edge-kind": kind, d }));
   }
@@ -166,32 +173,45 @@ export function draw(
   return drawing;
 }
 
+/** A container box's label, at its top left. */
+function boxLabel(x: number, y: number, content: string): SVGTextElement {
+  return text({ class: "cw-box-label", x: x + 8, y: y + 15 }, content);
+}
+
 /**
- * The `points` of a task node's box at (x, y): a rectangle with its corners cut by 2 (which,
- * with round joins, reads as the rounded box it was). A polygon, not a `<rect>` with x and y:
- * Chromium takes a rect's x and y as style (presentation attributes), so 10,000 rects at 10,000
- * places are 10,000 different styles to compute, where polygons of one class share one. (Nor a
- * transform on the group: that is style too.)
+ * The `points` of a task node's box at (x, y), its four corners. A polygon, not a `<rect>` with
+ * x and y: Chromium takes a rect's x and y as style (presentation attributes), so 10,000 rects
+ * at 10,000 places are 10,000 different styles to compute, where polygons of one class share
+ * one. (Nor a transform on the group: that is style too.) Four corners, not eight cut ones:
+ * writing the numbers of 1,000 boxes was a tenth of the first paint's script.
  */
 export function nodeCorners(x: number, y: number): string {
   const right = x + NODE_W;
   const bottom = y + NODE_H;
-  return (
-    `${x + 2},${y} ${right - 2},${y} ${right},${y + 2} ${right},${bottom - 2} ` +
-    `${right - 2},${bottom} ${x + 2},${bottom} ${x},${bottom - 2} ${x},${y + 2}`
-  );
+  return `${x},${y} ${right},${y} ${right},${bottom} ${x},${bottom}`;
 }
 
 /**
  * The `d` of every edge as one path per kind, and of every arrowhead as one more: a handful of
- * elements however many edges there are. Pure: strings from numbers.
+ * elements however many edges there are. A row's arrows are drawn a run at a time (see
+ * ArrowRun): one line, and a head at each tip. Pure: strings from numbers.
  */
-export function edgePathData(routes: readonly Route[]): {
+export function edgePathData(
+  routes: readonly Route[],
+  arrows: readonly ArrowRun[] = [],
+): {
   byKind: Map<string, string>;
   heads: string;
 } {
   const byKind = new Map<string, string>();
   let heads = "";
+  let chain = "";
+  for (const run of arrows) {
+    const y = r(run.y);
+    for (const tip of run.tips) heads += `M${r(tip)},${y}${RIGHTWARD_HEAD_FROM_TIP}`;
+    chain += `M${r(run.from)},${y}H${r(run.tips[run.tips.length - 1] ?? run.from)}`;
+  }
+  if (chain !== "") byKind.set("chain", chain);
   for (const route of routes) {
     const pts = route.points;
     if (pts.length < 2) continue;
@@ -213,6 +233,10 @@ const HEAD_COS = Math.cos(0.45);
 const HEAD_SIN = Math.sin(0.45);
 const HEAD_SIZE = 6;
 
+/** The rest of a head pointing right, drawn from its tip: the same triangle as arrowHead's. */
+const RIGHTWARD_HEAD_FROM_TIP =
+  `l${r(-HEAD_SIZE * HEAD_COS)},${r(-HEAD_SIZE * HEAD_SIN)}` + `v${r(2 * HEAD_SIZE * HEAD_SIN)}z`;
+
 /** A filled triangle at `to`, pointing from `from`. */
 export function arrowHead(from: Point, to: Point): string {
   const dx = to.x - from.x;
@@ -229,9 +253,11 @@ export function arrowHead(from: Point, to: Point): string {
 }
 
 /**
- * Draw the task nodes' labels and state signs. A graph fitted so small that no label could be
- * read (thousands of tasks) is drawn without them, which halves its elements; they are added
- * the first time the view is zoomed in close enough.
+ * Draw the task nodes' labels and state signs, and the labels of boxes that only say their
+ * kind (chain, group). A graph fitted so small that no label could be read (a thousand tasks)
+ * is drawn without them, which halves its elements; they are added the first time the view is
+ * zoomed in close enough. A chord's label (its header's progress) and an expanded box's (it
+ * folds the box) are always drawn.
  */
 export function addLabels(
   drawing: Drawing,
@@ -240,6 +266,8 @@ export function addLabels(
 ): void {
   if (drawing.labelled) return;
   drawing.labelled = true;
+  for (const box of drawing.unlabelledBoxes) box.g.append(boxLabel(box.x, box.y, box.label));
+  drawing.unlabelledBoxes = [];
   const label = text({ class: "cw-node-label" }, "");
   const glyph = text({ class: "cw-node-glyph" }, "");
   const layer = document.createDocumentFragment();

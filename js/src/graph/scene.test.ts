@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { arrangement, layoutScene, NODE_H, NODE_W, STAGE_BORDER, stageWidthIn } from "./layout";
 import type { GraphPayload } from "./model";
 import { buildScene, containerKey, drawOrder, ROOT_KEY, type SceneItem, summaryKey } from "./scene";
-import { chainOfChordPayload, chordPayload, groupPayload } from "./testing";
+import { chainOfChordPayload, chordPayload, groupPayload, task } from "./testing";
 
 const at = (scene: ReturnType<typeof buildScene>, key: string) => scene.items.get(key) as SceneItem;
 
@@ -134,8 +134,48 @@ describe("layoutScene", () => {
     expect(first?.w).toBe(NODE_W);
     expect(first?.h).toBe(NODE_H);
     expect((first?.x ?? 0) + NODE_W).toBeLessThan(chord?.x ?? 0);
-    // The row's edges: first -> chord box, header box -> body, and one inside each member.
-    expect(layout.routes).toHaveLength(2 + 20);
+    // The rows' arrows: first -> chord box, header box -> body, and one inside each member;
+    // each its own run, as none follows another across a task.
+    expect(layout.routes).toHaveLength(0);
+    expect(layout.arrows).toHaveLength(2 + 20);
+    expect(layout.arrows.every((run) => run.tips.length === 1)).toBe(true);
+  });
+
+  it("draws the arrows of a row as one run across its tasks, and breaks it at a box", async () => {
+    // chain(t0, t1, t2, group(g0, g1), t3, t4)
+    const path = (i: number) => `chain.tasks[${i}]`;
+    const payload: GraphPayload = {
+      run_id: null,
+      nodes: [
+        ...[0, 1, 2].map((i) => task(`t${i}`, path(i), "chain")),
+        task("g0", `${path(3)}.tasks[0]`, path(3)),
+        task("g1", `${path(3)}.tasks[1]`, path(3)),
+        task("t3", path(4), "chain"),
+        task("t4", path(5), "chain"),
+      ],
+      edges: [
+        ["t0", "t1"],
+        ["t1", "t2"],
+        ["t2", "g0"],
+        ["t2", "g1"],
+        ["g0", "t3"],
+        ["g1", "t3"],
+        ["t3", "t4"],
+      ].map(([source, target]) => ({ source, target, kind: "chain" }) as GraphPayload["edges"][0]),
+      containers: {
+        chain: { kind: "chain", parent: null, id: "t4" },
+        [path(3)]: { kind: "group", parent: "chain", id: "g" },
+      },
+    };
+    const layout = await layoutScene(buildScene(payload));
+    const box = (key: string) => layout.boxes.get(key) as { x: number; y: number };
+    // t0 -> t1 -> t2 -> group: one line under t1 and t2; group -> t3 -> t4: another.
+    expect(layout.arrows).toHaveLength(2);
+    const [before, after] = layout.arrows;
+    expect(before?.from).toBe(box("t0").x + NODE_W);
+    expect(before?.tips).toEqual([box("t1").x, box("t2").x, box("c:chain.tasks[3]").x]);
+    expect(after?.tips).toEqual([box("t3").x, box("t4").x]);
+    expect(before?.y).toBe(box("t0").y + NODE_H / 2);
   });
 
   it("puts many single tasks into a grid", async () => {

@@ -5,7 +5,12 @@
 
 import type { GraphPayload, TaskNode } from "./model";
 
-const task = (id: string, path: string, container: string | null, name = "demo.add"): TaskNode => ({
+export const task = (
+  id: string,
+  path: string,
+  container: string | null,
+  name = "demo.add",
+): TaskNode => ({
   id,
   name,
   kind: "task",
