@@ -133,12 +133,13 @@ class WorkflowRun:
         self._info: dict[str, dict[str, Any]] = {task_id: {} for task_id in self.task_ids}
         self._changes: dict[str, str] = {}
         self._callbacks: list[ChangeCallback] = []
-        # What must succeed for a task to be sent at all: its ancestors along data edges (an
-        # errback runs when its parent fails, so link_error edges do not count)...
-        data_flow = nx.subgraph_view(
-            self._graph, filter_edge=lambda u, v: self._graph.edges[u, v]["kind"] != "link_error"
-        )
-        self._upstream = {n: nx.ancestors(data_flow, n) for n in self.task_ids}
+        # Where data flows from each task: a failed or revoked task stops every task after it
+        # along these edges (an errback runs when its parent fails, so link_error edges do not
+        # count)...
+        self._next = {
+            n: [v for _, v, kind in self._graph.out_edges(n, data="kind") if kind != "link_error"]
+            for n in self.task_ids
+        }
         # ...and the tasks whose errbacks a task is: it never runs once they all succeeded.
         self._errback_of = {
             n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind == "link_error"]
@@ -238,15 +239,27 @@ class WorkflowRun:
             return self._is_done()
 
     def _is_done(self) -> bool:
-        stopped = {t for t, s in self._states.items() if s in (states.FAILURE, states.REVOKED)}
+        never_sent = self._after(
+            [t for t, s in self._states.items() if s in (states.FAILURE, states.REVOKED)]
+        )
         return all(
-            self._settled(task_id, state, stopped) for task_id, state in self._states.items()
+            state in TERMINAL or task_id in never_sent or self._errback_not_needed(task_id)
+            for task_id, state in self._states.items()
         )
 
-    def _settled(self, task_id: str, state: str, stopped: set[str]) -> bool:
-        """Whether nothing more will happen to a task (lock held)."""
-        if state in TERMINAL or self._upstream[task_id] & stopped:
-            return True
+    def _after(self, stopped: list[str]) -> set[str]:
+        """The tasks after any of ``stopped`` along data edges: they will never be sent."""
+        seen: set[str] = set()
+        todo = [v for t in stopped for v in self._next[t]]
+        while todo:
+            task_id = todo.pop()
+            if task_id not in seen:
+                seen.add(task_id)
+                todo.extend(self._next[task_id])
+        return seen
+
+    def _errback_not_needed(self, task_id: str) -> bool:
+        """An errback whose parents all succeeded: it will never run (lock held)."""
         parents = self._errback_of[task_id]
         return bool(parents) and all(self._states[p] == states.SUCCESS for p in parents)
 

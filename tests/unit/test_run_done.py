@@ -1,0 +1,73 @@
+"""When a run is over: every task finished, or never to be sent (WorkflowRun.done).
+
+Driven by task events as the event monitor hands them over, without a cluster: which tasks a
+failure stops is a property of the frozen canvas alone.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from celery import chain
+
+from canvas_widgets import freeze
+from canvas_widgets.demo import add, app, fail
+from canvas_widgets.run import WorkflowRun
+
+
+def _run(canvas) -> tuple[WorkflowRun, list[str]]:
+    run = WorkflowRun(app, freeze(canvas, app), str(uuid.uuid4()))
+    return run, run.task_ids
+
+
+KINDS = {"SUCCESS": "task-succeeded", "FAILURE": "task-failed"}
+
+
+def _event(run: WorkflowRun, task_id: str, state: str) -> None:
+    """The event of a task reaching ``state``, as the monitor hands it to the run."""
+    event = {"type": KINDS[state], "uuid": task_id, "timestamp": time.time()}
+    run._apply_event(state, event)
+
+
+def test_a_failure_settles_every_task_after_it_along_the_chain() -> None:
+    run, ids = _run(chain(add.si(1, 1), fail.si(), add.si(2, 2), add.si(3, 3)))
+    first, failing, third, fourth = ids
+    assert not run.done
+    _event(run, first, "SUCCESS")
+    assert not run.done
+    _event(run, failing, "FAILURE")
+    assert run.done  # the third and fourth steps will never be sent
+    assert run.states[third] == run.states[fourth] == "PENDING"
+
+
+def test_an_errback_is_awaited_when_its_parent_failed_and_not_when_it_succeeded() -> None:
+    errback = add.si(0, 0)
+    run, _ = _run(chain(add.si(1, 1).set(link_error=errback), add.si(2, 2)))
+    step, errback_id, after = _order(run)
+    _event(run, step, "FAILURE")
+    assert not run.done  # the errback runs now
+    _event(run, errback_id, "SUCCESS")
+    assert run.done  # the step after the failure is never sent
+
+    run, _ = _run(chain(add.si(1, 1).set(link_error=add.si(0, 0)), add.si(2, 2)))
+    step, errback_id, after = _order(run)
+    _event(run, step, "SUCCESS")
+    _event(run, after, "SUCCESS")
+    assert run.done  # the errback will never run
+    assert run.states[errback_id] == "PENDING"
+
+
+def test_a_long_chain_is_settled_after_a_failure_at_its_head() -> None:
+    run, ids = _run(chain(fail.si(), *[add.s(1) for _ in range(9_999)]))
+    _event(run, ids[0], "FAILURE")
+    assert run.done
+
+
+def _order(run: WorkflowRun) -> tuple[str, str, str]:
+    """(the step with the errback, its errback, the next step) by their graph attributes."""
+    graph = run.to_networkx()
+    errback = next(n for n in graph if graph.nodes[n]["callback"] == "link_error")
+    step = next(iter(graph.predecessors(errback)))
+    after = next(n for n in graph.successors(step) if n != errback)
+    return step, errback, after
