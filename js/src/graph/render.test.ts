@@ -44,31 +44,34 @@ describe("arrowHead", () => {
 
 describe("edgePathData", () => {
   it("joins the routes of each kind into one path, and every head into another", () => {
-    const { byKind, heads } = edgePathData([
-      {
-        kind: "chain",
-        points: [
-          { x: 10, y: 15 },
-          { x: 46, y: 15 },
-        ],
-      },
-      {
-        kind: "link",
-        points: [
-          { x: 0, y: 0 },
-          { x: 0, y: 20 },
-          { x: 30.04, y: 20 },
-        ],
-      },
-      {
-        kind: "chain",
-        points: [
-          { x: 82, y: 15 },
-          { x: 118, y: 15 },
-        ],
-      },
-      { kind: "chain", points: [{ x: 1, y: 1 }] },
-    ]);
+    const { byKind, heads } = edgePathData(
+      [
+        {
+          kind: "chain",
+          points: [
+            { x: 10, y: 15 },
+            { x: 46, y: 15 },
+          ],
+        },
+        {
+          kind: "link",
+          points: [
+            { x: 0, y: 0 },
+            { x: 0, y: 20 },
+            { x: 30.04, y: 20 },
+          ],
+        },
+        {
+          kind: "chain",
+          points: [
+            { x: 82, y: 15 },
+            { x: 118, y: 15 },
+          ],
+        },
+        { kind: "chain", points: [{ x: 1, y: 1 }] },
+      ],
+      [],
+    );
     expect([...byKind.keys()]).toEqual(["chain", "link"]);
     expect(byKind.get("chain")).toBe("M10,15L46,15M82,15L118,15");
     expect(byKind.get("link")).toBe("M0,0L0,20L30,20");

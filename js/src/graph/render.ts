@@ -198,7 +198,7 @@ export function nodeCorners(x: number, y: number): string {
  */
 export function edgePathData(
   routes: readonly Route[],
-  arrows: readonly ArrowRun[] = [],
+  arrows: readonly ArrowRun[],
 ): {
   byKind: Map<string, string>;
   heads: string;
@@ -234,8 +234,7 @@ const HEAD_SIN = Math.sin(0.45);
 const HEAD_SIZE = 6;
 
 /** The rest of a head pointing right, drawn from its tip: the same triangle as arrowHead's. */
-const RIGHTWARD_HEAD_FROM_TIP =
-  `l${r(-HEAD_SIZE * HEAD_COS)},${r(-HEAD_SIZE * HEAD_SIN)}` + `v${r(2 * HEAD_SIZE * HEAD_SIN)}z`;
+const RIGHTWARD_HEAD_FROM_TIP = `l${r(-HEAD_SIZE * HEAD_COS)},${r(-HEAD_SIZE * HEAD_SIN)}v${r(2 * HEAD_SIZE * HEAD_SIN)}z`;
 
 /** A filled triangle at `to`, pointing from `from`. */
 export function arrowHead(from: Point, to: Point): string {
