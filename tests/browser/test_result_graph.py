@@ -88,6 +88,7 @@ def test_guide_chord_goes_to_success(notebook_factory: Callable[[list[str]], Not
     expect(widget.locator('[data-cw-legend-state="SUCCESS"] .cw-legend-count')).to_have_text("11")
     expect(widget).to_have_attribute("data-cw-finished", "true", timeout=RUN_TIMEOUT_MS)
     expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()
+    expect(widget.locator('[data-cw-action="first-failure"]')).to_be_disabled()  # none failed
     assert nb.run_cell(1), nb.output_text(1)
     assert nb.output_text(1).strip() == "90 ['SUCCESS']"
 
@@ -136,10 +137,12 @@ def test_failing_chord_shows_failure_and_traceback(
         2, timeout=RUN_TIMEOUT_MS
     )
     expect(widget.locator(".cw-progress-text")).to_contain_text("2 failed")
+    expect(widget.locator('[data-cw-action="first-failure"]')).to_be_enabled()
     # For docs/result-graph.png: copy it from here by hand when the view changes.
     widget.screenshot(path=str(ARTIFACTS / "result-graph-failing-chord.png"))
 
-    failing.click()
+    # One click from the toolbar to the task that failed first (not the body it failed).
+    widget.locator('[data-cw-action="first-failure"]').click()
     details = widget.locator(".cw-details")
     expect(details).to_be_visible()
     expect(details).to_have_attribute("data-cw-state", "FAILURE")
@@ -157,6 +160,13 @@ def test_failing_chord_shows_failure_and_traceback(
 
     details.locator('[data-cw-action="close-details"]').click()
     expect(details).to_be_hidden()
+
+    # Back to the whole graph; a click on a node shows its details: the body the chord failed.
+    widget.locator('[data-cw-action="fit"]').click()
+    body.click()
+    expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.tsum")
+    expect(details).to_have_attribute("data-cw-state", "FAILURE")
+    expect(body).to_have_class("cw-node cw-selected")
     assert nb.run_cell(3), nb.output_text(3)
 
 

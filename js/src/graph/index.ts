@@ -37,6 +37,7 @@ import {
   applyProgress,
   applyStates,
   createStore,
+  firstFailure,
   progressOf,
   type StateStore,
   stateIndex,
@@ -99,6 +100,11 @@ class GraphView {
   private readonly revokeButton = button("Revoke", "Revoke every task that has not finished", {
     "data-cw-action": "revoke",
   });
+  private readonly failureButton = button(
+    "First failure",
+    "Show the task that failed first: where it is, and its traceback",
+    { "data-cw-action": "first-failure" },
+  );
   private readonly fitButton = button("Fit", "Fit the whole graph into view", {
     "data-cw-action": "fit",
   });
@@ -189,6 +195,7 @@ class GraphView {
         "div",
         { className: "cw-toolbar" },
         h("div", { className: "cw-progress" }, this.progressBar, this.progressText),
+        this.failureButton,
         this.fitButton,
         this.svgButton,
         this.pngButton,
@@ -208,6 +215,7 @@ class GraphView {
       if (bar !== null) void this.showTask(bar.getAttribute("data-cw-task-id") as string, false);
     });
     this.revokeButton.addEventListener("click", () => void this.revoke());
+    this.failureButton.addEventListener("click", () => this.showFirstFailure());
     this.fitButton.addEventListener("click", () => {
       this.userMoved = false;
       this.fit();
@@ -389,6 +397,7 @@ class GraphView {
     );
     const words = [`${formatCount(done)}/${formatCount(total)} done`];
     if (failed > 0) words.push(`${formatCount(failed)} failed`);
+    this.failureButton.disabled = failed === 0;
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));
     if (this.graph.run_id === null) words.push("preview: not run");
@@ -467,6 +476,29 @@ class GraphView {
       () => this.closeDetails(),
       this.graph.run_id === null ? null : () => void this.retry(taskId),
     );
+  }
+
+  /** Bring the task that failed first into view, zoomed in to read, and show its details. */
+  private showFirstFailure(): void {
+    const taskId = firstFailure(this.store, this.spans, this.graph.nodes);
+    if (taskId === null) return;
+    // Its node, or the summary node that stands for it.
+    const box = this.layout?.boxes.get(this.scene?.owner.get(taskId) ?? taskId);
+    if (box !== undefined) {
+      const k = Math.max(this.transform.k, 1);
+      const width = this.stageWidth || this.stage.clientWidth || 800;
+      const height = this.stageHeight || this.stage.clientHeight || MIN_HEIGHT;
+      // Left of the details panel, which covers min(420px, 60 %) on the right (styles.css).
+      const open = width - Math.min(420, 0.6 * width);
+      this.userMoved = true;
+      this.transform = {
+        k,
+        x: open / 2 - (box.x + box.w / 2) * k,
+        y: height / 2 - (box.y + box.h / 2) * k,
+      };
+      this.applyTransform();
+    }
+    void this.showTask(taskId, false);
   }
 
   private async retry(taskId: string): Promise<void> {

@@ -4,10 +4,12 @@ import {
   applyStates,
   countsRecord,
   createStore,
+  firstFailure,
   mergeState,
   progressFraction,
   progressOf,
 } from "./store";
+import type { Span } from "./model";
 import { chainOfChordPayload, chordPayload } from "./testing";
 
 describe("mergeState", () => {
@@ -96,5 +98,24 @@ describe("progress", () => {
     expect(progressFraction([5, null])).toBeNull();
     expect(progressFraction([9, 4])).toBe(1);
     expect(progressFraction(undefined)).toBeNull();
+  });
+});
+
+describe("firstFailure", () => {
+  const graph = chordPayload(3);
+  const states = { h0: "SUCCESS", h1: "FAILURE", h2: "FAILURE", body: "FAILURE" };
+
+  it("is the failed task that ended first, of those that ran", () => {
+    const store = createStore(graph, states);
+    const spans = new Map<string, Span>([
+      ["h1", ["w1@host", 10, 12.5]],
+      ["h2", ["w1@host", 10, 11]],
+    ]);
+    expect(firstFailure(store, spans, graph.nodes)).toBe("h2");
+  });
+
+  it("is the first in canvas order when none has a span, and null when none failed", () => {
+    expect(firstFailure(createStore(graph, states), new Map(), graph.nodes)).toBe("h1");
+    expect(firstFailure(createStore(graph, { h0: "SUCCESS" }), new Map(), graph.nodes)).toBe(null);
   });
 });

@@ -4,7 +4,7 @@
  * that).
  */
 
-import { type GraphPayload, type Progress, RANK, STATES, TERMINAL } from "./model";
+import { type GraphPayload, type Progress, RANK, type Span, STATES, TERMINAL } from "./model";
 
 /** Counts per state, indexed as STATES. */
 export type Counts = Int32Array;
@@ -158,4 +158,27 @@ export function progressOf(counts: Counts | undefined): {
     if (TERMINAL.has(state)) done += n;
   });
   return { total, done, failed: counts?.[stateIndex("FAILURE")] ?? 0 };
+}
+
+/**
+ * The task where a run went wrong: of the tasks in FAILURE, the one that ended first among
+ * those that ran (their timeline span has an end), else the first in canvas order (a chord's
+ * body fails without running when a header task failed). Null when none failed.
+ */
+export function firstFailure(
+  store: StateStore,
+  spans: ReadonlyMap<string, Span>,
+  order: readonly { id: string }[],
+): string | null {
+  let first: string | null = null;
+  let firstEnd = Number.POSITIVE_INFINITY;
+  for (const { id } of order) {
+    if (store.states.get(id) !== "FAILURE") continue;
+    const end = spans.get(id)?.[2] ?? Number.POSITIVE_INFINITY;
+    if (first === null || end < firstEnd) {
+      first = id;
+      firstEnd = end;
+    }
+  }
+  return first;
 }
