@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Span } from "./model";
 import {
   applyProgress,
   applyStates,
@@ -9,7 +10,6 @@ import {
   progressFraction,
   progressOf,
 } from "./store";
-import type { Span } from "./model";
 import { chainOfChordPayload, chordPayload } from "./testing";
 
 describe("mergeState", () => {
