@@ -16,6 +16,7 @@
 
 import type { RenderProps } from "@anywidget/types";
 import { button, clip, h, injectStyles } from "../shared/dom";
+import { Requests } from "../shared/requests";
 import { TreeView } from "./canvas-view";
 import { DragAndDrop, type DragSource } from "./dnd";
 import {
@@ -27,7 +28,7 @@ import {
   stepSelection,
 } from "./gestures";
 import { Inspector } from "./inspector";
-import type { BuilderModel, CustomType, IncomingMessage, RunRequest } from "./model";
+import type { BuilderModel, CustomType, IncomingMessage } from "./model";
 import { Palette } from "./palette";
 import { Panels } from "./panels";
 import { leadingArguments, nodeAtPath, nodePaths, type Problem, problemsByNode } from "./paths";
@@ -58,9 +59,6 @@ import { cloneDict, deepEqual, reconcileIds, unwritable } from "./sync";
 
 export type { BuilderModel } from "./model";
 
-/** How long a request waits for its reply before the view says the kernel did not answer. */
-const REPLY_TIMEOUT_MS = 30_000;
-
 type Model = RenderProps<BuilderModel>["model"];
 type Action =
   | "undo"
@@ -72,7 +70,8 @@ type Action =
   | "delete"
   | "run";
 
-function requestId(): string {
+/** An id of this view, unique in the page (drags from other views are not ours). */
+function uniqueId(): string {
   const c = globalThis.crypto;
   if (c && typeof c.randomUUID === "function") return c.randomUUID();
   return `r${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
@@ -85,9 +84,9 @@ class BuilderView {
   private cut: string | null = null;
   /** Set when Python refused our canvas dict: its next canvas_dict is our previous good one. */
   private refused = false;
-  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly requests: Requests;
   private inspectorFrame: number | null = null;
-  private readonly viewKey = requestId();
+  private readonly viewKey = uniqueId();
 
   private readonly widget: HTMLElement;
   private readonly canvas: HTMLElement;
@@ -106,6 +105,7 @@ class BuilderView {
     private readonly model: Model,
     el: HTMLElement,
   ) {
+    this.requests = new Requests(model);
     this.canvas = h("div", {
       className: "cw-canvas",
       "data-cw-drop": "root",
@@ -196,7 +196,7 @@ class BuilderView {
 
   destroy(): void {
     for (const [name, callback] of this.listeners) this.model.off(name, callback);
-    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.requests.close();
     if (this.inspectorFrame !== null) cancelAnimationFrame(this.inspectorFrame);
     this.dnd.destroy();
   }
@@ -342,7 +342,7 @@ class BuilderView {
   private updateToolbar(): void {
     const hasError = this.problems().some((p) => p.severity === "error");
     const unsent = unwritable(this.root) !== null;
-    const running = [...this.pending.keys()].length > 0;
+    const running = this.requests.waiting > 0;
     const set = (action: Action, enabled: boolean) => {
       const b = this.buttons.get(action);
       if (b) b.disabled = !enabled;
@@ -533,7 +533,7 @@ class BuilderView {
         return;
       }
       case "run":
-        this.run();
+        void this.run();
         return;
     }
   }
@@ -643,12 +643,7 @@ class BuilderView {
   private onMessage(message: IncomingMessage): void {
     if (message === null || typeof message !== "object") return;
     if (message.type === "reply") {
-      const timer = this.pending.get(message.request_id);
-      if (timer === undefined) return;
-      clearTimeout(timer);
-      this.pending.delete(message.request_id);
-      if (!message.ok) this.say(message.error ?? "the kernel refused the request", "error");
-      this.updateToolbar();
+      this.requests.settle(message);
     } else if (message.type === "error") {
       this.refused = true;
       this.say(message.error, "error");
@@ -657,19 +652,12 @@ class BuilderView {
 
   // --- actions -------------------------------------------------------------------------------
 
-  private run(): void {
-    const id = requestId();
-    const request: RunRequest = { type: "run", request_id: id };
-    this.pending.set(
-      id,
-      setTimeout(() => {
-        this.pending.delete(id);
-        this.say("The kernel did not answer the run request: is it busy, or gone?", "error");
-        this.updateToolbar();
-      }, REPLY_TIMEOUT_MS),
-    );
+  private async run(): Promise<void> {
     this.say(null);
-    this.model.send(request);
+    const reply = this.requests.send("run");
+    this.updateToolbar(); // Run is disabled until the reply
+    const { ok, error } = await reply;
+    if (!ok) this.say(error ?? "the kernel refused the request", "error");
     this.updateToolbar();
   }
 

@@ -49,13 +49,8 @@ export interface BuilderModel {
   run_status: RunStatus;
 }
 
-/** View -> Python: an action, answered by a {@link Reply} with the same request id. */
-export interface RunRequest {
-  type: "run";
-  request_id: string;
-}
-
-/** Python -> view: the answer to a request. */
+/** Python -> view: the answer to a request (`{type: "run", request_id}`: see
+ * shared/requests.ts). */
 export interface Reply {
   type: "reply";
   request_id: string;

@@ -17,6 +17,7 @@
 
 import type { RenderProps } from "@anywidget/types";
 import { button, h, injectStyles } from "../shared/dom";
+import { Requests } from "../shared/requests";
 import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
 import { formatCount } from "./format";
@@ -45,47 +46,10 @@ import {
 import css from "./styles.css";
 import { drawTimeline, timelineBars } from "./timeline";
 
-const REQUEST_TIMEOUT_MS = 30_000;
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
 /** Below this zoom, labels are too small to read: not drawn, or hidden. */
 const LABEL_SCALE = 0.3;
-
-type Reply = { ok: boolean; error?: string } & Record<string, unknown>;
-
-/** Requests to Python with an id, answered by a `reply` message with the same id. */
-class Requests {
-  private pending = new Map<string, (reply: Reply) => void>();
-  private counter = 0;
-  private readonly prefix = Math.random().toString(36).slice(2, 8);
-
-  constructor(private readonly model: RenderProps<Model>["model"]) {}
-
-  send(type: string, fields: Record<string, unknown> = {}): Promise<Reply> {
-    this.counter += 1;
-    const requestId = `${this.prefix}-${this.counter}`;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        resolve({ ok: false, error: "no answer from the kernel (is it running?)" });
-      }, REQUEST_TIMEOUT_MS);
-      this.pending.set(requestId, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-      this.model.send({ type, request_id: requestId, ...fields });
-    });
-  }
-
-  /** Hand a reply to its request; false when it is not ours (another view's). */
-  settle(message: { request_id: string } & Reply): boolean {
-    const resolve = this.pending.get(message.request_id);
-    if (resolve === undefined) return false;
-    this.pending.delete(message.request_id);
-    resolve(message);
-    return true;
-  }
-}
 
 class GraphView {
   readonly root: HTMLElement;
@@ -676,6 +640,7 @@ class GraphView {
   destroy(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.resizeObserver?.disconnect();
+    this.requests.close();
     this.generation += 1;
   }
 }
