@@ -33,6 +33,7 @@ from ..run import run as run_canvas
 from ..tracking import short_repr
 from ..validation import validate
 from ._bundle import bundle
+from ._requests import Refused, answer
 
 __all__ = ["CanvasBuilder"]
 
@@ -332,28 +333,18 @@ class CanvasBuilder(anywidget.AnyWidget):
                 self.run_status = {**status, "run_id": workflow.id}
 
     def _on_custom_msg(self, widget: object, content: object, buffers: object) -> None:
-        if not isinstance(content, dict):
-            return
-        request_id = content.get("request_id")
-        kind = content.get("type")
-        if kind != "run":
-            self._reply(request_id, ok=False, error=f"unknown request type {kind!r}")
-            return
+        answer(self, content, {"run": self._run_request})
+
+    def _run_request(self, content: dict) -> dict[str, Any]:
         errors = [p for p in self.problems if p.get("severity") == "error"]
         if errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            error = f"not run: {errors[0]['path']}: {errors[0]['message']}{more}"
-            self._reply(request_id, ok=False, error=error)
-            return
+            raise Refused(f"not run: {errors[0]['path']}: {errors[0]['message']}{more}")
         try:
             workflow = self.run()
         except Exception as exc:  # the reason goes back to the user in the widget
-            self._reply(request_id, ok=False, error=self._scrub(f"not run: {_describe(exc)}"))
-        else:
-            self._reply(request_id, ok=True, run_id=workflow.id)
-
-    def _reply(self, request_id: object, *, ok: bool, **fields: str) -> None:
-        self.send({"type": "reply", "request_id": request_id, "ok": ok, **fields})
+            raise Refused(self._scrub(f"not run: {_describe(exc)}")) from exc
+        return {"run_id": workflow.id}
 
     def _scrub(self, text: str) -> str:
         """Text without the app's broker and backend URLs or any URL's credentials."""

@@ -45,6 +45,7 @@ from ..result_view import (
 from ..run import WorkflowRun
 from ..tracking import short_repr
 from ._bundle import bundle
+from ._requests import answer
 
 __all__ = ["ResultGraph"]
 
@@ -246,25 +247,16 @@ class ResultGraph(anywidget.AnyWidget):
     # --- from the view ------------------------------------------------------------------------
 
     def _on_custom_msg(self, widget: object, content: object, buffers: object) -> None:
-        if not isinstance(content, dict):
-            return
-        request_id = content.get("request_id")
-        kind = content.get("type")
-        handler = {
-            "snapshot": self._snapshot,
-            "details": self._details,
-            "revoke": self._revoke,
-            "retry": self._retry,
-        }.get(kind)
-        if handler is None:
-            self._reply(request_id, ok=False, error=f"unknown request type {kind!r}")
-            return
-        try:
-            reply = handler(content)
-        except Exception as exc:  # the reason goes back to the view, as text
-            self._reply(request_id, ok=False, error=f"{type(exc).__name__}: {exc}")
-        else:
-            self._reply(request_id, ok=True, **reply)
+        answer(
+            self,
+            content,
+            {
+                "snapshot": self._snapshot,
+                "details": self._details,
+                "revoke": self._revoke,
+                "retry": self._retry,
+            },
+        )
 
     def _snapshot(self, content: dict) -> dict[str, Any]:
         snapshot = self._run.states if self._run is not None else dict(self.states)
@@ -316,9 +308,6 @@ class ResultGraph(anywidget.AnyWidget):
         retried = self._run.retry(task_id)
         self._follow_run(retried)
         return {"run_id": retried.id, "retry_of": [retried.retry_of[0], task_id]}
-
-    def _reply(self, request_id: object, *, ok: bool, **fields: Any) -> None:
-        self.send({"type": "reply", "request_id": request_id, "ok": ok, **fields})
 
     # --- life ---------------------------------------------------------------------------------
 
