@@ -49,8 +49,8 @@ export interface BuilderModel {
   run_status: RunStatus;
 }
 
-/** Python -> view: the answer to a request (`{type: "run", request_id}`: see
- * shared/requests.ts). */
+/** Python -> view: the answer to a request (see shared/requests.ts); the builder's one request
+ * is `{type: "run", request_id}`. */
 export interface Reply {
   type: "reply";
   request_id: string;
