@@ -1,7 +1,8 @@
 """The result graph in headless Chromium, side by side with pyvis (vis-network), tuned and default.
 
 For workflow graphs of about 1,000 and 10,000 tasks (and a 10,000-task group, which our view
-draws as one summary node), on pages served from 127.0.0.1:
+draws as one summary node; and one task, what each view costs before there is any graph), on
+pages served from 127.0.0.1:
 
 - time from data to a complete, laid-out first paint. Every view is timed to the same point:
   from the call that starts drawing until two animation frames after the view's drawing is
@@ -76,8 +77,10 @@ CHROMIUM_ARGS = [
 
 
 def cases() -> dict[str, object]:
-    """The canvases: every task drawn (1,001 and 10,001), and one our view summarises."""
+    """The canvases: one task (what a view costs before any graph), every task drawn (1,001 and
+    10,001), and one our view summarises."""
     return {
+        "1 task: what a view costs": add.s(1, 1),
         "1,001 tasks: chord of 50 chains x 20": chord(
             [chain(add.s(i, i), *[add.s(1) for _ in range(19)]) for i in range(50)], tsum.s()
         ),

@@ -140,6 +140,11 @@ export function normalise(
   const initial: Record<string, string> = {};
   for (let i = 0; i < rawNodes.length; i++) {
     const node = rawNodes[i] as Partial<TaskNode> & { id: string; state?: unknown };
+    if (typeof node.state === "string") initial[String(node.id)] = node.state;
+    if (isComplete(node)) {
+      nodes[i] = node; // as graph_payload() writes it: nothing to fill in (no copy of 10,000)
+      continue;
+    }
     const id = String(node.id);
     const name = String(node.name ?? node.id);
     nodes[i] = {
@@ -151,7 +156,6 @@ export function normalise(
       container: node.container ?? null,
       callback: node.callback ?? null,
     };
-    if (typeof node.state === "string") initial[id] = node.state;
   }
   return {
     graph: {
@@ -162,4 +166,17 @@ export function normalise(
     },
     states: Object.keys(initial).length === 0 ? (states ?? {}) : { ...initial, ...(states ?? {}) },
   };
+}
+
+/** Whether a node has every field of a TaskNode, of the right type. */
+function isComplete(node: Partial<TaskNode>): node is TaskNode {
+  return (
+    typeof node.id === "string" &&
+    typeof node.name === "string" &&
+    typeof node.kind === "string" &&
+    typeof node.label === "string" &&
+    typeof node.path === "string" &&
+    (node.container === null || typeof node.container === "string") &&
+    (node.callback === null || typeof node.callback === "string")
+  );
 }

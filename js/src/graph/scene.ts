@@ -115,15 +115,18 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
   const items = new Map<string, SceneItem>();
   const root: SceneItem = item(ROOT_KEY, "container", null, "", "root");
   items.set(ROOT_KEY, root);
+  // Container path -> its item: looked up once per task, so by path (no key to build).
+  const byPath = new Map<string, SceneItem>();
   const containerItem = (path: string | null): SceneItem => {
     if (path === null) return root;
-    const key = containerKey(path);
-    let found = items.get(key);
+    let found = byPath.get(path);
     if (found === undefined) {
       const parent = containerItem(parentOf(path));
       const info = containers[path];
+      const key = containerKey(path);
       found = item(key, "container", parent.key, path, info?.kind ?? "container", info?.label);
       items.set(key, found);
+      byPath.set(path, found);
       parent.children.push(key);
     }
     return found;
