@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FIELD_ORDER, orderedFields } from "./details";
-import { normalise } from "./model";
+import { normalise, type TaskNode } from "./model";
+import { chordPayload } from "./testing";
 
 describe("orderedFields", () => {
   it("puts the fields people look for first, drops empty ones, keeps unknown ones last", () => {
@@ -32,5 +33,17 @@ describe("normalise", () => {
     expect(graph.run_id).toBeNull();
     expect(states).toEqual({ "t-1": "SUCCESS" });
     expect(normalise(null, { a: "PENDING" }).graph.nodes).toEqual([]);
+  });
+
+  it("keeps a complete node as it is, and completes one with a field missing or mistyped", () => {
+    const complete = chordPayload(1).nodes[0] as TaskNode;
+    const partial = { ...complete, id: "t-2", label: undefined, callback: undefined };
+    const { graph, states } = normalise(
+      { nodes: [complete, { ...partial, state: "STARTED" } as never] },
+      { [complete.id]: "SUCCESS" },
+    );
+    expect(graph.nodes[0]).toBe(complete);
+    expect(graph.nodes[1]).toEqual({ ...complete, id: "t-2", label: "add", callback: null });
+    expect(states).toEqual({ [complete.id]: "SUCCESS", "t-2": "STARTED" });
   });
 });
