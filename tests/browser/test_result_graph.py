@@ -9,6 +9,7 @@ beside); nothing sleeps to synchronise and nothing asserts on time.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 
 import pytest
@@ -101,6 +102,10 @@ def test_guide_chord_goes_to_success(notebook_factory: Callable[[list[str]], Not
     expect(timeline.locator("g.cw-lane")).to_have_count(1)
     lane = timeline.locator("g.cw-lane").get_attribute("data-cw-lane")
     expect(timeline.locator(f'[data-cw-task-id][data-cw-lane="{lane}"]')).to_have_count(11)
+    # A bar's tooltip: its task, state and time (one <title>, lent to the bar under the mouse).
+    bars.last.hover()
+    expect(bars.last.locator("title")).to_have_text(re.compile(r"^\w+\(.*\) · SUCCESS · [\d.]+ s$"))
+    expect(timeline.locator("title")).to_have_count(1)
     widget.screenshot(path=str(ARTIFACTS / "result-graph-timeline.png"))
     widget.locator('[data-cw-tab="graph"]').click()
     expect(timeline).to_be_hidden()

@@ -44,7 +44,7 @@ import {
   stateIndex,
 } from "./store";
 import css from "./styles.css";
-import { drawTimeline, timelineBars } from "./timeline";
+import { drawTimeline, showBarTitle, timelineBars } from "./timeline";
 
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
@@ -92,6 +92,8 @@ class GraphView {
   private spans = new Map<string, Span>();
   private showingTimeline = false;
   private timelineQueued = false;
+  /** When the timeline may be redrawn next (see queueTimeline). */
+  private timelineNextAt = 0;
 
   private store: StateStore;
   private graph: GraphPayload;
@@ -178,6 +180,9 @@ class GraphView {
       const bar = (event.target as Element).closest("[data-cw-task-id]");
       if (bar !== null) void this.showTask(bar.getAttribute("data-cw-task-id") as string, false);
     });
+    this.timelineSvg.addEventListener("pointerover", (event) =>
+      showBarTitle(this.timelineSvg, event.target as Element),
+    );
     this.revokeButton.addEventListener("click", () => void this.revoke());
     this.failureButton.addEventListener("click", () => this.showFirstFailure());
     this.fitButton.addEventListener("click", () => {
@@ -486,22 +491,31 @@ class GraphView {
     else this.timelineSvg.replaceChildren(); // bars exist only while shown
   }
 
-  /** Redraw the timeline once per frame at most, and only while it is shown. */
+  /**
+   * Redraw the timeline while it is shown: once per frame at most, and, when a redraw is slow
+   * (thousands of bars), no sooner than ten times its cost after the last one, so that a big
+   * run's timeline takes a tenth of the main thread at most.
+   */
   private queueTimeline(): void {
     if (!this.showingTimeline || this.timelineQueued) return;
     this.timelineQueued = true;
-    requestAnimationFrame(() => {
-      this.timelineQueued = false;
-      if (this.showingTimeline) this.drawTimelineNow();
-    });
+    const wait = Math.max(0, this.timelineNextAt - performance.now());
+    setTimeout(() => {
+      requestAnimationFrame(() => {
+        this.timelineQueued = false;
+        if (this.showingTimeline) this.drawTimelineNow();
+      });
+    }, wait);
   }
 
   private drawTimelineNow(): void {
+    const started = performance.now();
     const now = Date.now() / 1000;
     const timeline = timelineBars(this.spans, now);
     const width = this.timelineEl.clientWidth || this.root.clientWidth || 800;
     drawTimeline(this.timelineSvg, timeline, this.store.states, this.labels, width);
     this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
+    this.timelineNextAt = performance.now() + 10 * (performance.now() - started);
   }
 
   private async save(format: "svg" | "png"): Promise<void> {
