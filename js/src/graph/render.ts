@@ -186,8 +186,13 @@ function boxLabel(x: number, y: number, content: string): SVGTextElement {
  * writing the numbers of 1,000 boxes was a tenth of the first paint's script.
  */
 export function nodeCorners(x: number, y: number): string {
-  const right = x + NODE_W;
-  const bottom = y + NODE_H;
+  return corners(x, y, NODE_W, NODE_H);
+}
+
+/** The `points` of a w by h box at (x, y), clockwise from the top left. */
+export function corners(x: number, y: number, w: number, h: number): string {
+  const right = x + w;
+  const bottom = y + h;
   return `${x},${y} ${right},${y} ${right},${bottom} ${x},${bottom}`;
 }
 
