@@ -140,6 +140,8 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
     return sizes.get(key) as Size;
   };
   const locals = new Map<string, Local>();
+  /** Container key -> its children's sizes, in order (looked up once per child, not thrice). */
+  const childSizesOf = new Map<string, Size[]>();
   const memo = new Map<string, Promise<Local>>();
   let elkRuns = 0;
 
@@ -170,6 +172,7 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
       local = await pending;
     }
     locals.set(it.key, local);
+    childSizesOf.set(it.key, childSizes);
     sizes.set(it.key, { w: local.w, h: local.h });
   }
 
@@ -184,8 +187,9 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
     const origin = boxes.get(it.key) as Box;
     const { x, y } = origin;
     const at = local.at;
+    const childSizes = childSizesOf.get(it.key) as Size[];
     it.children.forEach((child, j) => {
-      const size = sizeOf(child);
+      const size = childSizes[j] as Size;
       boxes.set(child, {
         x: x + (at[2 * j] ?? 0),
         y: y + (at[2 * j + 1] ?? 0),
@@ -198,7 +202,7 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
     const arrows = local.arrows;
     let run: ArrowRun | null = null;
     for (let j = 0; j < arrows.length; j += 3) {
-      const between = sizeOf(it.children[j / 3] as string);
+      const between = childSizes[j / 3];
       if (run === null || (between !== TASK_SIZE && between !== SUMMARY_SIZE)) {
         run = { y: y + (arrows[j + 2] ?? 0), from: x + (arrows[j] ?? 0), tips: [] };
         arrowRuns.push(run);
