@@ -389,6 +389,12 @@ def main() -> None:
                 notes.append(f"{theirs / ours:.1f}x faster first paint than {view}")
             else:
                 notes.append(f"{view} did not finish")
+        # Every load, not only the median: a first paint near a frame boundary lands on
+        # either side of it (50 or 67 ms, say), which a median alone hides.
+        for view in views:
+            loads = sorted(round(v) for v in col(results[view], "paint_ms"))
+            if loads:
+                notes.append(f"{view} loads {' '.join(map(str, loads))} ms")
         phases = [r["phases"] for r in results.get("ours", []) if r and "phases" in r]
         if phases:
             notes.append(
