@@ -1,9 +1,9 @@
+import { SVG_NS, svg } from "../shared/dom";
+
 /**
  * Saving the graph as an image: the SVG as drawn, with the current states, its styles inlined
  * (so it looks the same outside the page), and a PNG drawn from it onto a canvas.
  */
-
-const SVG = "http://www.w3.org/2000/svg";
 
 /** The style properties an SVG needs to look as it does in the page. */
 const STYLE_PROPS = [
@@ -23,26 +23,23 @@ const STYLE_PROPS = [
 ];
 
 /**
- * A standalone SVG document of `svg` (whose first child group is the pan/zoom viewport), the
+ * A standalone SVG document of `drawing` (whose first child group is the pan/zoom viewport), the
  * whole drawing `width` x `height` at scale 1, with computed styles inlined.
  */
-export function svgSnapshot(svg: SVGSVGElement, width: number, height: number): string {
-  const clone = svg.cloneNode(true) as SVGSVGElement;
-  inlineStyles(svg, clone);
+export function svgSnapshot(drawing: SVGSVGElement, width: number, height: number): string {
+  const clone = drawing.cloneNode(true) as SVGSVGElement;
+  inlineStyles(drawing, clone);
   const viewport = clone.firstElementChild;
   viewport?.setAttribute("transform", "translate(8,8)");
   const w = Math.ceil(width + 16);
   const h = Math.ceil(height + 16);
-  clone.setAttribute("xmlns", SVG);
+  clone.setAttribute("xmlns", SVG_NS);
   clone.setAttribute("width", String(w));
   clone.setAttribute("height", String(h));
   clone.setAttribute("viewBox", `0 0 ${w} ${h}`);
   clone.removeAttribute("class");
   clone.removeAttribute("style");
-  const background = document.createElementNS(SVG, "rect");
-  background.setAttribute("width", "100%");
-  background.setAttribute("height", "100%");
-  background.setAttribute("fill", backgroundOf(svg));
+  const background = svg("rect", { width: "100%", height: "100%", fill: backgroundOf(drawing) });
   clone.insertBefore(background, clone.firstChild);
   return new XMLSerializer().serializeToString(clone);
 }

@@ -16,7 +16,7 @@
  */
 
 import type { RenderProps } from "@anywidget/types";
-import { button, h, injectStyles } from "../shared/dom";
+import { button, h, injectStyles, svg } from "../shared/dom";
 import { Requests } from "../shared/requests";
 import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
@@ -56,8 +56,8 @@ class GraphView {
   private readonly progressBar = h("div", { className: "cw-progress-bar" });
   private readonly progressText = h("span", { className: "cw-progress-text" });
   private readonly legend = h("div", { className: "cw-legend" });
-  private readonly svgEl = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  private readonly viewport = document.createElementNS("http://www.w3.org/2000/svg", "g");
+  private readonly svgEl = svg("svg");
+  private readonly viewport = svg("g");
   private readonly stage = h("div", { className: "cw-stage" });
   private readonly details = h("aside", { className: "cw-details" });
   private readonly status = h("div", { className: "cw-status", role: "status" });
@@ -87,7 +87,7 @@ class GraphView {
     "aria-selected": "false",
   });
   private readonly timelineEl = h("div", { className: "cw-timeline", "data-cw-timeline": "" });
-  private readonly timelineSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  private readonly timelineSvg = svg("svg");
   /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
   private spans = new Map<string, Span>();
   private showingTimeline = false;
@@ -455,8 +455,7 @@ class GraphView {
     const box = this.layout?.boxes.get(this.scene?.owner.get(taskId) ?? taskId);
     if (box !== undefined) {
       const k = Math.max(this.transform.k, 1);
-      const width = this.stageWidth || this.stage.clientWidth || 800;
-      const height = this.stageHeight || this.stage.clientHeight || MIN_HEIGHT;
+      const { width, height } = this.stageSize();
       // Left of the details panel, which covers min(420px, 60 %) on the right (styles.css).
       const open = width - Math.min(420, 0.6 * width);
       this.userMoved = true;
@@ -515,7 +514,8 @@ class GraphView {
     const width = this.timelineEl.clientWidth || this.root.clientWidth || 800;
     drawTimeline(this.timelineSvg, timeline, this.store.states, this.labels, width);
     this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
-    this.timelineNextAt = performance.now() + 10 * (performance.now() - started);
+    const finished = performance.now();
+    this.timelineNextAt = finished + 10 * (finished - started);
   }
 
   private async save(format: "svg" | "png"): Promise<void> {
@@ -621,13 +621,7 @@ class GraphView {
   fit(): void {
     const layout = this.layout;
     if (layout === null) return;
-    // Not attached yet: guess (the resize observer fits again once there is a size).
-    const width = this.stageWidth || this.stage.clientWidth || 800;
-    const height =
-      this.stageHeight ||
-      this.stage.clientHeight ||
-      Number.parseFloat(this.stage.style.height) ||
-      MIN_HEIGHT;
+    const { width, height } = this.stageSize();
     const k = Math.min(1, (width - 16) / layout.width, (height - 16) / layout.height);
     this.transform = {
       k,
@@ -635,6 +629,19 @@ class GraphView {
       y: Math.max(8, (height - layout.height * k) / 2),
     };
     this.applyTransform();
+  }
+
+  /** The stage's inner size; guessed when it is not attached yet (the resize observer fits
+   * again once there is a size). */
+  private stageSize(): { width: number; height: number } {
+    return {
+      width: this.stageWidth || this.stage.clientWidth || 800,
+      height:
+        this.stageHeight ||
+        this.stage.clientHeight ||
+        Number.parseFloat(this.stage.style.height) ||
+        MIN_HEIGHT,
+    };
   }
 
   private applyTransform(): void {

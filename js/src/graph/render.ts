@@ -14,7 +14,7 @@
  * Text goes in through `textContent` only: labels, names and paths come from the run.
  */
 
-import { clip } from "../shared/dom";
+import { clip, svg } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
@@ -22,8 +22,6 @@ import { STATES } from "./model";
 import type { Scene } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
-
-const SVG = "http://www.w3.org/2000/svg";
 
 /** A short sign of each state beside the colour, for readers who cannot tell the colours. */
 export const STATE_GLYPH: Readonly<Record<string, string>> = {
@@ -58,21 +56,6 @@ export interface Drawing {
   labelled: boolean;
   /** Where everything is (the layout's boxes). */
   boxes: ReadonlyMap<string, { x: number; y: number }>;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const key in attrs) el.setAttribute(key, String(attrs[key]));
-  return el;
-}
-
-function text(attrs: Record<string, string | number>, content: string): SVGTextElement {
-  const el = svg("text", attrs);
-  el.textContent = content;
-  return el;
 }
 
 /** Draw the scene into `viewport` (emptied first); paint states from the store. */
@@ -149,12 +132,13 @@ export function draw(
       });
       g.append(
         svg("rect", { class: "cw-summary-box", width: SUMMARY_W, height: SUMMARY_H, rx: 6 }),
-        text(
+        svg(
+          "text",
           { class: "cw-summary-title", x: 10, y: 18 },
           `${it.label} · ${plural(it.taskCount, "task")}`,
         ),
         svg("g", { class: "cw-summary-bar", transform: "translate(10,26)" }),
-        text({ class: "cw-summary-counts", x: 10, y: 50 }, ""),
+        svg("text", { class: "cw-summary-counts", x: 10, y: 50 }, ""),
       );
       drawing.summaries.set(it.path, g);
       nodes.append(g);
@@ -175,7 +159,7 @@ export function draw(
 
 /** A container box's label, at its top left. */
 function boxLabel(x: number, y: number, content: string): SVGTextElement {
-  return text({ class: "cw-box-label", x: x + 8, y: y + 15 }, content);
+  return svg("text", { class: "cw-box-label", x: x + 8, y: y + 15 }, content);
 }
 
 /**
@@ -272,8 +256,8 @@ export function addLabels(
   drawing.labelled = true;
   for (const box of drawing.unlabelledBoxes) box.g.append(boxLabel(box.x, box.y, box.label));
   drawing.unlabelledBoxes = [];
-  const label = text({ class: "cw-node-label" }, "");
-  const glyph = text({ class: "cw-node-glyph" }, "");
+  const label = svg("text", { class: "cw-node-label" }, "");
+  const glyph = svg("text", { class: "cw-node-glyph" }, "");
   const layer = document.createDocumentFragment();
   for (const taskId of drawing.tasks.keys()) {
     const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };

@@ -10,10 +10,10 @@
  * twice as long.
  */
 
+import { clip, svg } from "../shared/dom";
 import type { Span } from "./model";
 import { corners } from "./render";
 
-const SVG = "http://www.w3.org/2000/svg";
 export const LANE_H = 26;
 export const LANE_LABEL_W = 150;
 const BAR_H = 18;
@@ -65,20 +65,8 @@ export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Tim
   return { lanes, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
 }
 
-function el<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number>,
-  content?: string,
-): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG, tag);
-  for (const key in attrs) e.setAttribute(key, String(attrs[key]));
-  if (content !== undefined) e.textContent = content;
-  return e;
-}
-
-/** Draw the timeline into `svg` (emptied first), `width` pixels wide. */
 export function drawTimeline(
-  svg: SVGSVGElement,
+  root: SVGSVGElement,
   timeline: Timeline,
   states: ReadonlyMap<string, string>,
   labels: ReadonlyMap<string, { label: string }>,
@@ -87,37 +75,37 @@ export function drawTimeline(
   const plot = Math.max(100, width - LANE_LABEL_W - 16);
   const scale = plot / Math.max(timeline.duration, 0.001);
   const height = AXIS_H + Math.max(1, timeline.lanes.length) * LANE_H + 8;
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  root.setAttribute("width", String(width));
+  root.setAttribute("height", String(height));
+  root.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const parts: SVGElement[] = [];
   if (timeline.lanes.length === 0) {
     parts.push(
-      el("text", { class: "cw-lane-label", x: 8, y: AXIS_H + 16 }, "No task started yet."),
+      svg("text", { class: "cw-lane-label", x: 8, y: AXIS_H + 16 }, "No task started yet."),
     );
   }
   timeline.lanes.forEach((worker, i) => {
     const y = AXIS_H + i * LANE_H;
-    const lane = el("g", { class: "cw-lane", "data-cw-lane": worker });
+    const lane = svg("g", { class: "cw-lane", "data-cw-lane": worker });
     lane.append(
-      el("rect", { class: "cw-lane-bg", x: 0, y, width, height: LANE_H }),
-      el("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, clipText(worker, 22)),
+      svg("rect", { class: "cw-lane-bg", x: 0, y, width, height: LANE_H }),
+      svg("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, clip(worker, 22)),
     );
     parts.push(lane);
   });
   // Axis: a tick every "nice" step of seconds.
   const step = niceStep(timeline.duration / 6);
-  const axis = el("g", { class: "cw-axis" });
+  const axis = svg("g", { class: "cw-axis" });
   for (let t = 0; t <= timeline.duration + 1e-9; t += step) {
     const x = LANE_LABEL_W + t * scale;
     axis.append(
-      el("line", { x1: x, x2: x, y1: AXIS_H - 4, y2: height }),
-      el("text", { x: x + 2, y: AXIS_H - 8 }, `${+t.toFixed(3)} s`),
+      svg("line", { x1: x, x2: x, y1: AXIS_H - 4, y2: height }),
+      svg("text", { x: x + 2, y: AXIS_H - 8 }, `${+t.toFixed(3)} s`),
     );
   }
   parts.push(axis);
   const bars = document.createDocumentFragment();
-  const template = el("polygon", { class: "cw-node cw-bar" });
+  const template = svg("polygon", { class: "cw-node cw-bar" });
   for (const bar of timeline.bars) {
     const state = states.get(bar.taskId) ?? "STARTED";
     const x = LANE_LABEL_W + bar.start * scale;
@@ -135,20 +123,16 @@ export function drawTimeline(
     );
     bars.append(polygon);
   }
-  svg.replaceChildren(...parts, bars);
+  root.replaceChildren(...parts, bars);
 }
 
 /** Show a hovered bar's text as its tooltip: the one `<title>` moves into it. */
-export function showBarTitle(svg: SVGSVGElement, target: Element): void {
+export function showBarTitle(root: SVGSVGElement, target: Element): void {
   const bar = target.closest(".cw-bar");
   if (bar === null) return;
-  const title = svg.querySelector<SVGTitleElement>("title") ?? el("title", {});
+  const title = root.querySelector<SVGTitleElement>("title") ?? svg("title");
   title.textContent = bar.getAttribute("aria-label");
   bar.append(title);
-}
-
-function clipText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** 1, 2 or 5 times a power of ten, at least `raw`. */

@@ -28,6 +28,21 @@ export function h(
   return el;
 }
 
+/** The SVG namespace. */
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** Create an SVG element with attributes and, optionally, its text (through `textContent`). */
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  content?: string,
+): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const key in attrs) el.setAttribute(key, String(attrs[key]));
+  if (content !== undefined) el.textContent = content;
+  return el;
+}
+
 /**
  * Put a widget's stylesheet once into the document (or the shadow root the widget lives in, as in
  * hosts that isolate widgets that way), keyed by `key`. Later calls with new text replace it, which
