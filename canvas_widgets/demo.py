@@ -29,10 +29,10 @@ from celery import Celery, chain, chord, group
 from celery.canvas import Signature
 
 from .run import report_progress
+from .weave import weave
 
 if TYPE_CHECKING:
     from .cluster import LocalCluster
-from .weave import weave
 
 __all__ = [
     "CLUSTER_ENV",
