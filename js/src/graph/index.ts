@@ -33,7 +33,7 @@ import type {
 } from "./model";
 import { normalise, STATES } from "./model";
 import { addLabels, type Drawing, draw, paintChordLabel, paintSummary, paintTask } from "./render";
-import { buildScene, type Scene } from "./scene";
+import { buildScene, ownerOf, type Scene } from "./scene";
 import {
   applyProgress,
   applyStates,
@@ -318,8 +318,8 @@ class GraphView {
     for (const taskId of changed) {
       if (drawing.tasks.has(taskId)) paintTask(drawing, this.store, taskId);
       else {
-        const owner = scene.owner.get(taskId);
-        if (owner?.startsWith("s:")) summaries.add(owner.slice(2));
+        const summary = scene.summarisedIn.get(taskId);
+        if (summary !== undefined) summaries.add(summary.slice(2));
       }
       for (const path of this.store.ancestors.get(taskId) ?? []) {
         if (drawing.chordLabels.has(path)) chords.add(path);
@@ -452,7 +452,8 @@ class GraphView {
     const taskId = firstFailure(this.store, this.spans, this.graph.nodes);
     if (taskId === null) return;
     // Its node, or the summary node that stands for it.
-    const box = this.layout?.boxes.get(this.scene?.owner.get(taskId) ?? taskId);
+    const owner = this.scene === null ? undefined : ownerOf(this.scene, taskId);
+    const box = owner === undefined ? undefined : this.layout?.boxes.get(owner);
     if (box !== undefined) {
       const k = Math.max(this.transform.k, 1);
       const { width, height } = this.stageSize();

@@ -121,7 +121,8 @@ export function arrangement(it: SceneItem): "row" | "column" | "grid" | "elk" {
       : "column";
   }
   if (it.edges.length === n - 1) {
-    const index = new Map(it.children.map((c, i) => [c, i]));
+    const index = new Map<string, number>();
+    for (let i = 0; i < n; i++) index.set(it.children[i] as string, i);
     if (it.edges.every((e) => (index.get(e.target) ?? -1) === (index.get(e.source) ?? -2) + 1)) {
       return "row";
     }
@@ -188,15 +189,16 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
     const { x, y } = origin;
     const at = local.at;
     const childSizes = childSizesOf.get(it.key) as Size[];
-    it.children.forEach((child, j) => {
+    const children = it.children;
+    for (let j = 0; j < children.length; j++) {
       const size = childSizes[j] as Size;
-      boxes.set(child, {
+      boxes.set(children[j] as string, {
         x: x + (at[2 * j] ?? 0),
         y: y + (at[2 * j + 1] ?? 0),
         w: size.w,
         h: size.h,
       });
-    });
+    }
     // A row's arrow k joins children k and k + 1: it carries on the run of arrow k - 1 when
     // child k, between them, is a task or a summary (an opaque box of one size).
     const arrows = local.arrows;
@@ -221,30 +223,32 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
 
 function row(sizes: Size[], top: number): Local {
   let height = 0;
-  for (const s of sizes) if (s.h > height) height = s.h;
+  for (let i = 0; i < sizes.length; i++) height = Math.max(height, (sizes[i] as Size).h);
   const at: number[] = [];
   const arrows: number[] = [];
   let x = PAD_SIDE;
   const mid = top + height / 2;
-  sizes.forEach((s, i) => {
+  for (let i = 0; i < sizes.length; i++) {
+    const s = sizes[i] as Size;
     if (i > 0) arrows.push(x - ROW_GAP, x, mid);
     at.push(x, top + (height - s.h) / 2);
     x += s.w + ROW_GAP;
-  });
+  }
   const width = sizes.length > 0 ? x - ROW_GAP : x;
   return { w: width + PAD_SIDE, h: top + height + PAD_BOTTOM, at, arrows, routes: [] };
 }
 
 function column(sizes: Size[], top: number): Local {
   let width = 0;
-  for (const s of sizes) if (s.w > width) width = s.w;
+  for (let i = 0; i < sizes.length; i++) width = Math.max(width, (sizes[i] as Size).w);
   const at: number[] = [];
   let y = top;
-  sizes.forEach((s, i) => {
+  for (let i = 0; i < sizes.length; i++) {
+    const s = sizes[i] as Size;
     if (i > 0) y += COLUMN_GAP;
     at.push(PAD_SIDE + (width - s.w) / 2, y);
     y += s.h;
-  });
+  }
   return {
     w: Math.max(width + 2 * PAD_SIDE, 60),
     h: Math.max(y, top) + PAD_BOTTOM,

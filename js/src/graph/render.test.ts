@@ -95,7 +95,7 @@ describe("edgePathData", () => {
 
 describe("nodeCorners", () => {
   it("outlines a task box, clockwise from the top left", () => {
-    expect(nodeCorners(10, 22)).toBe("10,22 178,22 178,52 10,52");
-    expect(nodeCorners(0.5, 0)).toBe("0.5,0 168.5,0 168.5,30 0.5,30");
+    expect(nodeCorners(10, 22)).toBe("10 22 178 22 178 52 10 52");
+    expect(nodeCorners(0.5, 0)).toBe("0.5 0 168.5 0 168.5 30 0.5 30");
   });
 });

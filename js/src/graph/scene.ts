@@ -9,10 +9,12 @@
  * chain step to a group become one edge from the step to the group's box. So each box's edges
  * join only its own children, and each box can be laid out on its own (layout.ts).
  *
- * Pure data, no DOM.
+ * Pure data, no DOM. The loops over tasks and edges are indexed `for` loops, without
+ * destructuring: this code runs once per view, before V8 optimises it, and unoptimised `for...of`
+ * allocates an iterator result per step, a destructured tuple about 500 bytes (js/README.md).
  */
 
-import type { GraphPayload } from "./model";
+import type { GraphEdge, GraphPayload, TaskNode } from "./model";
 
 /** Parallel containers with more members than this are drawn as one summary node. */
 export const SUMMARY_THRESHOLD = 200;
@@ -53,8 +55,15 @@ export interface Scene {
   /** The top container's key (`c:`). */
   root: string;
   items: Map<string, SceneItem>;
-  /** Task id -> the key of the item that draws it (itself, or a summary around it). */
-  owner: Map<string, string>;
+  /** Task id -> the key of the summary that stands for it; a task drawn as itself is not in
+   * it (its item's key is its id): see ownerOf. */
+  summarisedIn: Map<string, string>;
+}
+
+/** The key of the item that draws a task: itself, or the summary around it; undefined for an
+ * id not in the scene. */
+export function ownerOf(scene: Scene, taskId: string): string | undefined {
+  return scene.summarisedIn.get(taskId) ?? (scene.items.has(taskId) ? taskId : undefined);
 }
 
 export interface SceneOptions {
@@ -79,8 +88,10 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
   const bump = (path: string | null) => {
     if (path !== null) members.set(path, (members.get(path) ?? 0) + 1);
   };
-  for (const node of graph.nodes) bump(node.container);
-  for (const path of Object.keys(containers)) bump(parentOf(path));
+  const nodes = graph.nodes;
+  for (let i = 0; i < nodes.length; i++) bump((nodes[i] as TaskNode).container);
+  const paths = Object.keys(containers);
+  for (let i = 0; i < paths.length; i++) bump(parentOf(paths[i] as string));
   const summarised = (path: string): boolean => {
     const info = containers[path];
     return (
@@ -132,12 +143,12 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
     return found;
   };
 
-  const owner = new Map<string, string>();
-  for (const node of graph.nodes) {
+  const summarisedIn = new Map<string, string>();
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as TaskNode;
     const outer = outerSummary(node.container);
-    let key: string;
     if (outer !== null) {
-      key = summaryKey(outer);
+      const key = summaryKey(outer);
       let summary = items.get(key);
       if (summary === undefined) {
         const parent = containerItem(parentOf(outer));
@@ -148,8 +159,9 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
         parent.children.push(key);
       }
       summary.taskCount += 1;
+      summarisedIn.set(node.id, key);
     } else {
-      key = node.id;
+      const key = node.id;
       const parent = containerItem(node.container);
       items.set(key, {
         key,
@@ -164,10 +176,10 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
       });
       parent.children.push(key);
     }
-    owner.set(node.id, key);
   }
   // Containers without any task (an empty group) still get their box.
-  for (const path of Object.keys(containers)) {
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i] as string;
     if (outerSummary(path) === null) containerItem(path);
   }
   countTasks(root, items);
@@ -175,13 +187,25 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
   // Lift each task edge to the container where its two ends meet, once per pair of ends.
   // Source -> its target (most have one), or the set of its targets.
   const seen = new Map<string, string | Set<string>>();
-  for (const edge of graph.edges) {
-    const a = owner.get(edge.source);
-    const b = owner.get(edge.target);
+  const edges = graph.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i] as GraphEdge;
+    const a = summarisedIn.get(edge.source) ?? (items.has(edge.source) ? edge.source : undefined);
+    const b = summarisedIn.get(edge.target) ?? (items.has(edge.target) ? edge.target : undefined);
     if (a === undefined || b === undefined || a === b) continue;
-    const lifted = lift(items, a, b);
-    if (lifted === null) continue;
-    const [container, source, target] = lifted;
+    let container: string;
+    let source = a;
+    let target = b;
+    // Siblings (a chain's steps: most edges) meet in their parent.
+    const parentA = (items.get(a) as SceneItem).parent;
+    if (parentA !== null && parentA === (items.get(b) as SceneItem).parent) container = parentA;
+    else {
+      const lifted = lift(items, a, b);
+      if (lifted === null) continue;
+      container = lifted[0];
+      source = lifted[1];
+      target = lifted[2];
+    }
     const targets = seen.get(source);
     if (targets === undefined) seen.set(source, target);
     else if (targets === target || (typeof targets !== "string" && targets.has(target))) continue;
@@ -189,7 +213,7 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
     else targets.add(target);
     (items.get(container) as SceneItem).edges.push({ source, target, kind: edge.kind });
   }
-  return { root: ROOT_KEY, items, owner };
+  return { root: ROOT_KEY, items, summarisedIn };
 }
 
 /** A task's children and edges: none, shared by every task (frozen: nothing may add any). */
@@ -220,8 +244,9 @@ export function containersOutermostFirst(
   while (stack.length > 0) {
     const it = stack.pop() as SceneItem;
     order.push(it);
-    for (const child of it.children) {
-      const inner = items.get(child) as SceneItem;
+    const children = it.children;
+    for (let i = 0; i < children.length; i++) {
+      const inner = items.get(children[i] as string) as SceneItem;
       if (inner.kind === "container") stack.push(inner);
     }
   }
@@ -235,20 +260,21 @@ function countTasks(root: SceneItem, items: Map<string, SceneItem>): void {
   for (let i = order.length - 1; i >= 0; i--) {
     const it = order[i] as SceneItem;
     let count = 0;
-    for (const child of it.children) count += items.get(child)?.taskCount ?? 0;
+    const children = it.children;
+    for (let j = 0; j < children.length; j++) {
+      count += items.get(children[j] as string)?.taskCount ?? 0;
+    }
     it.taskCount = count;
   }
 }
 
-/** The container where items a and b meet, and the children of it that hold a and b. */
+/** The container where items a and b, not siblings, meet, and the children of it that hold a
+ * and b. */
 function lift(
   items: Map<string, SceneItem>,
   a: string,
   b: string,
 ): [string, string, string] | null {
-  // Siblings (a chain's steps: most edges) meet in their parent.
-  const parentA = items.get(a)?.parent ?? null;
-  if (parentA !== null && parentA === (items.get(b)?.parent ?? null)) return [parentA, a, b];
   const upA: string[] = [];
   for (let k: string | null = a; k !== null; k = items.get(k)?.parent ?? null) upA.push(k);
   const indexA = new Map(upA.map((k, i) => [k, i]));

@@ -4,7 +4,15 @@
  * that).
  */
 
-import { type GraphPayload, type Progress, RANK, type Span, STATES, TERMINAL } from "./model";
+import {
+  type GraphPayload,
+  type Progress,
+  RANK,
+  type Span,
+  STATES,
+  type TaskNode,
+  TERMINAL,
+} from "./model";
 
 /** Counts per state, indexed as STATES. */
 export type Counts = Int32Array;
@@ -66,7 +74,10 @@ export function createStore(graph: GraphPayload, states: Record<string, string>)
   for (const path of parentOf.keys()) store.counts.set(path, new Int32Array(STATES.length));
   // The counts of each container's ancestors, looked up once per container, not once per task.
   const countsChains = new Map<string | null, Counts[]>();
-  for (const node of graph.nodes) {
+  // Indexed loops: see scene.ts on code that runs once per view.
+  const nodes = graph.nodes;
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n] as TaskNode;
     const state = states[node.id] ?? "PENDING";
     const ancestors = chainOf(node.container);
     store.states.set(node.id, state);
@@ -81,7 +92,10 @@ export function createStore(graph: GraphPayload, states: Record<string, string>)
       countsChains.set(node.container, chain);
     }
     const i = stateIndex(state);
-    for (const counts of chain) counts[i] = (counts[i] ?? 0) + 1;
+    for (let c = 0; c < chain.length; c++) {
+      const counts = chain[c] as Counts;
+      counts[i] = (counts[i] ?? 0) + 1;
+    }
   }
   return store;
 }
@@ -101,8 +115,9 @@ export function applyStates(store: StateStore, changes: Record<string, string>):
     const from = stateIndex(current);
     const to = stateIndex(next);
     if (from !== to) {
-      for (const path of store.ancestors.get(taskId) ?? []) {
-        const counts = store.counts.get(path);
+      const ancestors = store.ancestors.get(taskId) ?? [];
+      for (let a = 0; a < ancestors.length; a++) {
+        const counts = store.counts.get(ancestors[a] as string);
         if (counts === undefined) continue;
         counts[from] = (counts[from] ?? 0) - 1;
         counts[to] = (counts[to] ?? 0) + 1;
