@@ -275,13 +275,13 @@ function lift(
   a: string,
   b: string,
 ): [string, string, string] | null {
+  // a and its containers, up to the top: as many as the canvas nests deep, so a list will do.
   const upA: string[] = [];
   for (let k: string | null = a; k !== null; k = items.get(k)?.parent ?? null) upA.push(k);
-  const indexA = new Map(upA.map((k, i) => [k, i]));
   let below = b;
   for (let k: string | null = items.get(b)?.parent ?? null; k !== null; ) {
-    const i = indexA.get(k);
-    if (i !== undefined) {
+    const i = upA.indexOf(k);
+    if (i !== -1) {
       const fromA = i === 0 ? null : (upA[i - 1] as string);
       // One end inside the other (an edge into a container from within): nothing to draw.
       if (fromA === null || fromA === below) return null;
