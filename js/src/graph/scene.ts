@@ -186,12 +186,13 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
 
   // Lift each task edge to the container where its two ends meet, once per pair of ends.
   // Source -> its target (most have one), or the set of its targets.
+  const scene: Scene = { root: ROOT_KEY, items, summarisedIn };
   const seen = new Map<string, string | Set<string>>();
   const edges = graph.edges;
   for (let i = 0; i < edges.length; i++) {
     const edge = edges[i] as GraphEdge;
-    const a = summarisedIn.get(edge.source) ?? (items.has(edge.source) ? edge.source : undefined);
-    const b = summarisedIn.get(edge.target) ?? (items.has(edge.target) ? edge.target : undefined);
+    const a = ownerOf(scene, edge.source);
+    const b = ownerOf(scene, edge.target);
     if (a === undefined || b === undefined || a === b) continue;
     let container: string;
     let source = a;
@@ -213,7 +214,7 @@ export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Sce
     else targets.add(target);
     (items.get(container) as SceneItem).edges.push({ source, target, kind: edge.kind });
   }
-  return { root: ROOT_KEY, items, summarisedIn };
+  return scene;
 }
 
 /** A task's children and edges: none, shared by every task (frozen: nothing may add any). */
