@@ -1,9 +1,9 @@
-import { SVG_NS, svg } from "../shared/dom";
-
 /**
  * Saving the graph as an image: the SVG as drawn, with the current states, its styles inlined
  * (so it looks the same outside the page), and a PNG drawn from it onto a canvas.
  */
+
+import { SVG_NS, svg } from "../shared/dom";
 
 /** The style properties an SVG needs to look as it does in the page. */
 const STYLE_PROPS = [

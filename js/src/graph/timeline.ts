@@ -65,6 +65,7 @@ export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Tim
   return { lanes, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
 }
 
+/** Draw the timeline into `root` (emptied first), `width` pixels wide. */
 export function drawTimeline(
   root: SVGSVGElement,
   timeline: Timeline,
