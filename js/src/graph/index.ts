@@ -655,7 +655,12 @@ class GraphView {
     const far = t.k < LABEL_SCALE;
     this.svgEl.toggleAttribute("data-cw-far", far);
     if (!far && this.drawing !== null && !this.drawing.labelled) {
-      addLabels(this.drawing, this.labels, this.store);
+      // The tasks in view and a tenth of a view around it (see addLabels).
+      const { width, height } = this.stageSize();
+      const w = width / t.k;
+      const h = height / t.k;
+      const region = { x: -t.x / t.k - w / 10, y: -t.y / t.k - h / 10, w: 1.2 * w, h: 1.2 * h };
+      addLabels(this.drawing, this.labels, this.store, region);
     }
   }
 

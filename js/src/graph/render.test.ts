@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { arrowHead, edgePathData, nodeCorners } from "./render";
+import { NODE_H, NODE_W } from "./layout";
+import { arrowHead, edgePathData, nodeCorners, nodesIn } from "./render";
 
 /** The arrowhead as it was first written, with trigonometry: the reference. */
 function arrowHeadByAngle(from: { x: number; y: number }, to: { x: number; y: number }): string {
@@ -97,5 +98,42 @@ describe("nodeCorners", () => {
   it("outlines a task box, clockwise from the top left", () => {
     expect(nodeCorners(10, 22)).toBe("10 22 178 22 178 52 10 52");
     expect(nodeCorners(0.5, 0)).toBe("0.5 0 168.5 0 168.5 30 0.5 30");
+  });
+});
+
+describe("nodesIn", () => {
+  // A row of nodes 200 apart, and one below it.
+  const boxes = new Map([
+    ["a", { x: 0, y: 0 }],
+    ["b", { x: 200, y: 0 }],
+    ["c", { x: 400, y: 0 }],
+    ["d", { x: 200, y: 300 }],
+  ]);
+  const ids = ["a", "b", "c", "d", "not-drawn"];
+
+  it("finds the nodes a region holds, and those it cuts", () => {
+    expect(nodesIn(ids, boxes, { x: 190, y: -10, w: 20, h: 50 })).toEqual(["b"]);
+    // Only the last pixels of a's box, and of c's, are inside.
+    expect(nodesIn(ids, boxes, { x: NODE_W - 1, y: 0, w: 402 - NODE_W, h: 1 })).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    expect(nodesIn(ids, boxes, { x: 0, y: NODE_H - 1, w: 1000, h: 300 })).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+    ]);
+  });
+
+  it("leaves out nodes that only touch its edge, and ids without a box", () => {
+    expect(nodesIn(ids, boxes, { x: NODE_W, y: 0, w: 200 - NODE_W, h: 10 })).toEqual([]);
+    expect(nodesIn(ids, boxes, { x: -1000, y: -1000, w: 5000, h: 5000 })).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+    ]);
   });
 });

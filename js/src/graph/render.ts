@@ -48,11 +48,11 @@ export interface Drawing {
   chordLabels: Map<string, { label: SVGTextElement; header: string; kind: string }>;
   /** The layer of task labels and signs, above the nodes. */
   labels: SVGGElement;
-  /** Task id -> its state sign; empty until the labels are drawn (see addLabels). */
+  /** Task id -> its state sign, for the tasks labelled so far (see addLabels). */
   glyphs: Map<string, SVGTextElement>;
   /** Container boxes whose label, their kind alone, waits for the labels (see addLabels). */
   unlabelledBoxes: { g: SVGGElement; x: number; y: number; label: string }[];
-  /** Whether task labels and signs are drawn (they are, from the first zoom close enough). */
+  /** Whether every task's label and sign is drawn. */
   labelled: boolean;
   /** Where everything is (the layout's boxes). */
   boxes: ReadonlyMap<string, { x: number; y: number }>;
@@ -248,26 +248,63 @@ export function arrowHead(from: Point, to: Point): string {
   return `M${r(to.x)},${r(to.y)}L${r(ax)},${r(ay)}L${r(bx)},${r(by)}Z`;
 }
 
+/** A rectangle of the drawing, in the layout's units. */
+export interface Region {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The tasks of `taskIds` whose node lies in `region`, wholly or in part. */
+export function nodesIn(
+  taskIds: Iterable<string>,
+  boxes: ReadonlyMap<string, { x: number; y: number }>,
+  region: Region,
+): string[] {
+  const left = region.x - NODE_W;
+  const top = region.y - NODE_H;
+  const right = region.x + region.w;
+  const bottom = region.y + region.h;
+  const found: string[] = [];
+  for (const taskId of taskIds) {
+    const at = boxes.get(taskId);
+    if (at !== undefined && at.x > left && at.x < right && at.y > top && at.y < bottom) {
+      found.push(taskId);
+    }
+  }
+  return found;
+}
+
 /**
- * Draw the task nodes' labels and state signs, and the labels of boxes that only say their
- * kind (chain, group). A graph fitted so small that no label could be read (a thousand tasks)
- * is drawn without them, which halves its elements; they are added the first time the view is
- * zoomed in close enough. A chord's label (its header's progress) and an expanded box's (it
- * folds the box) are always drawn.
+ * Draw task nodes' labels and state signs: those in `region` (every task's without one), and
+ * the labels of boxes that only say their kind (chain, group). A graph fitted so small that no
+ * label could be read (a thousand tasks) is drawn without them, which halves its elements.
+ * Zoomed in close enough, the tasks in view get theirs, and more as the view moves: the first
+ * zoom into 10,000 tasks then labels the few hundred in view, not all 10,000 at once (a
+ * 0.4-0.7 s frame). A chord's label (its header's progress) and an expanded box's (it folds
+ * the box) are always drawn.
  */
 export function addLabels(
   drawing: Drawing,
   labels: ReadonlyMap<string, { label: string; name: string }>,
   store: StateStore,
+  region?: Region,
 ): void {
   if (drawing.labelled) return;
-  drawing.labelled = true;
   for (const box of drawing.unlabelledBoxes) box.g.append(boxLabel(box.x, box.y, box.label));
   drawing.unlabelledBoxes = [];
+  const glyphs = drawing.glyphs;
+  const taskIds =
+    region === undefined
+      ? [...drawing.tasks.keys()]
+      : nodesIn(drawing.tasks.keys(), drawing.boxes, region);
   const label = svg("text", { class: "cw-node-label" }, "");
   const glyph = svg("text", { class: "cw-node-glyph" }, "");
   const layer = document.createDocumentFragment();
-  for (const taskId of drawing.tasks.keys()) {
+  for (let i = 0; i < taskIds.length; i++) {
+    const taskId = taskIds[i] as string;
+    if (glyphs.has(taskId)) continue;
     const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };
     const l = label.cloneNode() as SVGTextElement;
     l.setAttribute("x", String(at.x + 8));
@@ -278,9 +315,10 @@ export function addLabels(
     sign.setAttribute("y", String(at.y + NODE_H / 2 + 4));
     sign.textContent = STATE_GLYPH[store.states.get(taskId) ?? "PENDING"] ?? "";
     layer.append(l, sign);
-    drawing.glyphs.set(taskId, sign);
+    glyphs.set(taskId, sign);
   }
   drawing.labels.append(layer);
+  drawing.labelled = glyphs.size === drawing.tasks.size;
 }
 
 /** Repaint one task node from the store: state, sign, progress bar. */

@@ -1,0 +1,125 @@
+"""Does the result graph stay smooth? Pan and zoom in headless Chromium, side by side with pyvis.
+
+The pages and graphs of bench_graph_render.py (1,001 and 10,001 drawn tasks; ours with a
+stand-in anywidget model, tuned pyvis from ``cw.to_html``), each driven by real input through
+the browser (Playwright's mouse, i.e. the DevTools protocol), one gesture after another:
+
+- ``pan``: a drag of 40 pointer moves over the graph as first drawn (fitted);
+- ``zoom in``: 20 wheel notches in, over the middle (ours with Ctrl, which zooms without a
+  click first); ours crosses into drawing labels on the way;
+- ``pan, zoomed in``: the same drag again, now close enough to read.
+
+For each it prints the time the gesture took (from the first input to the last one handled,
+plus two frames: input waits for frames the browser is still producing), the frames seen
+(animation frames on the main thread), and the longest gap between two of them. At 60 frames a
+second a frame is 16.7 ms; a gap of 100 ms is a visible stall.
+
+Run from the repository root, after ``npm run build`` in js/::
+
+    .venv/bin/python benchmarks/bench_graph_interaction.py [--runs 3]
+
+Figures are printed, never asserted. The machine has 2 cores; other work beside it shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench_graph_render import BUNDLE, CHROMIUM, CHROMIUM_ARGS, page_url, prepare, serve
+
+GRAPHS = ("1,001 tasks: chord of 50 chains x 20", "10,001 tasks: chord of 100 chains x 100")
+VIEWS = ("ours", "pyvis")
+GESTURES = ("pan", "zoom in", "pan, zoomed in")
+
+# Animation frames, recorded from the page's main thread until told to stop.
+RECORD = """() => {
+  window.__frames = [];
+  window.__stop = false;
+  const loop = (t) => {
+    window.__frames.push(t);
+    if (!window.__stop) requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+}"""
+STOP = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => {
+  window.__stop = true;
+  resolve(window.__frames);
+})))"""
+
+
+def gesture(page, kind: str, x: float, y: float, view: str) -> dict[str, float]:
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)  # what the move before it left to draw
+    page.evaluate(RECORD)
+    started = time.perf_counter()
+    if kind == "zoom in":
+        modifier = "Control" if view == "ours" else None
+        if modifier:
+            page.keyboard.down(modifier)
+        for _ in range(20):
+            page.mouse.wheel(0, -60)
+        if modifier:
+            page.keyboard.up(modifier)
+    else:
+        page.mouse.down()
+        for i in range(1, 41):
+            page.mouse.move(x + 5 * i, y + 2 * i)
+        page.mouse.up()
+    frames = page.evaluate(STOP)
+    took = time.perf_counter() - started
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
+    return {"ms": took * 1000, "frames": len(frames), "longest": max(gaps, default=0.0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="page loads per view and graph")
+    args = parser.parse_args()
+    if not BUNDLE.exists():
+        raise SystemExit(f"{BUNDLE} is missing: run `npm run build` in js/ first")
+    from playwright.sync_api import sync_playwright
+
+    results: dict[tuple[str, str, str], list[dict]] = {}
+    with tempfile.TemporaryDirectory(prefix="cw-bench-") as tmp:
+        site = Path(tmp)
+        info = prepare(site)
+        with serve(site) as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name in GRAPHS:
+                for _ in range(args.runs):
+                    for view in VIEWS:  # taking turns, as bench_graph_render.py does
+                        page = browser.new_page(viewport={"width": 1280, "height": 800})
+                        page.goto(page_url(base, view, info[name]["case"]))
+                        page.wait_for_function("() => window.__result", polling=100)
+                        stage = page.locator("svg.cw-svg" if view == "ours" else "canvas").first
+                        box = stage.bounding_box()
+                        assert box is not None
+                        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                        for kind in GESTURES:
+                            results.setdefault((name, view, kind), []).append(
+                                gesture(page, kind, x, y, view)
+                            )
+                        page.close()
+            browser.close()
+
+    print(f"\nPan and zoom, headless Chromium, median of {args.runs} loads")
+    print(f"{'graph':42} {'gesture':16} {'view':6} {'took ms':>8} {'frames':>7} {'longest':>8}")
+    for name in GRAPHS:
+        for kind in GESTURES:
+            for view in VIEWS:
+                runs = results[(name, view, kind)]
+                row = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                longest = " ".join(f"{r['longest']:.0f}" for r in runs)
+                print(
+                    f"{name:42} {kind:16} {view:6} {row['ms']:8.0f} {row['frames']:7.0f} "
+                    f"{row['longest']:8.0f}   (longest gap per load: {longest} ms)"
+                )
+
+
+if __name__ == "__main__":
+    main()
