@@ -37,7 +37,9 @@ layout, paint and rasterising of the SVG, and waiting for the frames.
 Run from the repository root, after ``npm run build`` in js/::
 
     .venv/bin/python benchmarks/bench_graph_render.py [--runs 3] [--timeout 120] [--shots DIR]
-        [--views ours,pyvis,pyvis-default]
+        [--views ours,pyvis,pyvis-default] [--huge]
+
+``--huge`` adds a graph of 100,001 drawn tasks (a chord of 100 chains of 1,000).
 
 Figures are printed, never asserted. The machine has 2 cores; other work beside it shows.
 """
@@ -76,10 +78,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def cases() -> dict[str, object]:
+def cases(huge: bool = False) -> dict[str, object]:
     """The canvases: one task (what a view costs before any graph), every task drawn (1,001 and
-    10,001), and one our view summarises."""
-    return {
+    10,001; 100,001 with ``huge``), and one our view summarises."""
+    found: dict[str, object] = {
         "1 task: what a view costs": add.s(1, 1),
         "1,001 tasks: chord of 50 chains x 20": chord(
             [chain(add.s(i, i), *[add.s(1) for _ in range(19)]) for i in range(50)], tsum.s()
@@ -89,6 +91,11 @@ def cases() -> dict[str, object]:
         ),
         "10,000 tasks: one group": group(add.si(i, i) for i in range(10_000)),
     }
+    if huge:
+        found["100,001 tasks: chord of 100 chains x 1,000"] = chord(
+            [chain(add.s(i, i), *[add.s(1) for _ in range(999)]) for i in range(100)], tsum.s()
+        )
+    return found
 
 
 OURS_PAGE = """<!doctype html>
@@ -229,11 +236,11 @@ def serve(directory: Path):
         server.server_close()
 
 
-def prepare(site: Path) -> dict[str, dict]:
+def prepare(site: Path, huge: bool = False) -> dict[str, dict]:
     (site / "graph.js").write_bytes(BUNDLE.read_bytes())
     (site / "ours.html").write_text(OURS_PAGE)
     info = {}
-    for i, (name, canvas) in enumerate(cases().items()):
+    for i, (name, canvas) in enumerate(cases(huge).items()):
         started = time.perf_counter()
         graph = cw.workflow_graph(canvas)
         freeze_s = time.perf_counter() - started
@@ -320,6 +327,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per page load")
     parser.add_argument("--shots", type=Path, help="save a screenshot of each page here")
     parser.add_argument(
+        "--huge", action="store_true", help="add a 100,001-task graph (about 15 s to freeze)"
+    )
+    parser.add_argument(
         "--views", default=",".join(VIEWS), help=f"comma-separated, of {', '.join(VIEWS)}"
     )
     args = parser.parse_args()
@@ -332,7 +342,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="cw-bench-") as tmp:
         site = Path(tmp)
-        info = prepare(site)
+        info = prepare(site, args.huge)
         rows = []
         with serve(site) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
