@@ -331,6 +331,32 @@ def nodes_in_view(stage: Locator) -> int:
     )
 
 
+# --- callbacks that fork: the one shape laid out by ELK, which starts when first needed -------
+
+CALLBACK_CELLS = [IMPORTS + "ResultGraph.preview(add.s(1, 1).set(link=[add.s(2), add.s(3)]))"]
+
+
+def test_callbacks_that_fork_are_laid_out_in_layers(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(CALLBACK_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    nodes = widget.locator("[data-cw-task-id]")
+    expect(nodes).to_have_count(3)
+    expect(widget.locator('[data-cw-edge-kind="link"]')).to_have_count(1)
+    boxes = []
+    for i in range(3):
+        box = nodes.nth(i).bounding_box()
+        assert box is not None
+        boxes.append(box)
+    task, *callbacks = sorted(boxes, key=lambda b: b["x"])
+    # The task, then its two callbacks in the next layer, one above the other.
+    assert all(c["x"] >= task["x"] + task["width"] for c in callbacks), boxes
+    assert abs(callbacks[0]["x"] - callbacks[1]["x"]) < 1, boxes
+    assert abs(callbacks[0]["y"] - callbacks[1]["y"]) >= callbacks[0]["height"], boxes
+
+
 # --- a custom canvas type: its expansion, in a box named for it ---------------------------------
 
 WEAVE_CELLS = [

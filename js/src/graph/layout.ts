@@ -12,7 +12,6 @@
  * Pure apart from ELK; no DOM.
  */
 
-import ELK from "elkjs/lib/elk.bundled.js";
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
 import { containersOutermostFirst, type Scene, type SceneItem } from "./scene";
 
@@ -106,9 +105,14 @@ interface Local {
 }
 
 type ElkLike = { layout(graph: ElkNode): Promise<ElkNode> };
-let elkInstance: ElkLike | null = null;
-const elk = (): ElkLike => {
-  elkInstance ??= new ELK() as unknown as ElkLike;
+let elkInstance: Promise<ElkLike> | null = null;
+/** ELK, started the first time a box needs it. The bundle holds it (1.4 MB of GWT-compiled
+ * code), but imported up front its set-up ran in every page that shows a graph: about 300 ms
+ * of the module's 350 ms, for graphs that mostly never call it. */
+const elk = (): Promise<ElkLike> => {
+  elkInstance ??= import("elkjs/lib/elk.bundled.js").then(
+    ({ default: ELK }) => new ELK() as unknown as ElkLike,
+  );
   return elkInstance;
 };
 
@@ -295,7 +299,7 @@ async function elkLayout(
     children: sizes.map((s, i) => ({ id: `n${i}`, width: s.w, height: s.h })),
     edges: edges.map(([s, t], i) => ({ id: `e${i}`, sources: [`n${s}`], targets: [`n${t}`] })),
   };
-  const out = await elk().layout(graph);
+  const out = await (await elk()).layout(graph);
   const at = (out.children ?? []).flatMap((c) => [c.x ?? 0, c.y ?? 0]);
   const routes: Route[] = [];
   (out.edges ?? []).forEach((edge: ElkExtendedEdge, i) => {
