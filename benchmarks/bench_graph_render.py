@@ -28,7 +28,9 @@ pages served from 127.0.0.1:
   the frame that shows them is produced (ours: two frames after the handler; pyvis:
   ``nodes.update`` of 1,000 colours, until ``afterDrawing`` plus two frames);
 - bytes per state change on the comm: our delta message's content, and the whole Jupyter message
-  (header, parent header, comm id: what the kernel writes on its iopub socket).
+  (header, parent header, comm id: what the kernel writes on its iopub socket);
+- loading each view's code in a fresh page (fetch included): our ``graph.js``, which anywidget
+  sends with every widget, and pyvis's in-line vis-network.
 
 Our view also reports its phases (``performance.measure`` entries named ``cw-graph ...``):
 scene, layout, draw -- the JavaScript; the rest of its first paint is the browser's style,
@@ -59,6 +61,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pyvis
 from celery import chain, chord, group
 
 import canvas_widgets as cw
@@ -201,6 +204,30 @@ REMOTE_ASSETS = re.compile(r"<(?:link|script)\b[^>]*\bhttps?://[^>]*>(?:\s*</scr
 
 VIEWS = ("ours", "pyvis", "pyvis-default")
 
+# vis-network as cw.to_html puts it in its pages (pyvis's in-line copy).
+VIS_NETWORK = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+
+# Loading a view's code in a fresh page, fetch included: ours an ES module (what anywidget
+# imports; it sends the module with every widget), vis-network a classic script.
+LOAD_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"></head><body><script type="module">
+const params = new URLSearchParams(location.search);
+const src = params.get("src");
+const t0 = performance.now();
+if (params.get("kind") === "module") {
+  await import(src);
+} else {
+  await new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src });
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  });
+}
+window.__result = { load_ms: performance.now() - t0 };
+</script></body></html>
+"""
+
 
 def pyvis_default_html(graph) -> str:
     """pyvis as a user gets it: Network(directed=True) and from_nx, nothing tuned."""
@@ -239,6 +266,8 @@ def serve(directory: Path):
 def prepare(site: Path, huge: bool = False) -> dict[str, dict]:
     (site / "graph.js").write_bytes(BUNDLE.read_bytes())
     (site / "ours.html").write_text(OURS_PAGE)
+    (site / "vis-network.min.js").write_bytes(VIS_NETWORK.read_bytes())
+    (site / "load.html").write_text(LOAD_PAGE)
     info = {}
     for i, (name, canvas) in enumerate(cases(huge).items()):
         started = time.perf_counter()
@@ -282,6 +311,22 @@ def measure(browser, url: str, timeout_s: float, shot: Path | None = None) -> di
         return {"error": type(exc).__name__}
     finally:
         page.close()
+
+
+def code_loads(browser, base: str, runs: int) -> dict[str, tuple[int, float]]:
+    """Each view's code: its size in bytes, and the median time to load it in a fresh page."""
+    codes = {"ours (graph.js)": (BUNDLE, "module"), "pyvis (vis-network)": (VIS_NETWORK, "script")}
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(runs):
+        for name, (path, kind) in codes.items():  # taking turns
+            result = measure(browser, f"{base}/load.html?src=/{path.name}&kind={kind}", 60)
+            if result and "load_ms" in result:
+                times[name].append(result["load_ms"])
+    return {
+        name: (codes[name][0].stat().st_size, statistics.median(values))
+        for name, values in times.items()
+        if values
+    }
 
 
 def comm_bytes() -> dict[str, float]:
@@ -360,6 +405,7 @@ def main() -> None:
                         url = page_url(base, view, meta["case"])
                         results[view].append(measure(browser, url, args.timeout, shot))
                 rows.append((name, meta, results))
+            loads = code_loads(browser, base, max(args.runs, 5))
             browser.close()
 
     def col(results: list, key: str) -> list[float]:
@@ -417,6 +463,9 @@ def main() -> None:
             f"payload {meta['payload_mb']:.2f} MB, freeze in Python {meta['freeze_s']:.2f} s"
         )
         print(f"{'':42} {'':13} " + "; ".join(notes))
+    print(f"\nLoading a view's code in a fresh page (median of {max(args.runs, 5)})")
+    for name, (size, ms) in loads.items():
+        print(f"  {name:40} {size / 1024:8.0f} KiB {ms:8.0f} ms")
     print("\nBytes on the comm per state change")
     for key, value in comm_bytes().items():
         print(f"  {key:40} {value:8.1f}")

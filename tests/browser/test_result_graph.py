@@ -331,7 +331,7 @@ def nodes_in_view(stage: Locator) -> int:
     )
 
 
-# --- callbacks that fork: the one shape laid out by ELK, which starts when first needed -------
+# --- callbacks that fork: the one shape laid out in layers by dagre ---------------------------
 
 CALLBACK_CELLS = [IMPORTS + "ResultGraph.preview(add.s(1, 1).set(link=[add.s(2), add.s(3)]))"]
 

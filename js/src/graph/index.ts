@@ -108,7 +108,6 @@ class GraphView {
   private selected: string | null = null;
   /** Summarised containers drawn in full on request (UI state: never synced). */
   private readonly expanded = new Set<string>();
-  private generation = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private resizeObserver: ResizeObserver | null = null;
   /** The user panned or zoomed: resizes no longer re-fit. */
@@ -211,15 +210,13 @@ class GraphView {
   }
 
   /** Lay out and draw the graph trait (again), then paint the current states. */
-  async rebuild(): Promise<void> {
-    const generation = ++this.generation;
+  rebuild(): void {
     const graph = this.graph;
     this.root.setAttribute("data-cw-layout", "pending");
     const t0 = performance.now();
     const scene = buildScene(graph, { expanded: this.expanded });
     const t1 = performance.now();
-    const layout = await layoutScene(scene);
-    if (generation !== this.generation) return; // a newer graph arrived meanwhile
+    const layout = layoutScene(scene);
     const t2 = performance.now();
     this.scene = scene;
     this.layout = layout;
@@ -415,7 +412,7 @@ class GraphView {
     if (this.expanded.has(path)) this.expanded.delete(path);
     else this.expanded.add(path);
     this.closeDetails();
-    void this.rebuild();
+    this.rebuild();
   }
 
   private select(el: Element | null): void {
@@ -668,7 +665,6 @@ class GraphView {
     if (this.timer !== null) clearInterval(this.timer);
     this.resizeObserver?.disconnect();
     this.requests.close();
-    this.generation += 1;
   }
 }
 
@@ -699,17 +695,17 @@ export default {
     const onSummary = () => view.setSummary(model.get("summary"));
     const onGraph = () => {
       view.resetStore();
-      void view.rebuild();
+      view.rebuild();
       void view.requestSnapshot(); // a new run (a retry): its states so far
     };
     model.on("msg:custom", onMessage);
     model.on("change:states", onStates);
     model.on("change:summary", onSummary);
     model.on("change:graph", onGraph);
-    // The snapshot and deltas that arrive while the layout runs land in the store, and are
-    // drawn with it.
+    // Drawn at once from the states trait; the snapshot asked for here, and the deltas after
+    // it, repaint what changed.
     void view.requestSnapshot();
-    void view.rebuild();
+    view.rebuild();
     return () => {
       model.off("msg:custom", onMessage);
       model.off("change:states", onStates);

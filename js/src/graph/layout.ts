@@ -5,14 +5,15 @@
  * whose edges run child to child in canvas order (a chain, a chord: header box -> body) is a
  * row; a box without edges among its children (a group, a chord's header) is a column, or a
  * grid when it holds many single tasks. Any other box — callbacks (`link`, `link_error`) fork a
- * chain, say — is laid out by ELK's layered algorithm (elkjs), once per distinct shape. Laying
- * out the whole graph with ELK's compound layout instead took 0.4–0.8 s for 1,000 tasks and
- * 2.4–3.5 s for 10,000 here, and overflowed the stack on a chain of 10,000 (see js/README.md).
+ * chain, say — is laid out in layers by dagre, once per distinct shape, its children (boxes
+ * already laid out) as plain nodes. Laying out the whole graph with ELK's compound layout
+ * instead took 0.4–0.8 s for 1,000 tasks and 2.4–3.5 s for 10,000 here, and overflowed the
+ * stack on a chain of 10,000 (see js/README.md).
  *
- * Pure apart from ELK; no DOM.
+ * Pure; no DOM.
  */
 
-import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from "@dagrejs/dagre";
 import { containersOutermostFirst, type Scene, type SceneItem } from "./scene";
 
 export const NODE_W = 168;
@@ -72,14 +73,14 @@ export interface ArrowRun {
 
 export interface Layout {
   boxes: Map<string, Box>;
-  /** Edges that are not a row's arrows (ELK's routes: callbacks, forks). */
+  /** Edges that are not a row's arrows (dagre's routes: callbacks, forks). */
   routes: Route[];
   /** The rows' arrows (kind chain). */
   arrows: ArrowRun[];
   width: number;
   height: number;
-  /** How many boxes ELK laid out (the others are rows, columns and grids). */
-  elkRuns: number;
+  /** How many boxes dagre laid out (the others are rows, columns and grids). */
+  layeredRuns: number;
 }
 
 interface Size {
@@ -100,24 +101,12 @@ interface Local {
   at: number[];
   /** A row's arrows, one per pair of neighbours: x from, x to, y, ... */
   arrows: number[];
-  /** Edge routes (ELK's). */
+  /** Edge routes (dagre's). */
   routes: Route[];
 }
 
-type ElkLike = { layout(graph: ElkNode): Promise<ElkNode> };
-let elkInstance: Promise<ElkLike> | null = null;
-/** ELK, started the first time a box needs it. The bundle holds it (1.4 MB of GWT-compiled
- * code), but imported up front its set-up ran in every page that shows a graph: about 300 ms
- * of the module's 350 ms, for graphs that mostly never call it. */
-const elk = (): Promise<ElkLike> => {
-  elkInstance ??= import("elkjs/lib/elk.bundled.js").then(
-    ({ default: ELK }) => new ELK() as unknown as ElkLike,
-  );
-  return elkInstance;
-};
-
 /** How a box's children are arranged, from its edges alone. */
-export function arrangement(it: SceneItem): "row" | "column" | "grid" | "elk" {
+export function arrangement(it: SceneItem): "row" | "column" | "grid" | "layered" {
   const n = it.children.length;
   if (it.edges.length === 0) {
     return n > GRID_AFTER && it.children.every((c) => !c.startsWith("c:") && !c.startsWith("s:"))
@@ -131,11 +120,11 @@ export function arrangement(it: SceneItem): "row" | "column" | "grid" | "elk" {
       return "row";
     }
   }
-  return "elk";
+  return "layered";
 }
 
 /** Lay out a scene: every item gets a box; edges get routes. */
-export async function layoutScene(scene: Scene): Promise<Layout> {
+export function layoutScene(scene: Scene): Layout {
   const items = scene.items;
   const sizes = new Map<string, Size>();
   const sizeOf = (key: string): Size => {
@@ -147,8 +136,8 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
   const locals = new Map<string, Local>();
   /** Container key -> its children's sizes, in order (looked up once per child, not thrice). */
   const childSizesOf = new Map<string, Size[]>();
-  const memo = new Map<string, Promise<Local>>();
-  let elkRuns = 0;
+  const memo = new Map<string, Local>();
+  let layeredRuns = 0;
 
   // The boxes, outermost first; tasks and summaries have nothing inside to lay out.
   const order = containersOutermostFirst(items.get(scene.root) as SceneItem, items);
@@ -168,13 +157,13 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
         (e) => [index.get(e.source), index.get(e.target), e.kind] as [number, number, string],
       );
       const key = JSON.stringify([top, childSizes, edges]);
-      let pending = memo.get(key);
-      if (pending === undefined) {
-        elkRuns += 1;
-        pending = elkLayout(childSizes, edges, top);
-        memo.set(key, pending);
+      let known = memo.get(key);
+      if (known === undefined) {
+        layeredRuns += 1;
+        known = layered(childSizes, edges, top);
+        memo.set(key, known);
       }
-      local = await pending;
+      local = known;
     }
     locals.set(it.key, local);
     childSizesOf.set(it.key, childSizes);
@@ -222,7 +211,7 @@ export async function layoutScene(scene: Scene): Promise<Layout> {
       });
     }
   }
-  return { boxes, routes, arrows: arrowRuns, width: rootSize.w, height: rootSize.h, elkRuns };
+  return { boxes, routes, arrows: arrowRuns, width: rootSize.w, height: rootSize.h, layeredRuns };
 }
 
 function row(sizes: Size[], top: number): Local {
@@ -281,34 +270,33 @@ function grid(sizes: Size[], top: number): Local {
   };
 }
 
-async function elkLayout(
-  sizes: Size[],
-  edges: [number, number, string][],
-  top: number,
-): Promise<Local> {
-  const graph: ElkNode = {
-    id: "box",
-    layoutOptions: {
-      "elk.algorithm": "layered",
-      "elk.direction": "RIGHT",
-      "elk.padding": `[top=${top},left=${PAD_SIDE},bottom=${PAD_BOTTOM},right=${PAD_SIDE}]`,
-      "elk.spacing.nodeNode": String(COLUMN_GAP * 2),
-      "elk.layered.spacing.nodeNodeBetweenLayers": String(ROW_GAP),
-      "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
-    },
-    children: sizes.map((s, i) => ({ id: `n${i}`, width: s.w, height: s.h })),
-    edges: edges.map(([s, t], i) => ({ id: `e${i}`, sources: [`n${s}`], targets: [`n${t}`] })),
-  };
-  const out = await (await elk()).layout(graph);
-  const at = (out.children ?? []).flatMap((c) => [c.x ?? 0, c.y ?? 0]);
+/** A box whose edges fork, laid out in layers from left to right by dagre. */
+function layered(sizes: Size[], edges: [number, number, string][], top: number): Local {
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: true });
+  g.setGraph({ rankdir: "LR", nodesep: COLUMN_GAP * 2, ranksep: ROW_GAP, marginx: 0, marginy: 0 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (let i = 0; i < sizes.length; i++) {
+    const size = sizes[i] as Size;
+    g.setNode(`n${i}`, { width: size.w, height: size.h });
+  }
+  for (let i = 0; i < edges.length; i++) {
+    const [source, target] = edges[i] as [number, number, string];
+    g.setEdge(`n${source}`, `n${target}`, {}, `e${i}`);
+  }
+  dagre.layout(g);
+  // dagre places centres, from (0, 0): move everything inside the box's padding.
+  const at: number[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const node = g.node(`n${i}`);
+    const size = sizes[i] as Size;
+    at.push(PAD_SIDE + (node.x ?? 0) - size.w / 2, top + (node.y ?? 0) - size.h / 2);
+  }
   const routes: Route[] = [];
-  (out.edges ?? []).forEach((edge: ElkExtendedEdge, i) => {
-    for (const section of edge.sections ?? []) {
-      routes.push({
-        kind: edges[i]?.[2] ?? "chain",
-        points: [section.startPoint, ...(section.bendPoints ?? []), section.endPoint],
-      });
-    }
-  });
-  return { w: out.width ?? 0, h: out.height ?? 0, at, arrows: [], routes };
+  for (let i = 0; i < edges.length; i++) {
+    const [source, target, kind] = edges[i] as [number, number, string];
+    const points = g.edge(`n${source}`, `n${target}`, `e${i}`)?.points ?? [];
+    routes.push({ kind, points: points.map((p) => ({ x: PAD_SIDE + p.x, y: top + p.y })) });
+  }
+  const { width = 0, height = 0 } = g.graph();
+  return { w: width + 2 * PAD_SIDE, h: top + height + PAD_BOTTOM, at, arrows: [], routes };
 }

@@ -277,8 +277,8 @@ export function nodesIn(
 }
 
 /**
- * Draw task nodes' labels and state signs: those in `region` (every task's without one), and
- * the labels of boxes that only say their kind (chain, group). A graph fitted so small that no
+ * Draw task nodes' labels and state signs: of the tasks in `region`, or of all without one;
+ * and the labels of boxes that only say their kind (chain, group). A graph fitted so small that no
  * label could be read (a thousand tasks) is drawn without them, which halves its elements.
  * Zoomed in close enough, the tasks in view get theirs, and more as the view moves: the first
  * zoom into 10,000 tasks then labels the few hundred in view, not all 10,000 at once (a

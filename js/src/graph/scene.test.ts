@@ -120,10 +120,10 @@ describe("buildScene", () => {
 });
 
 describe("layoutScene", () => {
-  it("lays out rows, columns and grids without ELK, and keeps children inside their box", async () => {
+  it("lays out rows, columns and grids without dagre, and keeps children inside their box", () => {
     const scene = buildScene(chainOfChordPayload(20));
-    const layout = await layoutScene(scene);
-    expect(layout.elkRuns).toBe(0);
+    const layout = layoutScene(scene);
+    expect(layout.layeredRuns).toBe(0);
     expect(arrangement(at(scene, "c:chain"))).toBe("row");
     expect(arrangement(at(scene, "c:chain.tasks[1].header"))).toBe("column");
     for (const it of scene.items.values()) {
@@ -149,7 +149,7 @@ describe("layoutScene", () => {
     expect(layout.arrows.every((run) => run.tips.length === 1)).toBe(true);
   });
 
-  it("draws the arrows of a row as one run across its tasks, and breaks it at a box", async () => {
+  it("draws the arrows of a row as one run across its tasks, and breaks it at a box", () => {
     // chain(t0, t1, t2, group(g0, g1), t3, t4)
     const path = (i: number) => `chain.tasks[${i}]`;
     const payload: GraphPayload = {
@@ -175,7 +175,7 @@ describe("layoutScene", () => {
         [path(3)]: { kind: "group", parent: "chain", id: "g" },
       },
     };
-    const layout = await layoutScene(buildScene(payload));
+    const layout = layoutScene(buildScene(payload));
     const box = (key: string) => layout.boxes.get(key) as { x: number; y: number };
     // t0 -> t1 -> t2 -> group: one line under t1 and t2; group -> t3 -> t4: another.
     expect(layout.arrows).toHaveLength(2);
@@ -186,15 +186,15 @@ describe("layoutScene", () => {
     expect(before?.y).toBe(box("t0").y + NODE_H / 2);
   });
 
-  it("puts many single tasks into a grid", async () => {
+  it("puts many single tasks into a grid", () => {
     const scene = buildScene(groupPayload(150));
     expect(arrangement(at(scene, "c:group"))).toBe("grid");
-    const layout = await layoutScene(scene);
+    const layout = layoutScene(scene);
     expect(layout.width).toBeGreaterThan(2 * NODE_W);
     expect(layout.height).toBeLessThan(150 * NODE_H);
   });
 
-  it("asks ELK for a box whose edges fork, once per shape", async () => {
+  it("lays out a box whose edges fork in layers (dagre), once per shape", () => {
     // A chain whose first step has an error callback beside the next step: a fork.
     const payload = chordPayload(2);
     payload.nodes.push({
@@ -209,17 +209,17 @@ describe("layoutScene", () => {
     payload.edges.push({ source: "body", target: "errback", kind: "link_error" });
     payload.edges.push({ source: "h0", target: "errback", kind: "link_error" });
     const scene = buildScene(payload);
-    expect(arrangement(at(scene, "c:chord"))).toBe("elk");
-    const layout = await layoutScene(scene);
-    expect(layout.elkRuns).toBe(1);
+    expect(arrangement(at(scene, "c:chord"))).toBe("layered");
+    const layout = layoutScene(scene);
+    expect(layout.layeredRuns).toBe(1);
     const body = layout.boxes.get("body");
     const header = layout.boxes.get("c:chord.header");
     expect((header?.x ?? 0) + (header?.w ?? 0)).toBeLessThanOrEqual(body?.x ?? 0);
     expect(layout.routes.some((r) => r.kind === "link_error")).toBe(true);
   });
 
-  it("lays out a summarised 10,000-task chord as three boxes", async () => {
-    const layout = await layoutScene(buildScene(chordPayload(10_000)));
+  it("lays out a summarised 10,000-task chord as three boxes", () => {
+    const layout = layoutScene(buildScene(chordPayload(10_000)));
     expect(layout.boxes.size).toBe(4); // top, chord, summary, body
   });
 });
