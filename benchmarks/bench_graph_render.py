@@ -405,7 +405,7 @@ def main() -> None:
                         url = page_url(base, view, meta["case"])
                         results[view].append(measure(browser, url, args.timeout, shot))
                 rows.append((name, meta, results))
-            loads = code_loads(browser, base, max(args.runs, 5))
+            code = code_loads(browser, base, max(args.runs, 5))
             browser.close()
 
     def col(results: list, key: str) -> list[float]:
@@ -464,7 +464,7 @@ def main() -> None:
         )
         print(f"{'':42} {'':13} " + "; ".join(notes))
     print(f"\nLoading a view's code in a fresh page (median of {max(args.runs, 5)})")
-    for name, (size, ms) in loads.items():
+    for name, (size, ms) in code.items():
         print(f"  {name:40} {size / 1024:8.0f} KiB {ms:8.0f} ms")
     print("\nBytes on the comm per state change")
     for key, value in comm_bytes().items():
