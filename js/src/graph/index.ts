@@ -225,6 +225,7 @@ class GraphView {
     this.stage.style.height = `${height}px`;
     this.stageHeight = height; // its content height: the stage has no padding
     this.userMoved = false;
+    this.drawing = null; // the old one, about to go: fit() must not label it
     this.fit();
     const withLabels = this.transform.k >= LABEL_SCALE;
     this.drawing = draw(
