@@ -294,6 +294,27 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
         "chord · header 0/1000 done"
     )
+    # Fitted, a drag moves the <svg> as one layer; on release the move goes to the drawing.
+    node = widget.locator("[data-cw-task-id]").first
+    before = node.bounding_box()
+    box = stage.bounding_box()
+    assert before is not None and box is not None
+    nb.page.mouse.move(box["x"] + 40, box["y"] + 40)
+    nb.page.mouse.down()
+    nb.page.mouse.move(box["x"] + 100, box["y"] + 70, steps=6)
+    assert stage.evaluate("svg => svg.style.transform") == "translate(60px, 30px)"
+    nb.page.mouse.up()
+    assert stage.evaluate("svg => svg.style.transform") == ""
+    after = node.bounding_box()
+    assert after is not None
+    assert (round(after["x"] - before["x"]), round(after["y"] - before["y"])) == (60, 30)
+    nb.page.mouse.down()  # and back, partly out of view now: the drawing's transform moves
+    nb.page.mouse.move(box["x"] + 40, box["y"] + 40, steps=6)
+    assert stage.evaluate("svg => svg.style.transform") == ""
+    nb.page.mouse.up()
+    back = node.bounding_box()
+    assert back is not None
+    assert (round(back["x"] - before["x"]), round(back["y"] - before["y"])) == (0, 0)
     stage.click(position={"x": 3, "y": 3})  # a click on the stage lets the wheel zoom
     for _ in range(3):
         nb.page.mouse.wheel(0, -400)
