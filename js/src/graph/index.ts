@@ -583,7 +583,6 @@ class GraphView {
       this.stageFocused = true;
       const t = this.transform;
       start = { x: event.clientX, y: event.clientY, tx: t.x, ty: t.y, whole: this.wholeInView() };
-      if (start.whole) svg.style.willChange = "transform";
       this.dragged = false;
     });
     svg.addEventListener("pointermove", (event) => {
@@ -591,7 +590,10 @@ class GraphView {
       const dx = event.clientX - start.x;
       const dy = event.clientY - start.y;
       if (!this.dragged && Math.hypot(dx, dy) < 4) return;
-      if (!this.dragged) svg.setPointerCapture(event.pointerId);
+      if (!this.dragged) {
+        svg.setPointerCapture(event.pointerId);
+        if (start.whole) svg.style.willChange = "transform"; // a drag, not a click
+      }
       this.dragged = true;
       this.userMoved = true;
       this.transform.x = start.tx + dx;
@@ -600,10 +602,10 @@ class GraphView {
       else this.applyTransform();
     });
     const end = () => {
-      if (start?.whole) {
+      if (start?.whole && this.dragged) {
         svg.style.willChange = "";
         svg.style.transform = "";
-        if (this.dragged) this.applyTransform();
+        this.applyTransform();
       }
       start = null;
       // The click that ends a drag must not open details: clear the flag after it.
