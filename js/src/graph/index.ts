@@ -32,7 +32,15 @@ import type {
   Summary,
 } from "./model";
 import { normalise, STATES } from "./model";
-import { addLabels, type Drawing, draw, paintChordLabel, paintSummary, paintTask } from "./render";
+import {
+  addLabels,
+  type Drawing,
+  draw,
+  paintChordLabel,
+  paintSummary,
+  paintTask,
+  type Region,
+} from "./render";
 import { buildScene, ownerOf, type Scene } from "./scene";
 import {
   applyProgress,
@@ -623,17 +631,23 @@ class GraphView {
   /** Wheel zooms once the graph was clicked (or with Ctrl/Alt): the notebook keeps scrolling. */
   private stageFocused = false;
 
+  /** What the stage shows, in the drawing's units. */
+  private inView(): Region {
+    const t = this.transform;
+    const { width, height } = this.stageSize();
+    return { x: -t.x / t.k, y: -t.y / t.k, w: width / t.k, h: height / t.k };
+  }
+
   /** Whether the whole drawing is inside the stage, as fitted (see enablePanZoom). */
   private wholeInView(): boolean {
     const layout = this.layout;
     if (layout === null) return false;
-    const t = this.transform;
-    const { width, height } = this.stageSize();
+    const view = this.inView();
     return (
-      t.x >= 0 &&
-      t.y >= 0 &&
-      t.x + layout.width * t.k <= width &&
-      t.y + layout.height * t.k <= height
+      view.x <= 0 &&
+      view.y <= 0 &&
+      view.x + view.w >= layout.width &&
+      view.y + view.h >= layout.height
     );
   }
 
@@ -683,10 +697,8 @@ class GraphView {
     this.svgEl.toggleAttribute("data-cw-far", far);
     if (!far && this.drawing !== null && !this.drawing.labelled) {
       // The tasks in view and a tenth of a view around it (see addLabels).
-      const { width, height } = this.stageSize();
-      const w = width / t.k;
-      const h = height / t.k;
-      const region = { x: -t.x / t.k - w / 10, y: -t.y / t.k - h / 10, w: 1.2 * w, h: 1.2 * h };
+      const { x, y, w, h } = this.inView();
+      const region = { x: x - w / 10, y: y - h / 10, w: 1.2 * w, h: 1.2 * h };
       addLabels(this.drawing, this.labels, this.store, region);
     }
   }
