@@ -10,9 +10,7 @@ the browser (Playwright's mouse, i.e. the DevTools protocol), one gesture after 
 - ``pan, zoomed in``: the same drag again, now close enough to read.
 
 For each it prints the time the gesture took (from the first input to the last one handled,
-plus two frames: input waits for frames the browser is still producing; ours also waits for the
-view to settle: a gesture it shows by moving the ``<svg>`` as one layer ends by painting the
-drawing sharp, 150 ms after the last wheel notch), the frames seen
+plus two frames: input waits for frames the browser is still producing), the frames seen
 (animation frames on the main thread), and the longest gap between two of them. At 60 frames a
 second a frame is 16.7 ms; a gap of 100 ms is a visible stall.
 
@@ -52,18 +50,10 @@ RECORD = """() => {
   };
   requestAnimationFrame(loop);
 }"""
-# Stop once the view has settled (ours marks a gesture shown on a layer, not yet painted sharp,
-# with data-cw-moving), plus two frames: the frame that shows the gesture's end is then produced.
-STOP = """() => new Promise((resolve) => {
-  const settled = () => {
-    if (document.querySelector("[data-cw-moving]") !== null) return setTimeout(settled, 5);
-    requestAnimationFrame(() => requestAnimationFrame(() => {
-      window.__stop = true;
-      resolve(window.__frames);
-    }));
-  };
-  settled();
-})"""
+STOP = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => {
+  window.__stop = true;
+  resolve(window.__frames);
+})))"""
 
 
 def gesture(page, kind: str, x: float, y: float, view: str) -> dict[str, float]:

@@ -302,36 +302,22 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     nb.page.mouse.move(box["x"] + 40, box["y"] + 40)
     nb.page.mouse.down()
     nb.page.mouse.move(box["x"] + 100, box["y"] + 70, steps=6)
-    assert stage.evaluate("svg => svg.style.transform") == "translate(60px, 30px) scale(1)"
+    assert stage.evaluate("svg => svg.style.transform") == "translate(60px, 30px)"
     nb.page.mouse.up()
     assert stage.evaluate("svg => svg.style.transform") == ""
     after = node.bounding_box()
     assert after is not None
     assert (round(after["x"] - before["x"]), round(after["y"] - before["y"])) == (60, 30)
-    nb.page.mouse.down()  # and back: partly out of view at first, the drawing's transform moves
-    nb.page.mouse.move(box["x"] + 90, box["y"] + 65)
+    nb.page.mouse.down()  # and back, partly out of view now: the drawing's transform moves
+    nb.page.mouse.move(box["x"] + 40, box["y"] + 40, steps=6)
     assert stage.evaluate("svg => svg.style.transform") == ""
-    nb.page.mouse.move(box["x"] + 40, box["y"] + 40, steps=5)
     nb.page.mouse.up()
     back = node.bounding_box()
     assert back is not None
     assert (round(back["x"] - before["x"]), round(back["y"] - before["y"])) == (0, 0)
     stage.click(position={"x": 3, "y": 3})  # a click on the stage lets the wheel zoom
-    # Wheel notches into the fitted graph scale the <svg> as one layer; when they stop, the
-    # drawing takes the zoom (and is labelled), with every node where the layer showed it.
-    during = stage.evaluate(WHEEL_IN, [2, -400])
-    assert during["moving"] and "scale(" in during["transform"], during
-    expect(stage).not_to_have_attribute("data-cw-moving", "")
-    assert stage.evaluate("svg => svg.style.transform") == ""
-    after_zoom = node.bounding_box()
-    assert after_zoom is not None
-    shown = during["node"]
-    for at, size in (("x", "width"), ("y", "height")):  # centres: the border comes back now
-        moved = after_zoom[at] + after_zoom[size] / 2 - shown[at] - shown[size] / 2
-        assert abs(moved) < 1, (at, after_zoom, shown)
-    assert after_zoom["width"] > 1.5 * before["width"]
-    nb.page.mouse.wheel(0, -400)  # at the pointer, still where it clicked
-    expect(stage).not_to_have_attribute("data-cw-moving", "")  # (the stage's box is scaled till)
+    for _ in range(3):
+        nb.page.mouse.wheel(0, -400)
     expect(stage).not_to_have_attribute("data-cw-far", "")
     expect(chains.locator(".cw-box-label")).to_have_count(50)
     expect(chains.first.locator(".cw-box-label")).to_have_text("chain")
@@ -350,20 +336,6 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     expect(labels).not_to_have_count(first)
     assert nodes_in_view(stage) <= labels.count() < 1001
     assert first < labels.count()
-
-
-# Wheel notches (count, deltaY) with Ctrl near the stage's top left, sent at once: what the
-# stage shows before the pause that ends the gesture (the first task node's box on screen).
-WHEEL_IN = """(svg, [count, deltaY]) => {
-  const r = svg.getBoundingClientRect();
-  for (let i = 0; i < count; i++) {
-    svg.dispatchEvent(new WheelEvent("wheel", { deltaY, ctrlKey: true, cancelable: true,
-      clientX: r.left + 3, clientY: r.top + 3 }));
-  }
-  const b = svg.querySelector("[data-cw-task-id]").getBoundingClientRect();
-  return { moving: svg.hasAttribute("data-cw-moving"), transform: svg.style.transform,
-           node: { x: b.x, y: b.y, width: b.width, height: b.height } };
-}"""
 
 
 def nodes_in_view(stage: Locator) -> int:

@@ -12,9 +12,7 @@
  * run: a new `graph` trait), `save-svg` and `save-png` download the drawing; the tabs are
  * `data-cw-tab="graph|timeline"`, the timeline `[data-cw-timeline]` with one bar per started
  * task (`data-cw-task-id`, `data-cw-state`, `data-cw-lane`). The widget's root gets
- * `data-cw-layout="done"` once the first complete drawing is on screen; the `<svg>` has
- * `data-cw-moving` while a pan or zoom is shown by moving it as one layer, not yet painted
- * sharp (see moveDuring).
+ * `data-cw-layout="done"` once the first complete drawing is on screen.
  */
 
 import type { RenderProps } from "@anywidget/types";
@@ -34,7 +32,6 @@ import type {
   Summary,
 } from "./model";
 import { normalise, STATES } from "./model";
-import { layerShows, layerTransform, type Transform, viewOf, zoomedAt } from "./panzoom";
 import {
   addLabels,
   type Drawing,
@@ -61,8 +58,6 @@ const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
 /** Below this zoom, labels are too small to read: not drawn, or hidden. */
 const LABEL_SCALE = 0.3;
-/** A wheel gesture ends when no notch came for this long (ms): the drawing is painted sharp. */
-const SETTLE_MS = 150;
 
 class GraphView {
   readonly root: HTMLElement;
@@ -117,7 +112,7 @@ class GraphView {
   private labelsOf: Map<string, { label: string; name: string }> | null = null;
   private summary: Summary;
   private summaryAt = performance.now();
-  private transform: Transform = { x: 0, y: 0, k: 1 };
+  private transform = { x: 0, y: 0, k: 1 };
   private selected: string | null = null;
   /** Summarised containers drawn in full on request (UI state: never synced). */
   private readonly expanded = new Set<string>();
@@ -582,21 +577,20 @@ class GraphView {
         const rect = svg.getBoundingClientRect();
         const factor = Math.exp(-event.deltaY * 0.0015);
         this.userMoved = true;
-        const x = event.clientX - rect.left;
-        const y = event.clientY - rect.top;
-        this.transform = zoomedAt(this.transform, x, y, factor);
-        this.moveDuring();
-        // A wheel gesture has no end of its own: it ends when the notches stop.
-        clearTimeout(this.settleTimer);
-        if (this.layered) this.settleTimer = setTimeout(() => this.applyTransform(), SETTLE_MS);
+        this.zoomAt(event.clientX - rect.left, event.clientY - rect.top, factor);
       },
       { passive: false },
     );
-    let start: { x: number; y: number; tx: number; ty: number } | null = null;
+    // A drag that starts with the whole drawing in view moves the <svg> itself: a layer of its
+    // own for the drag (will-change), moved by a CSS transform without painting it again. When
+    // the drag ends the move goes to the drawing's transform. Repainting every frame costs what
+    // the drawing costs: 100,000 fitted boxes, each a pixel wide, made 4 frames a second.
+    // Zoomed in, the browser paints only what is in view, and the drawing's transform moves.
+    let start: { x: number; y: number; tx: number; ty: number; whole: boolean } | null = null;
     svg.addEventListener("pointerdown", (event) => {
       this.stageFocused = true;
       const t = this.transform;
-      start = { x: event.clientX, y: event.clientY, tx: t.x, ty: t.y };
+      start = { x: event.clientX, y: event.clientY, tx: t.x, ty: t.y, whole: this.wholeInView() };
       this.dragged = false;
     });
     svg.addEventListener("pointermove", (event) => {
@@ -604,14 +598,23 @@ class GraphView {
       const dx = event.clientX - start.x;
       const dy = event.clientY - start.y;
       if (!this.dragged && Math.hypot(dx, dy) < 4) return;
-      if (!this.dragged) svg.setPointerCapture(event.pointerId); // a drag, not a click
+      if (!this.dragged) {
+        svg.setPointerCapture(event.pointerId);
+        if (start.whole) svg.style.willChange = "transform"; // a drag, not a click
+      }
       this.dragged = true;
       this.userMoved = true;
-      this.transform = { ...this.transform, x: start.tx + dx, y: start.ty + dy };
-      this.moveDuring();
+      this.transform.x = start.tx + dx;
+      this.transform.y = start.ty + dy;
+      if (start.whole) svg.style.transform = `translate(${dx}px,${dy}px)`;
+      else this.applyTransform();
     });
     const end = () => {
-      if (start !== null && this.dragged) this.applyTransform();
+      if (start?.whole && this.dragged) {
+        svg.style.willChange = "";
+        svg.style.transform = "";
+        this.applyTransform();
+      }
       start = null;
       // The click that ends a drag must not open details: clear the flag after it.
       setTimeout(() => {
@@ -628,44 +631,33 @@ class GraphView {
   /** Wheel zooms once the graph was clicked (or with Ctrl/Alt): the notebook keeps scrolling. */
   private stageFocused = false;
 
-  /**
-   * Show `this.transform` while a gesture (a drag, wheel notches) goes on. While the `<svg>` as
-   * last painted holds all of the new view (see layerShows: a zoom in, or any move while the
-   * whole drawing is in view), the `<svg>` moves and scales as one layer of its own, by a CSS
-   * transform: nothing is painted again, however many tasks there are; the end of the gesture
-   * hands the transform to the drawing (applyTransform), which paints it sharp and labels what is
-   * now in view. Otherwise the drawing's transform moves at once, and the browser paints what is
-   * in view. Painting every frame costs what the drawing costs: 100,000 fitted boxes, each a
-   * pixel wide, made 4 frames a second, and each change of scale lays out every label again.
-   */
-  private moveDuring(): void {
-    const layout = this.layout;
-    const { width, height } = this.stageSize();
-    const painted = viewOf(this.painted, width, height);
-    const view = viewOf(this.transform, width, height);
-    if (layout === null || !layerShows(painted, view, layout.width, layout.height)) {
-      this.applyTransform();
-      return;
-    }
-    const svg = this.svgEl;
-    if (!this.layered) {
-      this.layered = true;
-      svg.style.willChange = "transform";
-      svg.setAttribute("data-cw-moving", "");
-    }
-    svg.style.transform = layerTransform(this.painted, this.transform);
-  }
-
-  /** The transform the drawing was last painted with (see moveDuring). */
-  private painted: Transform = { x: 0, y: 0, k: 1 };
-  /** Whether a gesture is shown by moving the `<svg>` as a layer (see moveDuring). */
-  private layered = false;
-  private settleTimer: ReturnType<typeof setTimeout> | undefined;
-
   /** What the stage shows, in the drawing's units. */
   private inView(): Region {
+    const t = this.transform;
     const { width, height } = this.stageSize();
-    return viewOf(this.transform, width, height);
+    return { x: -t.x / t.k, y: -t.y / t.k, w: width / t.k, h: height / t.k };
+  }
+
+  /** Whether the whole drawing is inside the stage, as fitted (see enablePanZoom). */
+  private wholeInView(): boolean {
+    const layout = this.layout;
+    if (layout === null) return false;
+    const view = this.inView();
+    return (
+      view.x <= 0 &&
+      view.y <= 0 &&
+      view.x + view.w >= layout.width &&
+      view.y + view.h >= layout.height
+    );
+  }
+
+  private zoomAt(x: number, y: number, factor: number): void {
+    const t = this.transform;
+    const k = Math.min(4, Math.max(0.02, t.k * factor));
+    t.x = x - ((x - t.x) * k) / t.k;
+    t.y = y - ((y - t.y) * k) / t.k;
+    t.k = k;
+    this.applyTransform();
   }
 
   fit(): void {
@@ -694,17 +686,8 @@ class GraphView {
     };
   }
 
-  /** Paint the drawing with `this.transform`; a gesture shown on a layer ends here. */
   private applyTransform(): void {
-    clearTimeout(this.settleTimer);
-    if (this.layered) {
-      this.layered = false;
-      this.svgEl.style.willChange = "";
-      this.svgEl.style.transform = "";
-      this.svgEl.removeAttribute("data-cw-moving");
-    }
     const t = this.transform;
-    this.painted = { ...t };
     const transform = `translate(${t.x},${t.y}) scale(${t.k})`;
     // Unchanged (a resize observer's first report, say): leave it, not to restyle the drawing.
     if (this.viewport.getAttribute("transform") !== transform) {
@@ -722,7 +705,6 @@ class GraphView {
 
   destroy(): void {
     if (this.timer !== null) clearInterval(this.timer);
-    clearTimeout(this.settleTimer);
     this.resizeObserver?.disconnect();
     this.requests.close();
   }
