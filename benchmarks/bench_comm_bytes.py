@@ -11,9 +11,12 @@ what a front end receives), then sorted:
   progress, and the final summary and states snapshot when the run ends.
 
 Per workflow it prints the number of state changes the deltas carried, the number of delta
-messages, and bytes per change: deltas alone, and everything. The comparison is the same
-states polled the way people do today (``AsyncResult.state`` per task): not bytes on a comm,
-but that is what the browser has no other way to get.
+messages, and bytes per change: deltas alone, and everything. Only changes after the widget
+exists travel as deltas: ``cw.run`` returns once it has published the canvas, and a 2,000-task
+group takes about 6 s to publish here, by which time most of its tasks have run (the widget
+starts from their states; its last message, the final ``states``, weighs on "everything").
+No alternative is printed beside it: the ways people follow states today (polling
+``AsyncResult``, Flower's API: bench_tracking.py) send nothing to a notebook view.
 
     .venv/bin/python benchmarks/bench_comm_bytes.py
 
