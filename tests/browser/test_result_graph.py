@@ -287,8 +287,8 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     expect(stage).to_have_attribute("data-cw-far", "")
     chains = widget.locator('.cw-box[data-cw-kind="chain"]')
     expect(chains).to_have_count(50)
-    # Fitted, text would be 3 px high: no task labels, no "chain" on the boxes; but the chord
-    # says how far its header is.
+    # Fitted, text would be under 2 px high: no task labels, no "chain" on the boxes; but the
+    # chord says how far its header is.
     expect(widget.locator(".cw-node-label")).to_have_count(0)
     expect(chains.locator(".cw-box-label")).to_have_count(0)
     expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
@@ -321,21 +321,28 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     expect(stage).not_to_have_attribute("data-cw-far", "")
     expect(chains.locator(".cw-box-label")).to_have_count(50)
     expect(chains.first.locator(".cw-box-label")).to_have_text("chain")
-    # The tasks in view get their labels, not all 1,001 at once; moving the view brings more.
+    # The tasks in view get their labels, not all 1,001 at once; the labels follow the view.
     labels = widget.locator(".cw-node-label")
     expect(labels).not_to_have_count(0)
     in_view = nodes_in_view(stage)
-    first = labels.count()
-    assert 0 < in_view <= first < 1001, (in_view, first)
+    assert 0 < in_view <= labels.count() < 1001, (in_view, labels.count())
+    assert unlabelled_in_view(stage) == 0
     box = stage.bounding_box()
     assert box is not None
     nb.page.mouse.move(box["x"] + box["width"] - 20, box["y"] + box["height"] / 2)
     nb.page.mouse.down()
     nb.page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2, steps=10)
     nb.page.mouse.up()
-    expect(labels).not_to_have_count(first)
-    assert nodes_in_view(stage) <= labels.count() < 1001
-    assert first < labels.count()
+    assert unlabelled_in_view(stage) == 0
+    # Zoomed in further, the tasks now far out of view lose theirs.
+    shown = labels.count()
+    nb.page.mouse.wheel(0, -400)
+    nb.page.wait_for_function(
+        "([svg, shown]) => svg.querySelectorAll('.cw-node-label').length < shown",
+        arg=[stage.element_handle(), shown],
+    )
+    assert 0 < nodes_in_view(stage) <= labels.count()
+    assert unlabelled_in_view(stage) == 0
 
 
 def nodes_in_view(stage: Locator) -> int:
@@ -347,6 +354,24 @@ def nodes_in_view(stage: Locator) -> int:
             const r = node.getBoundingClientRect();
             return r.right > view.left && r.left < view.right
               && r.bottom > view.top && r.top < view.bottom;
+          }).length;
+        }"""
+    )
+
+
+def unlabelled_in_view(stage: Locator) -> int:
+    """How many task nodes the stage shows, wholly or in part, without a label inside them."""
+    return stage.evaluate(
+        """svg => {
+          const view = svg.getBoundingClientRect();
+          const labels = [...svg.querySelectorAll(".cw-node-label")]
+            .map((label) => label.getBoundingClientRect());
+          return [...svg.querySelectorAll("[data-cw-task-id]")].filter((node) => {
+            const r = node.getBoundingClientRect();
+            const shown = r.right > view.left && r.left < view.right
+              && r.bottom > view.top && r.top < view.bottom;
+            return shown && !labels.some((l) => l.left > r.left && l.left < r.right
+              && l.top >= r.top && l.bottom <= r.bottom);
           }).length;
         }"""
     )

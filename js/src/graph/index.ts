@@ -33,13 +33,13 @@ import type {
 } from "./model";
 import { normalise, STATES } from "./model";
 import {
-  addLabels,
   type Drawing,
   draw,
   paintChordLabel,
   paintSummary,
   paintTask,
   type Region,
+  showLabels,
 } from "./render";
 import { buildScene, ownerOf, type Scene } from "./scene";
 import {
@@ -56,8 +56,12 @@ import { drawTimeline, showBarTitle, timelineBars } from "./timeline";
 
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
-/** Below this zoom, labels are too small to read: not drawn, or hidden. */
-const LABEL_SCALE = 0.3;
+/** Below this zoom, labels (11 px) are too small to read: not drawn, or hidden. */
+const LABEL_SCALE = 0.5;
+/** Below this zoom, a box's border (one unit) is too thin to see: not painted. Not at the
+ * labels' scale: each change restyles every task node, and the two together made one long
+ * frame of a zoom into 10,000 tasks. */
+const BORDER_SCALE = 0.3;
 
 class GraphView {
   readonly root: HTMLElement;
@@ -530,9 +534,7 @@ class GraphView {
     if (layout === null) return;
     const name = `workflow-${this.graph.run_id ?? "preview"}`;
     try {
-      if (this.drawing !== null && !this.drawing.labelled) {
-        addLabels(this.drawing, this.labels, this.store);
-      }
+      if (this.drawing !== null) showLabels(this.drawing, this.labels, this.store);
       const text = svgSnapshot(this.svgEl, layout.width, layout.height);
       if (format === "svg") {
         download(new Blob([text], { type: "image/svg+xml" }), `${name}.svg`, this.root);
@@ -695,11 +697,12 @@ class GraphView {
     }
     const far = t.k < LABEL_SCALE;
     this.svgEl.toggleAttribute("data-cw-far", far);
-    if (!far && this.drawing !== null && !this.drawing.labelled) {
-      // The tasks in view and a tenth of a view around it (see addLabels).
-      const { x, y, w, h } = this.inView();
-      const region = { x: x - w / 10, y: y - h / 10, w: 1.2 * w, h: 1.2 * h };
-      addLabels(this.drawing, this.labels, this.store, region);
+    this.svgEl.toggleAttribute("data-cw-tiny", t.k < BORDER_SCALE);
+    if (!far && this.drawing !== null) {
+      // Labels for the tasks in view and a tenth of a view around it; none beyond a quarter
+      // of a view (see showLabels).
+      const view = this.inView();
+      showLabels(this.drawing, this.labels, this.store, around(view, 0.1), around(view, 0.25));
     }
   }
 
@@ -708,6 +711,13 @@ class GraphView {
     this.resizeObserver?.disconnect();
     this.requests.close();
   }
+}
+
+/** `region` grown by `margin` of its width and height on every side. */
+function around(region: Region, margin: number): Region {
+  const dx = region.w * margin;
+  const dy = region.h * margin;
+  return { x: region.x - dx, y: region.y - dy, w: region.w + 2 * dx, h: region.h + 2 * dy };
 }
 
 function formatSeconds(seconds: number): string {

@@ -8,7 +8,7 @@
  * A task node is one element, its box (a `<polygon class="cw-node">`): the browser styles every
  * element of the drawing on first paint, so one per task instead of a group and its box halves
  * that work. Its label and state sign are in a layer of their own above the nodes (see
- * addLabels). A task showing a progress bar becomes a `<g class="cw-node">` holding its box
+ * showLabels). A task showing a progress bar becomes a `<g class="cw-node">` holding its box
  * (`cw-node-box`) and the bar, so that the bar is inside the node (see paintTask).
  *
  * Text goes in through `textContent` only: labels, names and paths come from the run.
@@ -36,6 +36,12 @@ export const STATE_GLYPH: Readonly<Record<string, string>> = {
   REVOKED: "⊘",
 };
 
+/** A task's label and state sign. */
+export interface TaskTexts {
+  label: SVGTextElement;
+  sign: SVGTextElement;
+}
+
 /** What was drawn, to repaint it when states change. */
 export interface Drawing {
   /** The `<g>` that pans and zooms. */
@@ -48,12 +54,10 @@ export interface Drawing {
   chordLabels: Map<string, { label: SVGTextElement; header: string; kind: string }>;
   /** The layer of task labels and signs, above the nodes. */
   labels: SVGGElement;
-  /** Task id -> its state sign, for the tasks labelled so far (see addLabels). */
-  glyphs: Map<string, SVGTextElement>;
-  /** Container boxes whose label, their kind alone, waits for the labels (see addLabels). */
+  /** Task id -> its label and state sign, for the tasks labelled now (see showLabels). */
+  labelled: Map<string, TaskTexts>;
+  /** Container boxes whose label, their kind alone, waits for the labels (see showLabels). */
   unlabelledBoxes: { g: SVGGElement; x: number; y: number; label: string }[];
-  /** Whether every task's label and sign is drawn. */
-  labelled: boolean;
   /** Where everything is (the layout's boxes). */
   boxes: ReadonlyMap<string, { x: number; y: number }>;
 }
@@ -74,9 +78,8 @@ export function draw(
     summaries: new Map(),
     chordLabels: new Map(),
     labels: svg("g", { class: "cw-labels" }),
-    glyphs: new Map(),
+    labelled: new Map(),
     unlabelledBoxes: [],
-    labelled: false,
     boxes: layout.boxes,
   };
   // One node drawn by hand, cloned for the others: cheaper than building each from parts. It
@@ -152,7 +155,7 @@ export function draw(
   }
   edges.append(svg("path", { class: "cw-arrowheads", d: paths.heads }));
   viewport.replaceChildren(boxes, edges, nodes, drawing.labels);
-  if (withLabels) addLabels(drawing, labels, store);
+  if (withLabels) showLabels(drawing, labels, store);
   for (const taskId of progressing) paintTask(drawing, store, taskId);
   for (const [path, g] of drawing.summaries) paintSummary(g, store.counts.get(path));
   for (const entry of drawing.chordLabels.values()) paintChordLabel(entry, store);
@@ -256,45 +259,61 @@ export interface Region {
   h: number;
 }
 
+/** Whether a task node at `at` lies in `region`, wholly or in part. */
+function overlaps(at: { x: number; y: number }, region: Region): boolean {
+  return (
+    at.x > region.x - NODE_W &&
+    at.x < region.x + region.w &&
+    at.y > region.y - NODE_H &&
+    at.y < region.y + region.h
+  );
+}
+
 /** The tasks of `taskIds` whose node lies in `region`, wholly or in part. */
 export function nodesIn(
   taskIds: Iterable<string>,
   boxes: ReadonlyMap<string, { x: number; y: number }>,
   region: Region,
 ): string[] {
-  const left = region.x - NODE_W;
-  const top = region.y - NODE_H;
-  const right = region.x + region.w;
-  const bottom = region.y + region.h;
   const found: string[] = [];
   for (const taskId of taskIds) {
     const at = boxes.get(taskId);
-    if (at !== undefined && at.x > left && at.x < right && at.y > top && at.y < bottom) {
-      found.push(taskId);
-    }
+    if (at !== undefined && overlaps(at, region)) found.push(taskId);
   }
   return found;
 }
 
 /**
  * Draw task nodes' labels and state signs: of the tasks in `region`, or of all without one;
- * and the labels of boxes that only say their kind (chain, group). A graph fitted so small that no
- * label could be read (a thousand tasks) is drawn without them, which halves its elements.
- * Zoomed in close enough, the tasks in view get theirs, and more as the view moves: the first
- * zoom into 10,000 tasks then labels the few hundred in view, not all 10,000 at once (a
- * 0.4-0.7 s frame). A chord's label (its header's progress) and an expanded box's (it folds
- * the box) are always drawn.
+ * and the labels of boxes that only say their kind (chain, group). A graph fitted so small that
+ * no label could be read (a thousand tasks) is drawn without them, which halves its elements.
+ * Zoomed in close enough, the tasks in view get theirs as the view moves, and lose them once
+ * outside `keep` (a region around `region`): the browser lays out every SVG text again at each
+ * change of zoom, so the texts kept are about what is in view, not all the view has passed
+ * over. The first zoom into 10,000 tasks then labels the few hundred in view, not all 10,000 at
+ * once (a 0.4-0.7 s frame). A chord's label (its header's progress) and an expanded box's (it
+ * folds the box) are always drawn.
  */
-export function addLabels(
+export function showLabels(
   drawing: Drawing,
   labels: ReadonlyMap<string, { label: string; name: string }>,
   store: StateStore,
   region?: Region,
+  keep: Region | undefined = region,
 ): void {
-  if (drawing.labelled) return;
   for (const box of drawing.unlabelledBoxes) box.g.append(boxLabel(box.x, box.y, box.label));
   drawing.unlabelledBoxes = [];
-  const glyphs = drawing.glyphs;
+  const labelled = drawing.labelled;
+  if (keep !== undefined) {
+    for (const [taskId, texts] of labelled) {
+      const at = drawing.boxes.get(taskId);
+      if (at === undefined || overlaps(at, keep)) continue;
+      texts.label.remove();
+      texts.sign.remove();
+      labelled.delete(taskId);
+    }
+  }
+  if (labelled.size === drawing.tasks.size) return;
   const taskIds =
     region === undefined
       ? [...drawing.tasks.keys()]
@@ -304,7 +323,7 @@ export function addLabels(
   const layer = document.createDocumentFragment();
   for (let i = 0; i < taskIds.length; i++) {
     const taskId = taskIds[i] as string;
-    if (glyphs.has(taskId)) continue;
+    if (labelled.has(taskId)) continue;
     const at = drawing.boxes.get(taskId) ?? { x: 0, y: 0 };
     const l = label.cloneNode() as SVGTextElement;
     l.setAttribute("x", String(at.x + 8));
@@ -315,10 +334,9 @@ export function addLabels(
     sign.setAttribute("y", String(at.y + NODE_H / 2 + 4));
     sign.textContent = STATE_GLYPH[store.states.get(taskId) ?? "PENDING"] ?? "";
     layer.append(l, sign);
-    glyphs.set(taskId, sign);
+    labelled.set(taskId, { label: l, sign });
   }
   drawing.labels.append(layer);
-  drawing.labelled = glyphs.size === drawing.tasks.size;
 }
 
 /** Repaint one task node from the store: state, sign, progress bar. */
@@ -327,9 +345,9 @@ export function paintTask(drawing: Drawing, store: StateStore, taskId: string): 
   if (g === undefined) return;
   const state = store.states.get(taskId) ?? "PENDING";
   if (g.getAttribute("data-cw-state") !== state) g.setAttribute("data-cw-state", state);
-  const glyph = drawing.glyphs.get(taskId);
+  const texts = drawing.labelled.get(taskId);
   const sign = STATE_GLYPH[state] ?? "";
-  if (glyph !== undefined && glyph.textContent !== sign) glyph.textContent = sign;
+  if (texts !== undefined && texts.sign.textContent !== sign) texts.sign.textContent = sign;
   const fraction = state === "PROGRESS" ? progressFraction(store.progress.get(taskId)) : null;
   let bar = g.querySelector<SVGRectElement>(".cw-node-progress");
   if (fraction === null) {
