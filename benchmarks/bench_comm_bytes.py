@@ -13,8 +13,9 @@ what a front end receives), then sorted:
 Per workflow it prints the number of state changes the deltas carried, the number of delta
 messages, and bytes per change: deltas alone, and everything. Only changes after the widget
 exists travel as deltas: ``cw.run`` returns once it has published the canvas, and a 2,000-task
-group takes about 6 s to publish here, by which time most of its tasks have run (the widget
-starts from their states; its last message, the final ``states``, weighs on "everything").
+group takes seconds to publish here (2.6 s in 2026-11, twice that while the notebook also sent a
+task-sent event per task), by which time many of its tasks have run (the widget starts from
+their states; its last message, the final ``states``, weighs on "everything").
 No alternative is printed beside it: the ways people follow states today (polling
 ``AsyncResult``, Flower's API: bench_tracking.py) send nothing to a notebook view.
 

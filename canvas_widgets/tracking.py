@@ -15,7 +15,7 @@ import uuid
 import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from celery import Celery, states
+from celery import Celery, signals, states
 from celery.events.receiver import EventReceiver
 
 if TYPE_CHECKING:
@@ -120,6 +120,8 @@ class EventMonitor:
         ]
         for thread in self._threads:
             thread.start()
+        # Held weakly by the signal: it goes with the monitor.
+        signals.after_task_publish.connect(self._on_publish)
 
     @staticmethod
     def _key(app: Celery) -> str:
@@ -193,6 +195,35 @@ class EventMonitor:
         run = ref() if ref is not None else None
         if run is not None:
             run._apply_event(_EVENT_STATES[kind], event)
+
+    def _on_publish(
+        self,
+        sender: str | None = None,
+        headers: dict | None = None,
+        routing_key: str | None = None,
+        **_: Any,
+    ) -> None:
+        """A task this process published (Celery's ``after_task_publish``): SENT, with what its
+        task-sent event would say. The notebook sends no task-sent events of its own (see
+        ``task_send_sent_event`` in cluster.py); workers do, for the tasks they send."""
+        headers = headers or {}
+        ref = self._runs.get(headers.get("id"))
+        run = ref() if ref is not None else None
+        if run is None:
+            return
+        event = {
+            "type": "task-sent",
+            "uuid": headers["id"],
+            "name": sender,
+            "timestamp": time.time(),
+            "args": headers.get("argsrepr"),
+            "kwargs": headers.get("kwargsrepr"),
+            "eta": headers.get("eta"),
+            "expires": headers.get("expires"),
+            "retries": headers.get("retries"),
+            "queue": routing_key,
+        }
+        run._apply_event(_EVENT_STATES["task-sent"], event)
 
     # --- runs --------------------------------------------------------------------------------
 

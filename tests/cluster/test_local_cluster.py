@@ -55,10 +55,12 @@ TASK_EVENTS = {"task-sent", "task-received", "task-started", "task-succeeded"}
 
 
 def _task_events(app: Celery, send: Callable[[], AsyncResult], timeout: float = 15.0) -> set[str]:
-    """The event types an event receiver saw for one task that ``send`` published.
+    """The event types an event receiver saw for the task whose result ``send`` returns: the
+    second step of a chain, which a worker sends (the notebook sends no task-sent events, see
+    cluster.py; workers do).
 
     Events travel over Redis pub/sub, so the receiver only sees what is sent after it has
-    subscribed: send tasks until one is seen from its task-sent on. A worker buffers its own
+    subscribed: send chains until a task is seen from its task-sent on. A worker buffers its own
     task events briefly, so they may arrive after the pool's task-succeeded: wait for them all.
     """
     seen: dict[str, set[str]] = {}
@@ -78,7 +80,7 @@ def _task_events(app: Celery, send: Callable[[], AsyncResult], timeout: float = 
             while time.monotonic() < deadline:
                 result = send()
                 result.get(timeout=10)
-                # Its task-sent (from this process) says whether we had subscribed in time.
+                # Its task-sent (from the worker) says whether we had subscribed in time.
                 sent_by = time.monotonic() + 2.0
                 while "task-sent" not in seen.get(result.id, ()) and time.monotonic() < sent_by:
                     time.sleep(0.01)
@@ -119,8 +121,14 @@ def test_the_app_and_the_workers_share_the_cluster_settings(cluster):
 
 
 def test_the_workers_send_task_events(cluster):
-    events = _task_events(demo_app, lambda: add.delay(1, 1))
+    events = _task_events(demo_app, lambda: (add.s(1, 1) | add.s(1)).delay())
     assert events >= TASK_EVENTS
+
+
+def test_the_app_sends_no_task_sent_events_of_its_own(cluster):
+    # A run marks what it publishes SENT in this process (tracking.py): an event per task
+    # would double the messages of publishing.
+    assert not demo_app.conf.task_send_sent_event
 
 
 @needs_proc
@@ -209,7 +217,7 @@ def test_an_in_kernel_worker_serves_an_app_defined_here():
         assert in_kernel.pids == {}
         assert app.conf.broker_url == in_kernel.broker_url
         assert double.delay(21).get(timeout=10) == 42
-        events = _task_events(app, lambda: double.delay(1))
+        events = _task_events(app, lambda: (double.s(1) | double.s()).delay())
         assert events >= TASK_EVENTS
         assert "processes=False" not in repr(in_kernel)
         assert "threads" in repr(in_kernel)

@@ -474,6 +474,20 @@ def test_unknown_task_name_raises_and_publishes_nothing(cluster, rdb):
     assert len(rdb.keys("canvas-widgets-run-*")) == runs_before
 
 
+def test_what_a_run_publishes_is_sent_at_once_without_sent_events(cluster, rdb):
+    # The app sends no task-sent events of its own (cluster.py); the run marks each task it
+    # publishes SENT as it goes out, in this process. Nobody serves this queue: SENT it stays.
+    queue = "cw-test-nobody-serves"
+    run = cw.run(add.si(2, 3).set(queue=queue), app=demo_app)
+    (task_id,) = run.task_ids
+    assert run.states == {task_id: "SENT"}
+    info = run.info(task_id)
+    assert info["queue"] == queue
+    assert run.started_at - 5 < info["sent_at"] <= time.time()
+    run.revoke()
+    rdb.delete(queue)
+
+
 # --- 11. Celery's internal tasks are never nodes ----------------------------------------------
 
 
