@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
@@ -297,6 +298,20 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
         "chord · header 0/1000 done"
     )
+    # Saved as it is fitted, the image is the drawing at scale 1: every label, and borders.
+    with nb.page.expect_download() as download:
+        widget.locator('[data-cw-action="save-svg"]').click()
+    saved = ARTIFACTS / "result-graph-1001-saved.svg"
+    download.value.save_as(saved)
+    image = ET.parse(saved).getroot()
+    texts = image.findall(".//{http://www.w3.org/2000/svg}text[@class='cw-node-label']")
+    assert len(texts) == 1001
+    assert not [t for t in texts if "display:none" in t.get("style", "").replace(" ", "")]
+    node = image.find(".//{http://www.w3.org/2000/svg}polygon[@data-cw-task-id]")
+    assert node is not None and "stroke:none" not in node.get("style", "").replace(" ", "")
+    # ...and the view is as it was: no labels, no borders.
+    expect(stage).to_have_attribute("data-cw-far", "")
+    assert stage.evaluate(stroke) == "none"
     # Fitted, a drag moves the <svg> as one layer; on release the move goes to the drawing.
     node = widget.locator("[data-cw-task-id]").first
     before = node.bounding_box()

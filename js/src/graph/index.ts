@@ -534,8 +534,17 @@ class GraphView {
     if (layout === null) return;
     const name = `workflow-${this.graph.run_id ?? "preview"}`;
     try {
+      // The image is the whole drawing at scale 1: every label, and borders, as seen close up;
+      // then the view goes back to what its own scale shows.
       if (this.drawing !== null) showLabels(this.drawing, this.labels, this.store);
-      const text = svgSnapshot(this.svgEl, layout.width, layout.height);
+      this.svgEl.removeAttribute("data-cw-far");
+      this.svgEl.removeAttribute("data-cw-tiny");
+      let text: string;
+      try {
+        text = svgSnapshot(this.svgEl, layout.width, layout.height);
+      } finally {
+        this.applyTransform();
+      }
       if (format === "svg") {
         download(new Blob([text], { type: "image/svg+xml" }), `${name}.svg`, this.root);
       } else {
