@@ -207,13 +207,9 @@ class EventMonitor:
         task-sent event would say. The notebook sends no task-sent events of its own (see
         ``task_send_sent_event`` in cluster.py); workers do, for the tasks they send."""
         headers = headers or {}
-        ref = self._runs.get(headers.get("id"))
-        run = ref() if ref is not None else None
-        if run is None:
-            return
         event = {
             "type": "task-sent",
-            "uuid": headers["id"],
+            "uuid": headers.get("id"),
             "name": sender,
             "timestamp": time.time(),
             "args": headers.get("argsrepr"),
@@ -223,7 +219,7 @@ class EventMonitor:
             "retries": headers.get("retries"),
             "queue": routing_key,
         }
-        run._apply_event(_EVENT_STATES["task-sent"], event)
+        self._on_event(event)  # routed to its run, if one watches it, as the event would be
 
     # --- runs --------------------------------------------------------------------------------
 
