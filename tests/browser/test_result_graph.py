@@ -364,35 +364,33 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     assert unlabelled_in_view(stage) == 0
 
 
+# The task nodes an <svg> stage shows, wholly or in part: a JavaScript function of the <svg>.
+SHOWN_NODES = """(svg) => {
+  const view = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll("[data-cw-task-id]")].filter((node) => {
+    const r = node.getBoundingClientRect();
+    return r.right > view.left && r.left < view.right && r.bottom > view.top && r.top < view.bottom;
+  });
+}"""
+
+
 def nodes_in_view(stage: Locator) -> int:
     """How many task nodes the stage shows, wholly or in part."""
-    return stage.evaluate(
-        """svg => {
-          const view = svg.getBoundingClientRect();
-          return [...svg.querySelectorAll("[data-cw-task-id]")].filter((node) => {
-            const r = node.getBoundingClientRect();
-            return r.right > view.left && r.left < view.right
-              && r.bottom > view.top && r.top < view.bottom;
-          }).length;
-        }"""
-    )
+    return stage.evaluate(f"svg => ({SHOWN_NODES})(svg).length")
 
 
 def unlabelled_in_view(stage: Locator) -> int:
     """How many task nodes the stage shows, wholly or in part, without a label inside them."""
     return stage.evaluate(
-        """svg => {
-          const view = svg.getBoundingClientRect();
+        f"""svg => {{
           const labels = [...svg.querySelectorAll(".cw-node-label")]
             .map((label) => label.getBoundingClientRect());
-          return [...svg.querySelectorAll("[data-cw-task-id]")].filter((node) => {
+          return ({SHOWN_NODES})(svg).filter((node) => {{
             const r = node.getBoundingClientRect();
-            const shown = r.right > view.left && r.left < view.right
-              && r.bottom > view.top && r.top < view.bottom;
-            return shown && !labels.some((l) => l.left > r.left && l.left < r.right
+            return !labels.some((l) => l.left > r.left && l.left < r.right
               && l.top >= r.top && l.bottom <= r.bottom);
-          }).length;
-        }"""
+          }}).length;
+        }}"""
     )
 
 
