@@ -22,7 +22,15 @@ from celery.canvas import Signature, maybe_signature
 
 from .canvas import RUN_OPTIONS, chord_header, freeze, kind_of
 
-__all__ = ["STATE_COLOURS", "frozen_graph", "node_label", "to_dot", "to_html", "workflow_graph"]
+__all__ = [
+    "STATE_COLOURS",
+    "argument_reprs",
+    "frozen_graph",
+    "node_label",
+    "to_dot",
+    "to_html",
+    "workflow_graph",
+]
 
 #: Fill colours of Celery's task states, shared by the DOT and HTML exports.
 STATE_COLOURS = {
@@ -206,14 +214,47 @@ def _as_graph(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> nx.DiGraph:
     return workflow_graph(canvas_or_graph)
 
 
+def argument_reprs(attributes: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """A task's ``argsrepr`` and ``kwargsrepr`` options (None where not set).
+
+    They are Celery's way to keep sensitive arguments out of sight: a signature
+    ``.set(kwargsrepr="{'card': '****'}")`` is published with that text in place of its kwargs'
+    repr, which is what events, Flower and this project's details panel show. Wherever this
+    project shows a task's arguments, these stand in for the values.
+    """
+    options = attributes.get("options") or {}
+    args, kwargs = options.get("argsrepr"), options.get("kwargsrepr")
+    return (None if args is None else str(args), None if kwargs is None else str(kwargs))
+
+
 def node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
-    """A short label for a node: the task's last name part and its arguments, truncated."""
+    """A short label for a node: the task's last name part and its arguments, truncated.
+
+    ``argsrepr`` and ``kwargsrepr`` (see :func:`argument_reprs`) replace the values they stand
+    for: the positional part without its enclosing brackets, the keywords as ``**<kwargsrepr>``.
+
+    Examples
+    --------
+    >>> node_label({"name": "app.charge", "kind": "task", "args": [7], "kwargs": {"card": "1234"},
+    ...             "options": {"kwargsrepr": "{'card': '****'}"}})
+    "charge(7, **{'card': '****'})"
+    """
     short = attributes["name"].rsplit(".", 1)[-1]
     if attributes["kind"] in ("map", "starmap"):
         inner = attributes["mapped_task"].rsplit(".", 1)[-1]
         return f"{attributes['kind']}({inner}) x{attributes['kwargs']['items']}"
-    parts = [repr(a) for a in attributes["args"]]
-    parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
+    args_repr, kwargs_repr = argument_reprs(attributes)
+    if args_repr is None:
+        parts = [repr(a) for a in attributes["args"]]
+    else:
+        positional = args_repr.strip()
+        if positional[:1] + positional[-1:] in ("()", "[]"):
+            positional = positional[1:-1].strip()
+        parts = [positional] if positional else []
+    if kwargs_repr is None:
+        parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
+    else:
+        parts.append(f"**{kwargs_repr.strip()}")
     label = f"{short}({', '.join(parts)})"
     return label if len(label) <= width else label[: width - 1] + "…"
 

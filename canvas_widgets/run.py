@@ -22,7 +22,7 @@ from celery.canvas import Signature
 from celery.result import AsyncResult, ResultBase
 
 from .canvas import freeze, from_dict, to_dict
-from .graph import frozen_graph, to_dot, to_html
+from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
 from .tracking import TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
 from .validation import check
@@ -206,8 +206,7 @@ class WorkflowRun:
         return {
             "task_id": task_id,
             "name": node["name"],
-            "args": known.pop("args", short_repr(node["args"])),
-            "kwargs": known.pop("kwargs", short_repr(node["kwargs"])),
+            **task_arguments(node),  # until its events say what was published
             "state": state,
             **known,
         }
@@ -463,6 +462,17 @@ class WorkflowRun:
         if changes:
             for callback in list(self._callbacks):
                 callback(self, changes)
+
+
+def task_arguments(node: Mapping[str, Any]) -> dict[str, str]:
+    """A workflow graph node's ``args`` and ``kwargs`` as text, as its details show them until
+    its events say what was published: Celery's ``argsrepr``/``kwargsrepr`` where the signature
+    sets them (never the values they hide), else the values' reprs; truncated."""
+    args_repr, kwargs_repr = argument_reprs(node)
+    return {
+        "args": short_repr(node["args"] if args_repr is None else args_repr),
+        "kwargs": short_repr(node["kwargs"] if kwargs_repr is None else kwargs_repr),
+    }
 
 
 def _event_fields(event: dict) -> dict[str, Any]:

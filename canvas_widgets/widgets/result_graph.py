@@ -42,8 +42,7 @@ from ..result_view import (
     run_summary,
     timeline_spans,
 )
-from ..run import WorkflowRun
-from ..tracking import short_repr
+from ..run import WorkflowRun, task_arguments
 from ._bundle import bundle
 from ._requests import answer
 
@@ -286,8 +285,7 @@ class ResultGraph(anywidget.AnyWidget):
             info = {
                 "task_id": task_id,
                 "name": node["name"],
-                "args": short_repr(node["args"]),
-                "kwargs": short_repr(node["kwargs"]),
+                **task_arguments(node),
                 "state": "PENDING",
             }
         texts, cut = details_text(info, full=bool(content.get("full")))

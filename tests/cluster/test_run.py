@@ -7,6 +7,7 @@ the result backend and the broker really hold.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import signal
 import socket
@@ -486,6 +487,28 @@ def test_what_a_run_publishes_is_sent_at_once_without_sent_events(cluster, rdb):
     assert run.started_at - 5 < info["sent_at"] <= time.time()
     run.revoke()
     rdb.delete(queue)
+
+
+def test_argsrepr_and_kwargsrepr_hide_arguments_from_every_view(cluster):
+    # The workers compute with the values; what the run, its widget and its exports show is the
+    # options' text, from the notebook's publish and from the worker that sends the next step.
+    account, pin = 424242, 31337
+    canvas = chain(
+        mul.s(account, 2).set(argsrepr="('<account>', 2)"),
+        mul.s(y=pin).set(kwargsrepr="{'y': '<pin>'}"),
+    )
+    run = cw.run(canvas, app=demo_app)
+    assert run.wait(timeout=30) == account * 2 * pin
+    first, second = run.task_ids
+    assert run.info(first)["args"] == "('<account>', 2)"
+    assert run.info(second)["kwargs"] == "{'y': '<pin>'}"
+    widget = run.graph
+    try:
+        details = [widget._details({"task_id": task_id}) for task_id in run.task_ids]
+        shown = json.dumps([widget.get_state(), details]) + run.to_dot()
+        assert str(account) not in shown and str(pin) not in shown
+    finally:
+        widget.close()
 
 
 # --- 11. Celery's internal tasks are never nodes ----------------------------------------------

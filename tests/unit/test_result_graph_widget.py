@@ -251,6 +251,49 @@ def test_details_text_bounds_even_the_full_text():
     assert texts == {"progress": '{"current": 1, "total": 2}', "eta": ""}
 
 
+def test_argsrepr_and_kwargsrepr_stand_in_for_the_arguments_they_hide(app, tmp_path):
+    # Celery's way to keep arguments out of sight (events, Flower): the options' text replaces
+    # the values in the synced graph, the details, the deltas and the exports.
+    secret, pin = "4111-1111-1111-1111", "20981"
+    canvas = chain(
+        add.s(secret, "x").set(argsrepr="('<card>', 'x')"),
+        add.s(y=pin).set(kwargsrepr="{'y': '<pin>'}"),
+        add.s("-"),
+    )
+    run = make_run(app, canvas)
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        labels = [n["label"] for n in widget.graph["nodes"]]
+        assert labels == ["add('<card>', 'x')", "add(**{'y': '<pin>'})", "add('-')"]
+        first, second, _ = run.task_ids
+        move(run, {first: "SUCCESS", second: "STARTED"})
+        wait_until(lambda: recorder.of_type("states"))
+        details = [
+            ask(widget, recorder, type="details", task_id=t)["details"] for t in run.task_ids
+        ]
+        assert details[0]["args"] == "('<card>', 'x')" and details[0]["kwargs"] == "{}"
+        assert details[1]["args"] == "[]" and details[1]["kwargs"] == "{'y': '<pin>'}"
+        assert details[2]["args"] == "['-']"  # no options: the values, as before
+        shown = json.dumps([widget.get_state(), recorder.messages]) + run.to_dot()
+        shown += run.to_html(tmp_path / "run.html").read_text()
+        assert secret not in shown and pin not in shown
+        assert "<card>" in run.to_dot()
+    finally:
+        widget.close()
+    preview = ResultGraph.preview(canvas)
+    recorder = Recorder(preview)
+    try:
+        asked = [
+            ask(preview, recorder, type="details", task_id=n["id"]) for n in preview.graph["nodes"]
+        ]
+        shown = json.dumps([preview.get_state(), asked])
+        assert "<card>" in shown and "<pin>" in shown
+        assert secret not in shown and pin not in shown
+    finally:
+        preview.close()
+
+
 def test_unknown_requests_and_preview_actions_get_an_error_reply():
     widget = ResultGraph.preview(chord([add.s(1, 1), fail.si()], tsum.s()))
     recorder = Recorder(widget)
