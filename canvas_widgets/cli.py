@@ -197,10 +197,11 @@ def _short(name: str) -> str:
 
 
 def _call(sig: Signature) -> str:
-    args = [repr(a) for a in sig.args] + [f"{k}={v!r}" for k, v in sig.kwargs.items()]
-    text = f"{_short(sig.task)}({', '.join(args)})"
-    if len(text) > 80:
-        text = text[:77] + "..."
+    """A task's call as the graph labels it (argsrepr/kwargsrepr hide what they stand for)."""
+    from .graph import node_label
+
+    attributes = {"name": sig.task, "kind": "task", "args": sig.args, "kwargs": sig.kwargs}
+    text = node_label({**attributes, "options": sig.options}, width=80)
     return text + (" [immutable]" if sig.immutable else "")
 
 

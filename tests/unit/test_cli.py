@@ -61,6 +61,8 @@ def test_tree_of_nested_pipeline_and_mappings():
     assert tree(xsum.map([[1], [2]]).set(countdown=1)) == (
         "map xsum() over 2 item(s)  {countdown=1}"
     )
+    hidden = add.s("s3cret", 1).set(argsrepr="('<key>', 1)")
+    assert tree(hidden) == "add('<key>', 1)  {argsrepr=\"('<key>', 1)\"}"
 
 
 def test_show_reports_validation_errors_with_their_paths(save, capsys):
