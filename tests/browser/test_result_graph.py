@@ -173,6 +173,32 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.tsum")
     expect(details).to_have_attribute("data-cw-state", "FAILURE")
     expect(body).to_have_class("cw-node cw-selected")
+
+    # Find: a task by the start of its id (as a worker's log names it), then the failures in
+    # turn, typed key by key: the keys act on the widget alone (no cell added, none run again).
+    cells = nb.page.locator(".jp-Notebook .jp-Cell")
+    cells_before = cells.count()
+    prompt = nb.cell(0).locator(".jp-InputPrompt")
+    prompt_before = prompt.inner_text()  # its execution count: a run again would change it
+    find, found = widget.locator('[data-cw-action="find"]'), widget.locator(".cw-find-count")
+    find.press_sequentially(str(failing.get_attribute("data-cw-task-id"))[:8])
+    find.press("Enter")
+    expect(found).to_have_text("1 of 1")
+    expect(failing).to_have_class("cw-node cw-selected")
+    expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.fail")
+    find.fill("")
+    find.press_sequentially("failure")
+    find.press("Enter")  # the failures in canvas order: the header's fail, then the body
+    expect(found).to_have_text("2 of 2")
+    expect(body).to_have_class("cw-node cw-selected")
+    find.press("Shift+Enter")
+    expect(found).to_have_text("1 of 2")
+    expect(failing).to_have_class("cw-node cw-selected")
+    find.fill("no such task")
+    find.press("Enter")
+    expect(found).to_have_text("no match")
+    expect(cells).to_have_count(cells_before)
+    expect(prompt).to_have_text(prompt_before)
     assert nb.run_cell(3), nb.output_text(3)
 
 

@@ -9,9 +9,10 @@
  *
  * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"`, the details
  * panel of a FAILURE task a `data-cw-action="retry"` button (the widget then follows the new
- * run: a new `graph` trait), `save-svg` and `save-png` download the drawing; the tabs are
- * `data-cw-tab="graph|timeline"`, the timeline `[data-cw-timeline]` with one bar per started
- * task (`data-cw-task-id`, `data-cw-state`, `data-cw-lane`). The widget's root gets
+ * run: a new `graph` trait), the find box is `data-cw-action="find"` (see ./find.ts), `save-svg`
+ * and `save-png` download the drawing; the tabs are `data-cw-tab="graph|timeline"`, the
+ * timeline `[data-cw-timeline]` with one bar per started task (`data-cw-task-id`,
+ * `data-cw-state`, `data-cw-lane`). The widget's root gets
  * `data-cw-layout="done"` once the first complete drawing is on screen.
  */
 
@@ -20,6 +21,7 @@ import { button, h, injectStyles, svg } from "../shared/dom";
 import { Requests } from "../shared/requests";
 import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
+import { findTasks, stepThrough } from "./find";
 import { formatCount } from "./format";
 import { type Layout, layoutScene, stageWidthIn } from "./layout";
 import type {
@@ -81,6 +83,17 @@ class GraphView {
     "Show the task that failed first: where it is, and its traceback",
     { "data-cw-action": "first-failure" },
   );
+  private readonly findInput = h("input", {
+    type: "search",
+    className: "cw-find",
+    placeholder: "Find a task…",
+    title:
+      "A task id (or its start), a name, or a state such as failure. Enter: next; Shift+Enter: back",
+    "aria-label": "Find tasks by id, name or state",
+    "data-cw-action": "find",
+  }) as HTMLInputElement;
+  /** Which match of how many the find box is at: `2 of 14`, `no match`. */
+  private readonly findCount = h("span", { className: "cw-find-count", role: "status" });
   private readonly fitButton = button("Fit", "Fit the whole graph into view", {
     "data-cw-action": "fit",
   });
@@ -172,6 +185,8 @@ class GraphView {
         "div",
         { className: "cw-toolbar" },
         h("div", { className: "cw-progress" }, this.progressBar, this.progressText),
+        this.findInput,
+        this.findCount,
         this.failureButton,
         this.fitButton,
         this.svgButton,
@@ -195,7 +210,17 @@ class GraphView {
       showBarTitle(this.timelineSvg, event.target as Element),
     );
     this.revokeButton.addEventListener("click", () => void this.revoke());
-    this.failureButton.addEventListener("click", () => this.showFirstFailure());
+    this.failureButton.addEventListener("click", () => {
+      const taskId = firstFailure(this.store, this.spans, this.graph.nodes);
+      if (taskId !== null) this.goTo(taskId);
+    });
+    // JupyterLab leaves keys typed into an input alone: no command-mode key acts on the
+    // notebook, Shift+Enter runs no cell (the browser test types into it).
+    this.findInput.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      this.find(event.shiftKey);
+    });
     this.fitButton.addEventListener("click", () => {
       this.userMoved = false;
       this.fit();
@@ -457,10 +482,22 @@ class GraphView {
     );
   }
 
-  /** Bring the task that failed first into view, zoomed in to read, and show its details. */
-  private showFirstFailure(): void {
-    const taskId = firstFailure(this.store, this.spans, this.graph.nodes);
-    if (taskId === null) return;
+  /** Go to the next task the find box's query finds (the one before, `backwards`); say which of
+   * how many it is, or that none matches. */
+  private find(backwards: boolean): void {
+    const matches = findTasks(this.findInput.value, this.graph.nodes, this.store.states);
+    const taskId = stepThrough(matches, this.selected, backwards);
+    if (taskId === null) {
+      this.findCount.textContent = this.findInput.value.trim() === "" ? "" : "no match";
+      return;
+    }
+    this.findCount.textContent = `${formatCount(matches.indexOf(taskId) + 1)} of ${formatCount(matches.length)}`;
+    this.goTo(taskId);
+  }
+
+  /** Bring a task into view in the graph, zoomed in to read, and show its details. */
+  private goTo(taskId: string): void {
+    if (this.showingTimeline) this.showTab(false);
     // Its node, or the summary node that stands for it.
     const owner = this.scene === null ? undefined : ownerOf(this.scene, taskId);
     const box = owner === undefined ? undefined : this.layout?.boxes.get(owner);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { findTasks, stepThrough } from "./find";
+import { chordPayload, task } from "./testing";
+
+const nodes = [
+  ...chordPayload(3).nodes,
+  {
+    ...task("7f3c-9a", "chord.body.options.link_error[0]", "chord", "demo.fail"),
+    label: "fail('x')",
+  },
+];
+const states = new Map([
+  ["h0", "SUCCESS"],
+  ["h1", "FAILURE"],
+  ["7f3c-9a", "FAILURE"],
+]);
+
+describe("findTasks", () => {
+  it("finds a task by its id or the start of it", () => {
+    expect(findTasks("7f3c-9a", nodes, states)).toEqual(["7f3c-9a"]);
+    expect(findTasks("  7f3c ", nodes, states)).toEqual(["7f3c-9a"]);
+    expect(findTasks("9a", nodes, states)).toEqual([]); // an id is matched from its start
+  });
+
+  it("finds tasks by name or label, in any case, in canvas order", () => {
+    expect(findTasks("ADD", nodes, states)).toEqual(["h0", "h1", "h2"]);
+    expect(findTasks("demo.tsum", nodes, states)).toEqual(["body"]);
+    expect(findTasks("('x')", nodes, states)).toEqual(["7f3c-9a"]);
+  });
+
+  it("finds the tasks in a state named by the query, PENDING for those not moved yet", () => {
+    expect(findTasks("failure", nodes, states)).toEqual(["h1", "7f3c-9a"]);
+    expect(findTasks("Pending", nodes, states)).toEqual(["h2", "body"]);
+    expect(findTasks("REVOKED", nodes, states)).toEqual([]);
+  });
+
+  it("finds nothing for a blank query", () => {
+    expect(findTasks("   ", nodes, states)).toEqual([]);
+  });
+});
+
+describe("stepThrough", () => {
+  const matches = ["a", "b", "c"];
+
+  it("goes to the next match and wraps around", () => {
+    expect(stepThrough(matches, null)).toBe("a");
+    expect(stepThrough(matches, "a")).toBe("b");
+    expect(stepThrough(matches, "c")).toBe("a");
+  });
+
+  it("goes backwards on request", () => {
+    expect(stepThrough(matches, null, true)).toBe("c");
+    expect(stepThrough(matches, "a", true)).toBe("c");
+    expect(stepThrough(matches, "b", true)).toBe("a");
+  });
+
+  it("starts over from a task that is not a match, and has nothing to give when none match", () => {
+    expect(stepThrough(matches, "z")).toBe("a");
+    expect(stepThrough([], "a")).toBeNull();
+  });
+});
