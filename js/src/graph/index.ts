@@ -34,6 +34,7 @@ import type {
   Summary,
 } from "./model";
 import { normalise, STATES } from "./model";
+import { PanZoom } from "./panzoom";
 import {
   type Drawing,
   draw,
@@ -129,19 +130,23 @@ class GraphView {
   private labelsOf: Map<string, { label: string; name: string }> | null = null;
   private summary: Summary;
   private summaryAt = performance.now();
-  private transform = { x: 0, y: 0, k: 1 };
   private selected: string | null = null;
   /** Summarised containers drawn in full on request (UI state: never synced). */
   private readonly expanded = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private resizeObserver: ResizeObserver | null = null;
-  /** The user panned or zoomed: resizes no longer re-fit. */
-  private userMoved = false;
   /** The stage's inner size as last seen by the resize observer (0: not known), first guessed
    * from the host element's width. Fitting reads these rather than the stage's clientWidth:
    * while the drawing is being made, that read would force a style and layout pass. */
   private stageWidth = 0;
   private stageHeight = 0;
+  private readonly panZoom = new PanZoom(
+    this.svgEl,
+    this.viewport,
+    () => this.stageSize(),
+    () => this.layout,
+    () => this.showScale(),
+  );
 
   constructor(
     private readonly model: RenderProps<Model>["model"],
@@ -222,11 +227,10 @@ class GraphView {
       this.find(event.shiftKey);
     });
     this.fitButton.addEventListener("click", () => {
-      this.userMoved = false;
-      this.fit();
+      this.panZoom.userMoved = false;
+      this.panZoom.fit();
     });
     this.svgEl.addEventListener("click", (event) => this.onClick(event));
-    this.enablePanZoom();
     this.timer = setInterval(() => {
       this.paintProgress();
       if (this.showingTimeline && !(this.summary?.finished ?? false)) this.queueTimeline();
@@ -240,7 +244,7 @@ class GraphView {
           this.stageWidth = box.width;
           this.stageHeight = box.height;
         }
-        if (!this.userMoved) this.fit();
+        if (!this.panZoom.userMoved) this.panZoom.fit();
       });
       this.resizeObserver.observe(this.stage);
     }
@@ -261,10 +265,10 @@ class GraphView {
     const height = Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, layout.height + 24));
     this.stage.style.height = `${height}px`;
     this.stageHeight = height; // its content height: the stage has no padding
-    this.userMoved = false;
+    this.panZoom.userMoved = false;
     this.drawing = null; // the old one, about to go: fit() must not label it
-    this.fit();
-    const withLabels = this.transform.k >= LABEL_SCALE;
+    this.panZoom.fit();
+    const withLabels = this.panZoom.transform.k >= LABEL_SCALE;
     this.drawing = draw(
       this.viewport,
       scene,
@@ -418,7 +422,7 @@ class GraphView {
   // --- interaction -----------------------------------------------------------------------------
 
   private onClick(event: MouseEvent): void {
-    if (this.dragged) return;
+    if (this.panZoom.dragged) return;
     const target = event.target as Element;
     const node = target.closest("[data-cw-task-id]");
     if (node !== null) {
@@ -502,17 +506,9 @@ class GraphView {
     const owner = this.scene === null ? undefined : ownerOf(this.scene, taskId);
     const box = owner === undefined ? undefined : this.layout?.boxes.get(owner);
     if (box !== undefined) {
-      const k = Math.max(this.transform.k, 1);
-      const { width, height } = this.stageSize();
       // Left of the details panel, which covers min(420px, 60 %) on the right (styles.css).
-      const open = width - Math.min(420, 0.6 * width);
-      this.userMoved = true;
-      this.transform = {
-        k,
-        x: open / 2 - (box.x + box.w / 2) * k,
-        y: height / 2 - (box.y + box.h / 2) * k,
-      };
-      this.applyTransform();
+      const { width } = this.stageSize();
+      this.panZoom.centreOn(box, (width - Math.min(420, 0.6 * width)) / 2);
     }
     void this.showTask(taskId, false);
   }
@@ -580,7 +576,7 @@ class GraphView {
       try {
         text = svgSnapshot(this.svgEl, layout.width, layout.height);
       } finally {
-        this.applyTransform();
+        this.panZoom.set();
       }
       if (format === "svg") {
         download(new Blob([text], { type: "image/svg+xml" }), `${name}.svg`, this.root);
@@ -611,115 +607,7 @@ class GraphView {
     this.paintOverall();
   }
 
-  // --- pan and zoom ----------------------------------------------------------------------------
-
-  private dragged = false;
-
-  private enablePanZoom(): void {
-    const svg = this.svgEl;
-    svg.addEventListener(
-      "wheel",
-      (event) => {
-        if (!(event.ctrlKey || event.metaKey || event.altKey) && !this.stageFocused) return;
-        event.preventDefault();
-        const rect = svg.getBoundingClientRect();
-        const factor = Math.exp(-event.deltaY * 0.0015);
-        this.userMoved = true;
-        this.zoomAt(event.clientX - rect.left, event.clientY - rect.top, factor);
-      },
-      { passive: false },
-    );
-    // A drag that starts with the whole drawing in view moves the <svg> itself: a layer of its
-    // own for the drag (will-change), moved by a CSS transform without painting it again. When
-    // the drag ends the move goes to the drawing's transform. Repainting every frame costs what
-    // the drawing costs: 100,000 fitted boxes, each a pixel wide, made 4 frames a second.
-    // Zoomed in, the browser paints only what is in view, and the drawing's transform moves.
-    let start: { x: number; y: number; tx: number; ty: number; whole: boolean } | null = null;
-    svg.addEventListener("pointerdown", (event) => {
-      this.stageFocused = true;
-      const t = this.transform;
-      start = { x: event.clientX, y: event.clientY, tx: t.x, ty: t.y, whole: this.wholeInView() };
-      this.dragged = false;
-    });
-    svg.addEventListener("pointermove", (event) => {
-      if (start === null) return;
-      const dx = event.clientX - start.x;
-      const dy = event.clientY - start.y;
-      if (!this.dragged && Math.hypot(dx, dy) < 4) return;
-      if (!this.dragged) {
-        svg.setPointerCapture(event.pointerId);
-        if (start.whole) svg.style.willChange = "transform"; // a drag, not a click
-      }
-      this.dragged = true;
-      this.userMoved = true;
-      this.transform.x = start.tx + dx;
-      this.transform.y = start.ty + dy;
-      if (start.whole) svg.style.transform = `translate(${dx}px,${dy}px)`;
-      else this.applyTransform();
-    });
-    const end = () => {
-      if (start?.whole && this.dragged) {
-        svg.style.willChange = "";
-        svg.style.transform = "";
-        this.applyTransform();
-      }
-      start = null;
-      // The click that ends a drag must not open details: clear the flag after it.
-      setTimeout(() => {
-        this.dragged = false;
-      }, 0);
-    };
-    svg.addEventListener("pointerup", end);
-    svg.addEventListener("pointercancel", end);
-    svg.addEventListener("pointerleave", () => {
-      this.stageFocused = false;
-    });
-  }
-
-  /** Wheel zooms once the graph was clicked (or with Ctrl/Alt): the notebook keeps scrolling. */
-  private stageFocused = false;
-
-  /** What the stage shows, in the drawing's units. */
-  private inView(): Region {
-    const t = this.transform;
-    const { width, height } = this.stageSize();
-    return { x: -t.x / t.k, y: -t.y / t.k, w: width / t.k, h: height / t.k };
-  }
-
-  /** Whether the whole drawing is inside the stage, as fitted (see enablePanZoom). */
-  private wholeInView(): boolean {
-    const layout = this.layout;
-    if (layout === null) return false;
-    const view = this.inView();
-    return (
-      view.x <= 0 &&
-      view.y <= 0 &&
-      view.x + view.w >= layout.width &&
-      view.y + view.h >= layout.height
-    );
-  }
-
-  private zoomAt(x: number, y: number, factor: number): void {
-    const t = this.transform;
-    const k = Math.min(4, Math.max(0.02, t.k * factor));
-    t.x = x - ((x - t.x) * k) / t.k;
-    t.y = y - ((y - t.y) * k) / t.k;
-    t.k = k;
-    this.applyTransform();
-  }
-
-  fit(): void {
-    const layout = this.layout;
-    if (layout === null) return;
-    const { width, height } = this.stageSize();
-    const k = Math.min(1, (width - 16) / layout.width, (height - 16) / layout.height);
-    this.transform = {
-      k,
-      x: Math.max(8, (width - layout.width * k) / 2),
-      y: Math.max(8, (height - layout.height * k) / 2),
-    };
-    this.applyTransform();
-  }
+  // --- the stage (pan and zoom: ./panzoom.ts) -------------------------------------------------
 
   /** The stage's inner size; guessed when it is not attached yet (the resize observer fits
    * again once there is a size). */
@@ -734,20 +622,16 @@ class GraphView {
     };
   }
 
-  private applyTransform(): void {
-    const t = this.transform;
-    const transform = `translate(${t.x},${t.y}) scale(${t.k})`;
-    // Unchanged (a resize observer's first report, say): leave it, not to restyle the drawing.
-    if (this.viewport.getAttribute("transform") !== transform) {
-      this.viewport.setAttribute("transform", transform);
-    }
-    const far = t.k < LABEL_SCALE;
+  /** What the scale and the region in view want shown: labels, borders (after each move). */
+  private showScale(): void {
+    const k = this.panZoom.transform.k;
+    const far = k < LABEL_SCALE;
     this.svgEl.toggleAttribute("data-cw-far", far);
-    this.svgEl.toggleAttribute("data-cw-tiny", t.k < BORDER_SCALE);
+    this.svgEl.toggleAttribute("data-cw-tiny", k < BORDER_SCALE);
     if (!far && this.drawing !== null) {
       // Labels for the tasks in view and a tenth of a view around it; none beyond a quarter
       // of a view (see showLabels).
-      const view = this.inView();
+      const view = this.panZoom.inView();
       showLabels(this.drawing, this.labels, this.store, around(view, 0.1), around(view, 0.25));
     }
   }
