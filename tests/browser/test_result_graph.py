@@ -186,9 +186,16 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(found).to_have_text("1 of 1")
     expect(failing).to_have_class("cw-node cw-selected")
     expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.fail")
+    find.fill(f"Task canvas_widgets.demo.tsum[{body.get_attribute('data-cw-task-id')}] raised")
+    find.press("Enter")  # a line of a worker's log, pasted
+    expect(found).to_have_text("1 of 1")
+    expect(body).to_have_class("cw-node cw-selected")
     find.fill("")
     find.press_sequentially("failure")
     find.press("Enter")  # the failures in canvas order: the header's fail, then the body
+    expect(found).to_have_text("1 of 2")
+    expect(failing).to_have_class("cw-node cw-selected")
+    find.press("Enter")
     expect(found).to_have_text("2 of 2")
     expect(body).to_have_class("cw-node cw-selected")
     find.press("Shift+Enter")

@@ -22,6 +22,13 @@ describe("findTasks", () => {
     expect(findTasks("9a", nodes, states)).toEqual([]); // an id is matched from its start
   });
 
+  it("finds the task a worker's log line names", () => {
+    const line = "Task demo.fail[7f3c-9a] raised unexpected: ValueError('x')";
+    expect(findTasks(line, nodes, states)).toEqual(["7f3c-9a"]);
+    expect(findTasks("fail[h1]", nodes, states)).toEqual(["h1"]);
+    expect(findTasks("[x]", nodes, states)).toEqual([]); // not an id: a label holds no "[x]"
+  });
+
   it("finds tasks by name or label, in any case, in canvas order", () => {
     expect(findTasks("ADD", nodes, states)).toEqual(["h0", "h1", "h2"]);
     expect(findTasks("demo.tsum", nodes, states)).toEqual(["body"]);

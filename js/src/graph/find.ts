@@ -8,8 +8,9 @@ import { STATES } from "./model";
 
 /**
  * The tasks a query finds, in canvas order. A query that is a state's name (any case: `failure`)
- * finds the tasks in that state; any other finds the tasks whose id starts with it, or whose
- * name or label holds it (any case). Blank finds nothing.
+ * finds the tasks in that state; a line of a worker's log finds the task it names
+ * (`Task demo.fail[<id>] raised ...`); any other query finds the tasks whose id starts with it,
+ * or whose name or label holds it (any case). Blank finds nothing.
  */
 export function findTasks(
   query: string,
@@ -18,6 +19,9 @@ export function findTasks(
 ): string[] {
   const text = query.trim();
   if (text === "") return [];
+  for (const [, inside] of text.matchAll(/\[([^\]\s]+)\]/g)) {
+    if (nodes.some((node) => node.id === inside)) return [inside as string];
+  }
   const state = text.toUpperCase();
   if ((STATES as readonly string[]).includes(state)) {
     return nodes.filter((node) => (states.get(node.id) ?? "PENDING") === state).map((n) => n.id);
