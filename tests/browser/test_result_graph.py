@@ -191,6 +191,7 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(found).to_have_text("1 of 1")
     expect(body).to_have_class("cw-node cw-selected")
     find.fill("")
+    expect(found).to_have_text("")  # the count was the last query's
     find.press_sequentially("failure")
     find.press("Enter")  # the failures in canvas order: the header's fail, then the body
     expect(found).to_have_text("1 of 2")

@@ -226,6 +226,10 @@ class GraphView {
       event.preventDefault();
       this.find(event.shiftKey);
     });
+    // A new query (or the box cleared): the count was the old one's.
+    this.findInput.addEventListener("input", () => {
+      this.findCount.textContent = "";
+    });
     this.fitButton.addEventListener("click", () => {
       this.panZoom.userMoved = false;
       this.panZoom.fit();
