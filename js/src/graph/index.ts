@@ -230,10 +230,7 @@ class GraphView {
     this.findInput.addEventListener("input", () => {
       this.findCount.textContent = "";
     });
-    this.fitButton.addEventListener("click", () => {
-      this.panZoom.userMoved = false;
-      this.panZoom.fit();
-    });
+    this.fitButton.addEventListener("click", () => this.panZoom.fit());
     this.svgEl.addEventListener("click", (event) => this.onClick(event));
     this.timer = setInterval(() => {
       this.paintProgress();
@@ -269,7 +266,6 @@ class GraphView {
     const height = Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, layout.height + 24));
     this.stage.style.height = `${height}px`;
     this.stageHeight = height; // its content height: the stage has no padding
-    this.panZoom.userMoved = false;
     this.drawing = null; // the old one, about to go: fit() must not label it
     this.panZoom.fit();
     const withLabels = this.panZoom.transform.k >= LABEL_SCALE;

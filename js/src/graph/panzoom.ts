@@ -20,7 +20,7 @@ interface Size {
 
 export class PanZoom {
   transform: Transform = { x: 0, y: 0, k: 1 };
-  /** The user panned or zoomed: resizes no longer re-fit. */
+  /** The user panned or zoomed since the last fit: resizes no longer re-fit. */
   userMoved = false;
   /** A drag is under way, or ended in this event loop turn: its click must not open details. */
   dragged = false;
@@ -52,10 +52,12 @@ export class PanZoom {
     return { x: -t.x / t.k, y: -t.y / t.k, w: width / t.k, h: height / t.k };
   }
 
-  /** The whole drawing, as large as fits (never above scale 1), centred. */
+  /** The whole drawing, as large as fits (never above scale 1), centred; resizes re-fit it
+   * until the user moves it. */
   fit(): void {
     const drawing = this.drawingSize();
     if (drawing === null) return;
+    this.userMoved = false;
     const { width, height } = this.stageSize();
     const k = Math.min(1, (width - 16) / drawing.width, (height - 16) / drawing.height);
     this.set({
