@@ -200,8 +200,14 @@ def _call(sig: Signature) -> str:
     """A task's call as the graph labels it (argsrepr/kwargsrepr hide what they stand for)."""
     from .graph import node_label
 
-    attributes = {"name": sig.task, "kind": "task", "args": sig.args, "kwargs": sig.kwargs}
-    text = node_label({**attributes, "options": sig.options}, width=80)
+    attributes = {
+        "name": sig.task,
+        "kind": "task",
+        "args": sig.args,
+        "kwargs": sig.kwargs,
+        "options": sig.options,
+    }
+    text = node_label(attributes, width=80)
     return text + (" [immutable]" if sig.immutable else "")
 
 
