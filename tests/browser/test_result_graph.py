@@ -205,6 +205,36 @@ def test_failing_chord_shows_failure_and_traceback(
     find.fill("no such task")
     find.press("Enter")
     expect(found).to_have_text("no match")
+
+    # The keyboard, on the graph: arrows move from the highlighted task to the next one that way
+    # (the details follow), the status line says where they are; Escape closes the details,
+    # Enter opens them; keys meant for the notebook's command mode (`a`, `0 0`) stay in it.
+    stage, status = widget.locator("svg.cw-svg"), widget.locator(".cw-status")
+    stage.focus()
+    stage.press("ArrowUp")  # from the failing task, up the header column
+    expect(status).to_have_text("add(1, 1) · SUCCESS")
+    expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.add")
+    expect(widget.locator(".cw-selected")).to_have_count(1)
+    stage.press("ArrowRight")  # across, to the chord's body
+    expect(body).to_have_class("cw-node cw-selected")
+    expect(status).to_have_text(re.compile(r"^tsum\(\) · FAILURE$"))
+    expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.tsum")
+    stage.press("Escape")
+    expect(details).to_be_hidden()
+    expect(body).to_have_class("cw-node cw-selected")  # still where the keys left off
+    stage.press("Home")  # the first task, in canvas order
+    expect(status).to_have_text("add(1, 1) · SUCCESS")
+    stage.press("ArrowDown")
+    expect(failing).to_have_class("cw-node cw-selected")
+    expect(details).to_be_hidden()  # moving does not open them
+    stage.press("Enter")
+    expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.fail")
+    for key in ("a", "0", "0"):
+        stage.press(key)
+    expect(nb.page.locator(".jp-Dialog")).to_have_count(0)  # no "restart the kernel?"
+    # Hovered, a task node says what it is and its state.
+    failing.hover()
+    expect(failing.locator("title")).to_have_text("fail() · FAILURE")
     expect(cells).to_have_count(cells_before)
     expect(prompt).to_have_text(prompt_before)
     assert nb.run_cell(3), nb.output_text(3)
@@ -298,9 +328,26 @@ def test_10000_task_group_is_one_summary_node(
     expect(widget.locator("[data-cw-task-id]")).to_have_count(10_000)
     expect(widget.locator("[data-cw-summary]")).to_have_count(0)
     expect(widget).to_have_attribute("data-cw-layout", "done")
+    # The keyboard through the grid (filled column by column): down the first column, then
+    # across to the next; each move highlights one node and brings it into view.
+    stage, status = widget.locator("svg.cw-svg"), widget.locator(".cw-status")
+    stage.focus()
+    stage.press("Home")
+    expect(status).to_have_text("add(0, 0) · PENDING")
+    stage.press("ArrowDown")
+    expect(status).to_have_text("add(1, 1) · PENDING")
+    stage.press("ArrowRight")
+    expect(status).to_have_text(re.compile(r"^add\((\d+), \1\) · PENDING$"))
+    expect(status).not_to_have_text("add(1, 1) · PENDING")
+    expect(widget.locator(".cw-selected")).to_have_count(1)
     widget.locator('[data-cw-container="group"][data-cw-expanded] .cw-box-label').click()
     expect(widget.locator("[data-cw-summary]")).to_have_count(1)
     expect(widget.locator("[data-cw-task-id]")).to_have_count(0)
+    # Folded, the summary is the one node: Enter highlights it and shows its details.
+    expect(widget.locator(".cw-details")).to_be_hidden()
+    stage.press("Enter")
+    expect(summary).to_have_class("cw-summary cw-selected")
+    expect(widget.locator(".cw-details")).to_contain_text("10,000")
 
 
 # --- a graph too big for its labels at first sight: they come with the first zoom in ----------

@@ -34,6 +34,7 @@ import type {
   Summary,
 } from "./model";
 import { normalise, STATES } from "./model";
+import { type Box, type Direction, graphKey, inside, nearestInDirection } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
   type Drawing,
@@ -43,8 +44,9 @@ import {
   paintTask,
   type Region,
   showLabels,
+  showTitle,
 } from "./render";
-import { buildScene, ownerOf, type Scene } from "./scene";
+import { buildScene, drawOrder, ownerOf, type Scene, summaryKey, summaryPath } from "./scene";
 import {
   applyProgress,
   applyStates,
@@ -55,7 +57,7 @@ import {
   stateIndex,
 } from "./store";
 import css from "./styles.css";
-import { drawTimeline, showBarTitle, timelineBars } from "./timeline";
+import { drawTimeline, timelineBars } from "./timeline";
 
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
@@ -130,7 +132,10 @@ class GraphView {
   private labelsOf: Map<string, { label: string; name: string }> | null = null;
   private summary: Summary;
   private summaryAt = performance.now();
-  private selected: string | null = null;
+  /** The highlighted node, the one the arrow keys move from: a task id, or a summary's key. */
+  private cursor: string | null = null;
+  /** The task whose details are shown or asked for. */
+  private detailsOf: string | null = null;
   /** Summarised containers drawn in full on request (UI state: never synced). */
   private readonly expanded = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -167,6 +172,12 @@ class GraphView {
     performance.measure("cw-graph setup", { start: t0, end: performance.now() });
     this.details.hidden = true;
     this.svgEl.setAttribute("class", "cw-svg");
+    this.svgEl.setAttribute("tabindex", "0");
+    this.svgEl.setAttribute(
+      "aria-label",
+      "Workflow graph. Arrow keys: move between tasks; Enter: details; Escape: close them; " +
+        "+ and -: zoom; 0: fit; /: find",
+    );
     this.viewport.setAttribute("class", "cw-viewport");
     this.svgEl.append(this.viewport);
     this.stage.append(this.svgEl);
@@ -211,9 +222,16 @@ class GraphView {
       const bar = (event.target as Element).closest("[data-cw-task-id]");
       if (bar !== null) void this.showTask(bar.getAttribute("data-cw-task-id") as string, false);
     });
-    this.timelineSvg.addEventListener("pointerover", (event) =>
-      showBarTitle(this.timelineSvg, event.target as Element),
-    );
+    this.timelineSvg.addEventListener("pointerover", (event) => {
+      const bar = (event.target as Element).closest(".cw-bar");
+      if (bar !== null) showTitle(this.timelineSvg, bar, bar.getAttribute("aria-label") ?? "");
+    });
+    this.svgEl.addEventListener("pointerover", (event) => {
+      const node = (event.target as Element).closest("[data-cw-task-id]");
+      const taskId = node?.getAttribute("data-cw-task-id");
+      if (node && taskId) showTitle(this.svgEl, node, this.describe(taskId));
+    });
+    this.svgEl.addEventListener("keydown", (event) => this.onKey(event));
     this.revokeButton.addEventListener("click", () => void this.revoke());
     this.failureButton.addEventListener("click", () => {
       const taskId = firstFailure(this.store, this.spans, this.graph.nodes);
@@ -282,6 +300,7 @@ class GraphView {
     performance.measure("cw-graph scene", { start: t0, end: t1 });
     performance.measure("cw-graph layout", { start: t1, end: t2 });
     performance.measure("cw-graph draw", { start: t2, end: performance.now() });
+    if (this.cursor !== null) this.select(this.cursor); // its node in the new drawing, if any
     this.paintOverall();
     this.root.setAttribute("data-cw-layout", "done");
     this.root.setAttribute("data-cw-tasks", String(graph.nodes.length));
@@ -358,7 +377,8 @@ class GraphView {
       if (drawing.tasks.has(taskId)) paintTask(drawing, this.store, taskId);
       else {
         const summary = scene.summarisedIn.get(taskId);
-        if (summary !== undefined) summaries.add(summary.slice(2));
+        const path = summary === undefined ? null : summaryPath(summary);
+        if (path !== null) summaries.add(path);
       }
       for (const path of this.store.ancestors.get(taskId) ?? []) {
         if (drawing.chordLabels.has(path)) chords.add(path);
@@ -431,16 +451,7 @@ class GraphView {
     }
     const summary = target.closest("[data-cw-summary]");
     if (summary !== null) {
-      const path = summary.getAttribute("data-cw-summary") as string;
-      this.select(summary);
-      showSummaryDetails(
-        this.details,
-        summary.getAttribute("data-cw-kind") ?? "group",
-        path,
-        this.store.counts.get(path),
-        () => this.toggleExpanded(path),
-        () => this.closeDetails(),
-      );
+      this.showSummary(summary.getAttribute("data-cw-summary") as string);
       return;
     }
     const label = target.closest(".cw-box[data-cw-expanded] .cw-box-label");
@@ -457,19 +468,37 @@ class GraphView {
     this.rebuild();
   }
 
-  private select(el: Element | null): void {
+  /** Highlight the node of `key` (a task id, or a summary's key), or none. A key with no node
+   * in the drawing (a task in a summary, a node gone with a new drawing) highlights none. */
+  private select(key: string | null): void {
     this.viewport.querySelector(".cw-selected")?.classList.remove("cw-selected");
-    el?.classList.add("cw-selected");
+    const node = key === null ? undefined : this.nodeOf(key);
+    this.cursor = node === undefined ? null : key;
+    node?.classList.add("cw-selected");
+  }
+
+  /** The drawn node of a task id or a summary's key. */
+  private nodeOf(key: string): SVGElement | undefined {
+    const drawing = this.drawing;
+    if (drawing === null) return undefined;
+    const path = summaryPath(key);
+    return path === null ? drawing.tasks.get(key) : drawing.summaries.get(path);
+  }
+
+  /** A task in words: its label and state (a tooltip, and what the status line says of the
+   * task the keys moved to). */
+  private describe(taskId: string): string {
+    return `${this.labels.get(taskId)?.label ?? taskId} · ${this.store.states.get(taskId) ?? "PENDING"}`;
   }
 
   private async showTask(taskId: string, full: boolean): Promise<void> {
-    this.selected = taskId;
-    this.select(this.drawing?.tasks.get(taskId) ?? null);
+    this.detailsOf = taskId;
+    this.select(this.scene === null ? null : (ownerOf(this.scene, taskId) ?? null));
     const title = this.labels.get(taskId)?.name ?? taskId;
     if (!full)
       showDetailsMessage(this.details, title, "Asking the kernel…", () => this.closeDetails());
     const reply = await this.requests.send("details", { task_id: taskId, full });
-    if (this.selected !== taskId) return; // another node was clicked meanwhile
+    if (this.detailsOf !== taskId) return; // another node was chosen meanwhile, or none
     if (!reply.ok) {
       showDetailsMessage(this.details, title, reply.error ?? "no details", () =>
         this.closeDetails(),
@@ -490,7 +519,7 @@ class GraphView {
    * how many it is, or that none matches. */
   private find(backwards: boolean): void {
     const matches = findTasks(this.findInput.value, this.graph.nodes, this.store.states);
-    const taskId = stepThrough(matches, this.selected, backwards);
+    const taskId = stepThrough(matches, this.detailsOf, backwards);
     if (taskId === null) {
       this.findCount.textContent = this.findInput.value.trim() === "" ? "" : "no match";
       return;
@@ -505,12 +534,113 @@ class GraphView {
     // Its node, or the summary node that stands for it.
     const owner = this.scene === null ? undefined : ownerOf(this.scene, taskId);
     const box = owner === undefined ? undefined : this.layout?.boxes.get(owner);
-    if (box !== undefined) {
-      // Left of the details panel, which covers min(420px, 60 %) on the right (styles.css).
-      const { width } = this.stageSize();
-      this.panZoom.centreOn(box, (width - Math.min(420, 0.6 * width)) / 2);
-    }
+    if (box !== undefined) this.panZoom.centreOn(box, this.clearOfDetails(true) / 2);
     void this.showTask(taskId, false);
+  }
+
+  /** How much of the stage's width the details panel leaves clear on the left, when it is
+   * shown (`withDetails`): it covers min(420px, 60 %) on the right (styles.css). */
+  private clearOfDetails(withDetails: boolean): number {
+    const { width } = this.stageSize();
+    return withDetails ? width - Math.min(420, 0.6 * width) : width;
+  }
+
+  private showSummary(path: string): void {
+    const node = this.drawing?.summaries.get(path);
+    if (node === undefined) return;
+    this.detailsOf = null;
+    this.select(summaryKey(path));
+    showSummaryDetails(
+      this.details,
+      node.getAttribute("data-cw-kind") ?? "group",
+      path,
+      this.store.counts.get(path),
+      () => this.toggleExpanded(path),
+      () => this.closeDetails(),
+    );
+  }
+
+  /** The details of a drawn node: a task's, or a summary's. */
+  private showDetailsOf(key: string): void {
+    const path = summaryPath(key);
+    if (path !== null) this.showSummary(path);
+    else if (this.drawing?.tasks.has(key)) void this.showTask(key, false);
+  }
+
+  /**
+   * Keys pressed on the graph (it takes the focus when clicked or tabbed to): see
+   * navigate.ts. None reaches the notebook, whose command-mode keys (arrows, `a`, `0 0`...)
+   * would act on its cells meanwhile; but Shift/Ctrl/Alt+Enter (run the cell) and Ctrl+S do.
+   */
+  private onKey(event: KeyboardEvent): void {
+    const mod = event.ctrlKey || event.metaKey;
+    if (event.key === "Enter" && (event.shiftKey || mod || event.altKey)) return;
+    if (mod && event.key.toLowerCase() === "s") return;
+    event.stopPropagation();
+    const action = mod || event.altKey ? null : graphKey(event.key);
+    if (action === null) return;
+    event.preventDefault(); // arrows and the space bar would scroll the notebook
+    if (typeof action === "object") this.move(action.move);
+    else if (action === "first" || action === "last") this.moveTo(this.endNode(action));
+    else if (action === "details") {
+      if (this.cursor === null) this.moveTo(this.endNode("first"));
+      if (this.cursor !== null) this.showDetailsOf(this.cursor);
+    } else if (action === "close") this.closeDetails();
+    else if (action === "zoom-in") this.panZoom.zoomBy(1.25);
+    else if (action === "zoom-out") this.panZoom.zoomBy(0.8);
+    else if (action === "fit") this.panZoom.fit();
+    else if (action === "find") this.findInput.select();
+  }
+
+  /** The arrow keys: to the nearest node that way (the first node, when none is highlighted). */
+  private move(direction: Direction): void {
+    const layout = this.layout;
+    const from = this.cursor === null ? undefined : layout?.boxes.get(this.cursor);
+    if (layout === null || from === undefined) {
+      this.moveTo(this.endNode("first"));
+      return;
+    }
+    const nodes: [string, Box][] = [];
+    for (const key of this.drawnNodes()) nodes.push([key, layout.boxes.get(key) as Box]);
+    const next = nearestInDirection(from, nodes, direction);
+    if (next !== null) this.moveTo(next);
+  }
+
+  /** The keys of the drawn task and summary nodes, in canvas order. */
+  private drawnNodes(): string[] {
+    if (this.scene === null || this.layout === null) return [];
+    const keys: string[] = [];
+    for (const item of drawOrder(this.scene)) {
+      if ((item.kind === "task" || item.kind === "summary") && this.layout.boxes.has(item.key)) {
+        keys.push(item.key);
+      }
+    }
+    return keys;
+  }
+
+  private endNode(end: "first" | "last"): string | null {
+    const keys = this.drawnNodes();
+    return (end === "first" ? keys[0] : keys[keys.length - 1]) ?? null;
+  }
+
+  /** Highlight a node the keys moved to, bring it into view (readable), say what it is, and
+   * show its details if details are shown. */
+  private moveTo(key: string | null): void {
+    const box = key === null ? undefined : this.layout?.boxes.get(key);
+    if (key === null || box === undefined) return;
+    this.select(key);
+    const withDetails = !this.details.hidden;
+    const clear = this.clearOfDetails(withDetails);
+    const k = this.panZoom.transform.k;
+    const clearView = { ...this.panZoom.inView(), w: clear / k };
+    if (k < LABEL_SCALE || !inside(box, clearView)) {
+      this.panZoom.centreOn(box, clear / 2, k < LABEL_SCALE ? 1 : k);
+    }
+    const node = this.nodeOf(key);
+    this.status.textContent = this.drawing?.tasks.has(key)
+      ? this.describe(key)
+      : (node?.querySelector(".cw-summary-title")?.textContent ?? "");
+    if (withDetails) this.showDetailsOf(key);
   }
 
   private async retry(taskId: string): Promise<void> {
@@ -590,9 +720,9 @@ class GraphView {
     }
   }
 
+  /** Close the details panel; the node stays highlighted (the arrow keys go on from it). */
   private closeDetails(): void {
-    this.selected = null;
-    this.select(null);
+    this.detailsOf = null;
     this.details.hidden = true;
     this.details.removeAttribute("data-cw-details");
   }

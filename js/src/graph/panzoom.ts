@@ -67,9 +67,10 @@ export class PanZoom {
     });
   }
 
-  /** Put the middle of `box` at (`x`, the stage's middle height), at scale 1 or more. */
-  centreOn(box: { x: number; y: number; w: number; h: number }, x: number): void {
-    const k = Math.max(this.transform.k, 1);
+  /** Put the middle of `box` at (`x`, the stage's middle height), at `minScale` (1: the size
+   * it is drawn at) or more. */
+  centreOn(box: { x: number; y: number; w: number; h: number }, x: number, minScale = 1): void {
+    const k = Math.max(this.transform.k, minScale);
     const { height } = this.stageSize();
     this.userMoved = true;
     this.set({ k, x: x - (box.x + box.w / 2) * k, y: height / 2 - (box.y + box.h / 2) * k });
@@ -85,6 +86,13 @@ export class PanZoom {
       this.viewport.setAttribute("transform", attribute);
     }
     this.changed();
+  }
+
+  /** Zoom by `factor` about the stage's middle (the keyboard's + and -). */
+  zoomBy(factor: number): void {
+    const { width, height } = this.stageSize();
+    this.userMoved = true;
+    this.zoomAt(width / 2, height / 2, factor);
   }
 
   private zoomAt(x: number, y: number, factor: number): void {

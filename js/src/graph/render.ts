@@ -339,6 +339,14 @@ export function showLabels(
   drawing.labels.append(layer);
 }
 
+/** Show `text` as the tooltip of `node`, hovered: the drawing's one `<title>` moves into it (a
+ * title in every node would double the elements of the first paint). */
+export function showTitle(root: SVGSVGElement, node: Element, text: string): void {
+  const title = root.querySelector<SVGTitleElement>("title") ?? svg("title");
+  title.textContent = text;
+  node.append(title);
+}
+
 /** Repaint one task node from the store: state, sign, progress bar. */
 export function paintTask(drawing: Drawing, store: StateStore, taskId: string): void {
   let g = drawing.tasks.get(taskId);

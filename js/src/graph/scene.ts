@@ -75,6 +75,9 @@ export interface SceneOptions {
 export const ROOT_KEY = "c:";
 export const containerKey = (path: string): string => `c:${path}`;
 export const summaryKey = (path: string): string => `s:${path}`;
+/** The container path of a summary's key; null for any other key. */
+export const summaryPath = (key: string): string | null =>
+  key.startsWith("s:") ? key.slice(2) : null;
 
 /** Build the scene of a graph payload (see the module's notes). */
 export function buildScene(graph: GraphPayload, options: SceneOptions = {}): Scene {

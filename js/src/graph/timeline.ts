@@ -5,9 +5,9 @@
  * `data-cw-state`); they exist only while the tab is shown.
  *
  * A bar is one `<polygon class="cw-node cw-bar">`, like a task node in the graph (see
- * render.ts): no group, no `<title>` of its own (its text is in `aria-label`; `showBarTitle`
- * lends it the one title while hovered). 10,000 bars were 30,000 elements, and drawing them took
- * twice as long.
+ * render.ts): no group, no `<title>` of its own (its text is in `aria-label`; the view lends it
+ * the one title while hovered, render.ts's `showTitle`). 10,000 bars were 30,000 elements, and
+ * drawing them took twice as long.
  */
 
 import { clip, svg } from "../shared/dom";
@@ -125,15 +125,6 @@ export function drawTimeline(
     bars.append(polygon);
   }
   root.replaceChildren(...parts, bars);
-}
-
-/** Show a hovered bar's text as its tooltip: the one `<title>` moves into it. */
-export function showBarTitle(root: SVGSVGElement, target: Element): void {
-  const bar = target.closest(".cw-bar");
-  if (bar === null) return;
-  const title = root.querySelector<SVGTitleElement>("title") ?? svg("title");
-  title.textContent = bar.getAttribute("aria-label");
-  bar.append(title);
 }
 
 /** 1, 2 or 5 times a power of ten, at least `raw`. */
