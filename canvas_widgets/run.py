@@ -303,14 +303,29 @@ class WorkflowRun:
             options["follow_parents"] = False
         return self.result.get(timeout=5, propagate=True, disable_sync_subtasks=False, **options)
 
-    def revoke(self, terminate: bool = False) -> list[str]:
-        """Revoke every task that has not finished; return their ids.
+    def revoke(self, terminate: bool = False, task_id: str | None = None) -> list[str]:
+        """Revoke every task that has not finished; return their ids, in canvas order.
+
+        With ``task_id``, only that task and the tasks that depend on it ("revoke from here":
+        a chain's later steps, a chord's body, callbacks); the rest of the run goes on.
 
         Tasks not yet sent are also marked REVOKED in the result backend, so that the run's
         record (and :meth:`attach`) shows them so; workers discard them if they ever arrive.
+        A task already running goes on unless ``terminate`` (which only the prefork pool does).
+
+        Raises
+        ------
+        KeyError
+            If ``task_id`` is not a task of this run.
         """
+        if task_id is None:
+            scope = set(self.task_ids)
+        elif task_id not in self._graph:
+            raise KeyError(f"no task {task_id!r} in run {self.id}")
+        else:
+            scope = {task_id, *nx.descendants(self._graph, task_id)}
         with self._lock:
-            pending = [t for t, s in self._states.items() if s not in TERMINAL]
+            pending = [t for t in self.task_ids if t in scope and self._states[t] not in TERMINAL]
             unsent = [t for t in pending if self._states[t] == states.PENDING]
         if not pending:
             return []

@@ -346,7 +346,9 @@ Retries keep the task id: one node, whose `retries` count says what happened.
     md("""
 ## Revoking
 A long run can be stopped. `run.revoke(terminate=True)` stops the running task and makes sure
-the steps not yet sent never run.
+the steps not yet sent never run. `run.revoke(task_id=t)` stops only task `t` and what depends on
+it (a chain's later steps, a chord's body), as "Revoke from here" does in the graph's details of a
+task that has not finished; the rest of the run goes on.
 """),
     code(
         """

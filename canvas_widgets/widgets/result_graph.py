@@ -44,7 +44,7 @@ from ..result_view import (
 )
 from ..run import WorkflowRun, task_arguments
 from ._bundle import bundle
-from ._requests import answer
+from ._requests import Refused, answer
 
 __all__ = ["ResultGraph"]
 
@@ -277,7 +277,7 @@ class ResultGraph(anywidget.AnyWidget):
     def _details(self, content: dict) -> dict[str, Any]:
         task_id = content.get("task_id")
         if not isinstance(task_id, str) or task_id not in self.states:
-            raise KeyError(f"no task {task_id!r} in this workflow")
+            raise Refused(f"no task {task_id!r} in this workflow")
         if self._run is not None:
             info = self._run.info(task_id)
         else:
@@ -292,20 +292,27 @@ class ResultGraph(anywidget.AnyWidget):
         return {"task_id": task_id, "details": texts, "truncated": cut}
 
     def _revoke(self, content: dict) -> dict[str, Any]:
+        """The whole run, or with a ``task_id``, that task and what depends on it."""
         if self._run is None:
             raise RuntimeError("this is a preview: nothing runs, nothing to revoke")
-        revoked = self._run.revoke()
+        task_id = None if content.get("task_id") is None else self._task_of_run(content)
+        revoked = self._run.revoke(task_id=task_id)
         return {"revoked": len(revoked)}
 
     def _retry(self, content: dict) -> dict[str, Any]:
         if self._run is None:
             raise RuntimeError("this is a preview: nothing ran, nothing to retry")
-        task_id = content.get("task_id")
-        if not isinstance(task_id, str) or task_id not in self._run.task_ids:
-            raise KeyError(f"no task {task_id!r} in this workflow")
+        task_id = self._task_of_run(content)
         retried = self._run.retry(task_id)
         self._follow_run(retried)
         return {"run_id": retried.id, "retry_of": [retried.retry_of[0], task_id]}
+
+    def _task_of_run(self, content: dict) -> str:
+        """The message's ``task_id``, a task of the run followed."""
+        task_id = content.get("task_id")
+        if self._run is None or not isinstance(task_id, str) or task_id not in self._run.task_ids:
+            raise Refused(f"no task {task_id!r} in this workflow")
+        return task_id
 
     # --- life ---------------------------------------------------------------------------------
 

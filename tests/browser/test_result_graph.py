@@ -243,7 +243,7 @@ def test_failing_chord_shows_failure_and_traceback(
 # --- revoke turns the waiting tasks REVOKED ----------------------------------------------------
 
 REVOKE_CELLS = [
-    IMPORTS + CLUSTER + "run = cw.run(sleep.si(3) | add.si(1, 1) | add.si(2, 2), app=app)"
+    IMPORTS + CLUSTER + "run = cw.run(sleep.si(6) | add.si(1, 1) | add.si(2, 2), app=app)"
     "\nrun.graph",
     "print(run.task_ids[1])",
     "print(run.task_ids[2])",
@@ -260,10 +260,21 @@ def test_revoke_turns_waiting_tasks_revoked(
     widget = result_graph(nb, 0)
     second = task_node(widget, nb, 1, "second")
     third = task_node(widget, nb, 2, "third")
+    # From the last step: it alone is revoked (nothing depends on it); the step before goes on.
+    third.click()
+    details = widget.locator(".cw-details")
+    expect(details).to_have_attribute("data-cw-state", "PENDING")
+    details.locator('[data-cw-action="revoke-from"]').click()
+    expect(widget.locator(".cw-status")).to_have_text("Revoked 1 task(s) that had not finished.")
+    expect(third).to_have_attribute("data-cw-state", "REVOKED")
+    expect(details).to_have_attribute("data-cw-state", "REVOKED")  # shown again, as it is now
+    expect(details.locator('[data-cw-action="revoke-from"]')).to_have_count(0)
+    expect(second).to_have_attribute("data-cw-state", "PENDING")
+    # Then the whole run.
     revoke = widget.locator('[data-cw-action="revoke"]')
     expect(revoke).to_be_enabled()
     revoke.click()
-    expect(widget.locator(".cw-status")).to_contain_text("Revoked")
+    expect(widget.locator(".cw-status")).to_have_text("Revoked 2 task(s) that had not finished.")
     expect(second).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
     expect(third).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
     expect(widget.locator('[data-cw-legend-state="REVOKED"] .cw-legend-count')).to_have_text("2")

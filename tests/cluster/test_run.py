@@ -269,6 +269,30 @@ def test_revoke_with_terminate_stops_the_running_task_too(cluster):
     assert AsyncResult(first, app=demo_app).state == "REVOKED"
 
 
+def test_revoke_from_a_task_stops_it_and_what_depends_on_it_alone(cluster):
+    # After the sleep, a group of two branches: a chain of two steps, and one task. Revoked
+    # from the chain's first step while the sleep runs: that chain stops, the other branch runs.
+    canvas = chain(sleep.si(2, "slept"), group(chain(add.si(1, 1), add.si(2, 2)), add.si(3, 3)))
+    run = cw.run(canvas, app=demo_app)
+    first, step, after, other = run.task_ids
+    wait_until(lambda: run.states[first] == "STARTED", 10, "the sleep STARTED")
+
+    with pytest.raises(KeyError, match="no task 'nope' in run"):
+        run.revoke(task_id="nope")
+    revoked = run.revoke(task_id=step)
+
+    assert revoked == [step, after]
+    assert run.states[step] == run.states[after] == "REVOKED"
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=10)
+    wait_until(lambda: run.done, 10, "the run to finish")
+    assert run.states == {first: "SUCCESS", step: "REVOKED", after: "REVOKED", other: "SUCCESS"}
+    assert AsyncResult(other, app=demo_app).get(timeout=1) == 6
+    # The worker discarded the step the group sent on: it never ran.
+    assert AsyncResult(step, app=demo_app).state == "REVOKED"
+    assert "succeeded_at" not in run.info(step)
+
+
 # --- 5. SIGKILL -------------------------------------------------------------------------------
 
 

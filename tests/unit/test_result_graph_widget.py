@@ -367,6 +367,20 @@ def test_retry_of_a_run_still_going_is_refused_with_a_reply(app):
         widget.close()
 
 
+def test_revoke_from_a_task_not_of_the_run_is_refused_with_a_reply(app):
+    run = make_run(app, add.s(1, 1) | mul.s(2))
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        for task_id in ("not-a-task", 3):
+            reply = ask(widget, recorder, type="revoke", task_id=task_id)
+            assert reply["ok"] is False
+            assert reply["error"] == f"no task {task_id!r} in this workflow"
+        assert run.states == dict.fromkeys(run.task_ids, "PENDING")  # nothing revoked
+    finally:
+        widget.close()
+
+
 def test_run_exports_dot_with_states(app, tmp_path):
     run = make_run(app, add.s(1, 1) | mul.s(2))
     move(run, {run.task_ids[0]: "SUCCESS"})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FIELD_ORDER, orderedFields } from "./details";
+import { actionsFor, FIELD_ORDER, orderedFields } from "./details";
 import { normalise, type TaskNode } from "./model";
 import { chordPayload } from "./testing";
 
@@ -45,5 +45,17 @@ describe("normalise", () => {
     expect(graph.nodes[0]).toBe(complete);
     expect(graph.nodes[1]).toEqual({ ...complete, id: "t-2", label: "add", callback: null });
     expect(states).toEqual({ [complete.id]: "SUCCESS", "t-2": "STARTED" });
+  });
+});
+
+describe("actionsFor", () => {
+  it("offers retry from a failed task, revoke from one not finished, nothing from the others", () => {
+    expect(actionsFor("FAILURE")).toEqual(["retry"]);
+    for (const state of ["PENDING", "SENT", "RECEIVED", "STARTED", "PROGRESS", "RETRY"]) {
+      expect(actionsFor(state)).toEqual(["revoke"]);
+    }
+    expect(actionsFor("SUCCESS")).toEqual([]);
+    expect(actionsFor("REVOKED")).toEqual([]);
+    expect(actionsFor("")).toEqual([]); // no state known
   });
 });

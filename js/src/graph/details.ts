@@ -8,7 +8,7 @@
 import { button, h } from "../shared/dom";
 import { formatCount } from "./format";
 import type { DetailsReply } from "./model";
-import { STATES } from "./model";
+import { STATES, TERMINAL } from "./model";
 import type { Counts } from "./store";
 
 /** The order fields are shown in; any others follow in the order they came. */
@@ -63,14 +63,39 @@ export function orderedFields(details: Record<string, string>): [string, string]
 
 const BLOCK = new Set(["args", "kwargs", "result", "exception", "traceback", "progress"]);
 
-/** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel,
- * `onRetry` (offered on a FAILURE task) retries from it. */
+/** What can be done from a task, by its state: retry from a FAILURE task, revoke from one that
+ * has not finished (it and what depends on it). */
+export function actionsFor(state: string): ("retry" | "revoke")[] {
+  if (state === "FAILURE") return ["retry"];
+  return state === "" || TERMINAL.has(state) ? [] : ["revoke"];
+}
+
+/** The panel's handlers of the actions on a task; null where the view offers none (a preview,
+ * a run that is over). */
+export interface TaskActions {
+  retry: (() => void) | null;
+  revoke: (() => void) | null;
+}
+
+const ACTION_BUTTONS = {
+  retry: [
+    "Retry from here",
+    "Run this task again, and what depends on it that did not complete, as a new run",
+  ],
+  revoke: [
+    "Revoke from here",
+    "Revoke this task and what depends on it; the rest of the run goes on",
+  ],
+} as const;
+
+/** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel;
+ * `actions` are offered as the task's state allows (see actionsFor). */
 export function showTaskDetails(
   panel: HTMLElement,
   reply: DetailsReply,
   onMore: (() => void) | null,
   onClose: () => void,
-  onRetry: (() => void) | null = null,
+  actions: TaskActions = { retry: null, revoke: null },
 ): void {
   const list = h("dl", { className: "cw-details-fields" });
   for (const [key, value] of orderedFields(reply.details)) {
@@ -90,20 +115,22 @@ export function showTaskDetails(
   const title = reply.details.name ?? reply.task_id;
   panel.setAttribute("data-cw-details", reply.task_id);
   panel.setAttribute("data-cw-state", reply.details.state ?? "");
-  const actions: HTMLElement[] = [];
-  if (onRetry !== null && reply.details.state === "FAILURE") {
-    const retry = button(
-      "Retry from here",
-      "Run this task again, and what depends on it that did not complete, as a new run",
-      { "data-cw-action": "retry" },
-    );
-    retry.addEventListener("click", () => {
-      retry.disabled = true;
-      onRetry();
+  const buttons: HTMLButtonElement[] = [];
+  for (const action of actionsFor(reply.details.state ?? "")) {
+    const handler = actions[action];
+    if (handler === null) continue;
+    const [text, title] = ACTION_BUTTONS[action];
+    const b = button(text, title, {
+      "data-cw-action": action === "retry" ? "retry" : "revoke-from",
     });
-    actions.push(h("div", { className: "cw-details-actions" }, retry));
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      handler();
+    });
+    buttons.push(b);
   }
-  panel.replaceChildren(header(title, onClose), ...actions, list);
+  const row = buttons.length > 0 ? [h("div", { className: "cw-details-actions" }, ...buttons)] : [];
+  panel.replaceChildren(header(title, onClose), ...row, list);
   panel.hidden = false;
 }
 

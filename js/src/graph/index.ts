@@ -9,7 +9,8 @@
  *
  * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"`, the details
  * panel of a FAILURE task a `data-cw-action="retry"` button (the widget then follows the new
- * run: a new `graph` trait), the find box is `data-cw-action="find"` (see ./find.ts), `save-svg`
+ * run: a new `graph` trait), of a task not finished a `data-cw-action="revoke-from"` one (it and
+ * what depends on it), the find box is `data-cw-action="find"` (see ./find.ts), `save-svg`
  * and `save-png` download the drawing; the tabs are `data-cw-tab="graph|timeline"`, the
  * timeline `[data-cw-timeline]` with one bar per started task (`data-cw-task-id`,
  * `data-cw-state`, `data-cw-lane`). The widget's root gets
@@ -404,11 +405,14 @@ class GraphView {
       if (count.textContent !== String(n)) count.textContent = String(n);
       item.toggleAttribute("data-cw-zero", n === 0);
     }
-    const finished = this.summary?.finished ?? false;
-    const preview = this.graph.run_id === null;
-    this.revokeButton.disabled = preview || finished || this.allStopped();
-    this.root.setAttribute("data-cw-finished", String(finished));
+    this.revokeButton.disabled = !this.revokable();
+    this.root.setAttribute("data-cw-finished", String(this.summary?.finished ?? false));
     this.paintProgress();
+  }
+
+  /** Whether anything can be revoked: a run (not a preview) that is not over. */
+  private revokable(): boolean {
+    return this.graph.run_id !== null && !(this.summary?.finished ?? false) && !this.allStopped();
   }
 
   private allStopped(): boolean {
@@ -511,7 +515,10 @@ class GraphView {
       details,
       details.truncated.length > 0 ? () => void this.showTask(taskId, true) : null,
       () => this.closeDetails(),
-      this.graph.run_id === null ? null : () => void this.retry(taskId),
+      {
+        retry: this.graph.run_id === null ? null : () => void this.retry(taskId),
+        revoke: this.revokable() ? () => void this.revoke(taskId) : null,
+      },
     );
   }
 
@@ -727,14 +734,20 @@ class GraphView {
     this.details.removeAttribute("data-cw-details");
   }
 
-  private async revoke(): Promise<void> {
-    this.revokeButton.disabled = true;
+  /** Revoke the whole run; or from `taskId`, that task and what depends on it (whose details
+   * then show it revoked). */
+  private async revoke(taskId?: string): Promise<void> {
+    if (taskId === undefined) this.revokeButton.disabled = true;
     this.status.textContent = "Revoking…";
-    const reply = await this.requests.send("revoke");
+    const reply = await this.requests.send(
+      "revoke",
+      taskId === undefined ? {} : { task_id: taskId },
+    );
     this.status.textContent = reply.ok
       ? `Revoked ${String(reply.revoked)} task(s) that had not finished.`
       : `Not revoked: ${reply.error ?? "no answer"}`;
     this.paintOverall();
+    if (taskId !== undefined && this.detailsOf === taskId) void this.showTask(taskId, false);
   }
 
   // --- the stage (pan and zoom: ./panzoom.ts) -------------------------------------------------
