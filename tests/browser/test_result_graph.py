@@ -205,6 +205,16 @@ def test_failing_chord_shows_failure_and_traceback(
     find.fill("no such task")
     find.press("Enter")
     expect(found).to_have_text("no match")
+    # A state in the legend goes to its tasks in turn, as its name in the find box does: on
+    # from the task shown (the header's fail), to the body, and round again.
+    widget.locator('[data-cw-legend-state="FAILURE"]').click()
+    expect(find).to_have_value("failure")
+    expect(found).to_have_text("2 of 2")
+    expect(body).to_have_class("cw-node cw-selected")
+    widget.locator('[data-cw-legend-state="FAILURE"]').click()
+    expect(found).to_have_text("1 of 2")
+    expect(failing).to_have_class("cw-node cw-selected")
+    expect(widget.locator('[data-cw-legend-state="PENDING"]')).to_be_disabled()  # none to go to
 
     # The keyboard, on the graph: arrows move from the highlighted task to the next one that way
     # (the details follow), the status line says where they are; Escape closes the details,
@@ -584,6 +594,7 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     nb = notebook_factory(SAVE_CELLS)
     assert nb.run_cell(0), nb.output_text(0)
     widget = result_graph(nb, 0)
+    widget.locator("[data-cw-task-id]").first.hover()  # lends it the drawing's tooltip
     with nb.page.expect_download() as svg_download:
         widget.locator('[data-cw-action="save-svg"]').click()
     svg_path = ARTIFACTS / "result-graph-saved.svg"
@@ -594,6 +605,8 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     assert text.count("data-cw-task-id=") == 4
     assert 'data-cw-state="PENDING"' in text and "fill:" in text  # states and styles inlined
     assert "add(1, 1)" in text
+    # The page's view, not the picture: no keys (tabindex), no tooltip of the node last hovered.
+    assert "tabindex" not in text and "<title" not in text and "aria-label" not in text
 
     with nb.page.expect_download() as png_download:
         widget.locator('[data-cw-action="save-png"]').click()

@@ -39,6 +39,10 @@ export function svgSnapshot(drawing: SVGSVGElement, width: number, height: numbe
   clone.setAttribute("viewBox", `0 0 ${w} ${h}`);
   clone.removeAttribute("class");
   clone.removeAttribute("style");
+  // What the page's view is for: its keys, and the tooltip lent to the node last hovered.
+  clone.removeAttribute("tabindex");
+  clone.removeAttribute("aria-label");
+  clone.querySelector("title")?.remove();
   const background = svg("rect", { width: "100%", height: "100%", fill: backgroundOf(drawing) });
   clone.insertBefore(background, clone.firstChild);
   return new XMLSerializer().serializeToString(clone);

@@ -189,8 +189,13 @@ class GraphView {
     for (const state of STATES) {
       legend.append(
         h(
-          "span",
-          { className: "cw-legend-item", "data-cw-legend-state": state },
+          "button",
+          {
+            type: "button",
+            className: "cw-legend-item",
+            title: `Go to the tasks in ${state}, one by one`,
+            "data-cw-legend-state": state,
+          },
           h("span", { className: "cw-swatch", "data-cw-state": state }),
           state,
           h("span", { className: "cw-legend-count" }, "0"),
@@ -248,6 +253,13 @@ class GraphView {
     // A new query (or the box cleared): the count was the old one's.
     this.findInput.addEventListener("input", () => {
       this.findCount.textContent = "";
+    });
+    // A state in the legend finds the tasks in it, as its name in the find box does.
+    this.legend.addEventListener("click", (event) => {
+      const item = (event.target as Element).closest("[data-cw-legend-state]");
+      if (item === null || item.getAttribute("aria-disabled") === "true") return;
+      this.findInput.value = (item.getAttribute("data-cw-legend-state") as string).toLowerCase();
+      this.find(false);
     });
     this.fitButton.addEventListener("click", () => this.panZoom.fit());
     this.svgEl.addEventListener("click", (event) => this.onClick(event));
@@ -403,7 +415,8 @@ class GraphView {
       const n = counts?.[stateIndex(state)] ?? 0;
       const count = item.lastElementChild as HTMLElement;
       if (count.textContent !== String(n)) count.textContent = String(n);
-      item.toggleAttribute("data-cw-zero", n === 0);
+      // Nothing to go to. Not `disabled`: that greys the swatch, which the legend is for.
+      item.setAttribute("aria-disabled", String(n === 0));
     }
     this.revokeButton.disabled = !this.revokable();
     this.root.setAttribute("data-cw-finished", String(this.summary?.finished ?? false));
