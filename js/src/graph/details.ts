@@ -77,15 +77,18 @@ export interface TaskActions {
   revoke: (() => void) | null;
 }
 
+/** Each action's button: its text, tooltip and `data-cw-action`. */
 const ACTION_BUTTONS = {
-  retry: [
-    "Retry from here",
-    "Run this task again, and what depends on it that did not complete, as a new run",
-  ],
-  revoke: [
-    "Revoke from here",
-    "Revoke this task and what depends on it; the rest of the run goes on",
-  ],
+  retry: {
+    text: "Retry from here",
+    tooltip: "Run this task again, and what depends on it that did not complete, as a new run",
+    action: "retry",
+  },
+  revoke: {
+    text: "Revoke from here",
+    tooltip: "Revoke this task and what depends on it; the rest of the run goes on",
+    action: "revoke-from",
+  },
 } as const;
 
 /** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel;
@@ -119,10 +122,8 @@ export function showTaskDetails(
   for (const action of actionsFor(reply.details.state ?? "")) {
     const handler = actions[action];
     if (handler === null) continue;
-    const [text, title] = ACTION_BUTTONS[action];
-    const b = button(text, title, {
-      "data-cw-action": action === "retry" ? "retry" : "revoke-from",
-    });
+    const { text, tooltip, action: name } = ACTION_BUTTONS[action];
+    const b = button(text, tooltip, { "data-cw-action": name });
     b.addEventListener("click", () => {
       b.disabled = true;
       handler();
