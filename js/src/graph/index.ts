@@ -24,7 +24,7 @@ import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./detai
 import { download, pngOf, svgSnapshot } from "./export";
 import { findTasks, stepThrough } from "./find";
 import { formatCount } from "./format";
-import { type Layout, layoutScene, stageWidthIn } from "./layout";
+import { type Box, type Layout, layoutScene, stageWidthIn } from "./layout";
 import type {
   DetailsReply,
   GraphPayload,
@@ -35,7 +35,7 @@ import type {
   Summary,
 } from "./model";
 import { normalise, STATES } from "./model";
-import { type Box, type Direction, graphKey, inside, nearestInDirection } from "./navigate";
+import { type Direction, graphKey, inside, nearestInDirection } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
   type Drawing,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Box, graphKey, inside, nearestInDirection } from "./navigate";
+import type { Box } from "./layout";
+import { graphKey, inside, nearestInDirection } from "./navigate";
 
 const box = (x: number, y: number): Box => ({ x, y, w: 100, h: 30 });
 

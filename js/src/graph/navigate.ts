@@ -3,6 +3,8 @@
  * goes to. Pure: the view (index.ts) selects the node, brings it into view and shows its details.
  */
 
+import type { Box } from "./layout";
+
 export type Direction = "left" | "right" | "up" | "down";
 
 /** What a key pressed on the graph asks for (null: not ours). */
@@ -37,13 +39,6 @@ const KEYS: Readonly<Record<string, GraphKey>> = {
 /** The action of a key without Ctrl, Alt or Meta (those are left to the browser and notebook). */
 export function graphKey(key: string): GraphKey | null {
   return KEYS[key] ?? null;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
 }
 
 /** Whether `box` lies wholly inside `region`. */
