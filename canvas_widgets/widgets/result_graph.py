@@ -275,9 +275,7 @@ class ResultGraph(anywidget.AnyWidget):
         }
 
     def _details(self, content: dict) -> dict[str, Any]:
-        task_id = content.get("task_id")
-        if not isinstance(task_id, str) or task_id not in self.states:
-            raise Refused(f"no task {task_id!r} in this workflow")
+        task_id = self._task_id(content)
         if self._run is not None:
             info = self._run.info(task_id)
         else:
@@ -295,22 +293,23 @@ class ResultGraph(anywidget.AnyWidget):
         """The whole run, or with a ``task_id``, that task and what depends on it."""
         if self._run is None:
             raise RuntimeError("this is a preview: nothing runs, nothing to revoke")
-        task_id = None if content.get("task_id") is None else self._task_of_run(content)
+        task_id = None if content.get("task_id") is None else self._task_id(content)
         revoked = self._run.revoke(task_id=task_id)
         return {"revoked": len(revoked)}
 
     def _retry(self, content: dict) -> dict[str, Any]:
         if self._run is None:
             raise RuntimeError("this is a preview: nothing ran, nothing to retry")
-        task_id = self._task_of_run(content)
+        task_id = self._task_id(content)
         retried = self._run.retry(task_id)
         self._follow_run(retried)
         return {"run_id": retried.id, "retry_of": [retried.retry_of[0], task_id]}
 
-    def _task_of_run(self, content: dict) -> str:
-        """The message's ``task_id``, a task of the run followed."""
+    def _task_id(self, content: dict) -> str:
+        """The message's ``task_id``, a task of the workflow shown (the ``states`` trait holds
+        every one: the preview's, or the run's followed)."""
         task_id = content.get("task_id")
-        if self._run is None or not isinstance(task_id, str) or task_id not in self._run.task_ids:
+        if not isinstance(task_id, str) or task_id not in self.states:
             raise Refused(f"no task {task_id!r} in this workflow")
         return task_id
 
