@@ -12,6 +12,7 @@ import json
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,18 @@ from .retry import RetryError, retry_canvas
 from .tracking import TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
 from .validation import check
 
-__all__ = ["BrokerUnreachable", "WorkerLost", "WorkflowRun", "report_progress", "run"]
+__all__ = [
+    "BrokerUnreachable",
+    "NotTerminated",
+    "WorkerLost",
+    "WorkflowRun",
+    "report_progress",
+    "run",
+]
 
 _RUN_KEY = "canvas-widgets-run-{}"
+#: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
+TERMINATE_REPLY_TIMEOUT = 1.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
 
 
@@ -39,6 +49,15 @@ class BrokerUnreachable(ConnectionError):
 
 class WorkerLost(RuntimeError):
     """A task's worker stopped answering while the task was running, and nobody finished it."""
+
+
+class NotTerminated(RuntimeWarning):
+    """Workers could not terminate the running tasks they were asked to (their pool cannot);
+    ``refused`` holds each one's answer, ``"<worker>: <error>"``."""
+
+    def __init__(self, refused: list[str]) -> None:
+        super().__init__(f"revoked, but not terminated by {'; '.join(refused)}")
+        self.refused = refused
 
 
 def run(
@@ -311,7 +330,11 @@ class WorkflowRun:
 
         Tasks not yet sent are also marked REVOKED in the result backend, so that the run's
         record (and :meth:`attach`) shows them so; workers discard them if they ever arrive.
-        A task already running goes on unless ``terminate`` (which only the prefork pool does).
+        A task already running goes on unless ``terminate``: then its worker kills the process
+        running it. Only some pools can (prefork can, the thread pool of an in-kernel
+        :class:`~canvas_widgets.LocalCluster` cannot): the workers are asked, and a
+        :class:`NotTerminated` warning names those that could not; the tasks are revoked all
+        the same.
 
         Raises
         ------
@@ -329,10 +352,24 @@ class WorkflowRun:
             unsent = [t for t in pending if self._states[t] == states.PENDING]
         if not pending:
             return []
-        self.app.control.revoke(pending, terminate=terminate)
+        if terminate:
+            replies = self.app.control.revoke(
+                pending, terminate=True, reply=True, timeout=TERMINATE_REPLY_TIMEOUT
+            )
+            refused = [
+                f"{worker}: {answer['error']}"
+                for reply in replies
+                for worker, answer in reply.items()
+                if "error" in answer
+            ]
+        else:
+            self.app.control.revoke(pending)
+            refused = []
         for task_id in unsent:
             self.app.backend.mark_as_revoked(task_id, reason="revoked by canvas_widgets")
         self.reconcile()
+        if refused:
+            warnings.warn(NotTerminated(refused), stacklevel=2)
         return pending
 
     def retry(self, task_id: str) -> WorkflowRun:

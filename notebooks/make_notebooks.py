@@ -346,9 +346,12 @@ Retries keep the task id: one node, whose `retries` count says what happened.
     md("""
 ## Revoking
 A long run can be stopped. `run.revoke(terminate=True)` stops the running task and makes sure
-the steps not yet sent never run. `run.revoke(task_id=t)` stops only task `t` and what depends on
-it (a chain's later steps, a chord's body), as "Revoke from here" does in the graph's details of a
-task that has not finished; the rest of the run goes on.
+the steps not yet sent never run (the graph's "Terminate" button does the same; "Revoke" lets the
+running task finish). `run.revoke(task_id=t)` stops only task `t` and what depends on it (a
+chain's later steps, a chord's body), as "Revoke from here" does in the graph's details of a task
+that has not finished; the rest of the run goes on. An in-kernel cluster
+(`LocalCluster(app, processes=False)`) runs tasks in threads, which cannot be killed: there a
+terminate revokes all the same, and warns (`cw.NotTerminated`) that the running task goes on.
 """),
     code(
         """

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,7 +43,7 @@ from ..result_view import (
     run_summary,
     timeline_spans,
 )
-from ..run import WorkflowRun, task_arguments
+from ..run import NotTerminated, WorkflowRun, task_arguments
 from ._bundle import bundle
 from ._requests import Refused, answer
 
@@ -290,12 +291,19 @@ class ResultGraph(anywidget.AnyWidget):
         return {"task_id": task_id, "details": texts, "truncated": cut}
 
     def _revoke(self, content: dict) -> dict[str, Any]:
-        """The whole run, or with a ``task_id``, that task and what depends on it."""
+        """The whole run, or with a ``task_id``, that task and what depends on it; with
+        ``terminate``, the running ones are killed too (the reply says which workers could not)."""
         if self._run is None:
             raise RuntimeError("this is a preview: nothing runs, nothing to revoke")
         task_id = None if content.get("task_id") is None else self._task_id(content)
-        revoked = self._run.revoke(task_id=task_id)
-        return {"revoked": len(revoked)}
+        terminate = content.get("terminate", False)
+        if not isinstance(terminate, bool):
+            raise Refused(f"terminate must be true or false, not {terminate!r}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NotTerminated)
+            revoked = self._run.revoke(terminate=terminate, task_id=task_id)
+        refused = (w.message.refused for w in caught if isinstance(w.message, NotTerminated))
+        return {"revoked": len(revoked), "not_terminated": next(refused, [])}
 
     def _retry(self, content: dict) -> dict[str, Any]:
         if self._run is None:

@@ -253,11 +253,12 @@ def test_failing_chord_shows_failure_and_traceback(
 # --- revoke turns the waiting tasks REVOKED ----------------------------------------------------
 
 REVOKE_CELLS = [
-    IMPORTS + CLUSTER + "run = cw.run(sleep.si(6) | add.si(1, 1) | add.si(2, 2), app=app)"
+    IMPORTS + CLUSTER + "run = cw.run(sleep.si(20) | add.si(1, 1) | add.si(2, 2), app=app)"
     "\nrun.graph",
+    "print(run.task_ids[0])",
     "print(run.task_ids[1])",
     "print(run.task_ids[2])",
-    "print(sorted(run.states[t] for t in run.task_ids[1:]))",
+    "print([run.states[t] for t in run.task_ids], run.info(run.task_ids[0]).get('terminated'))",
     "cluster.close()",
 ]
 
@@ -268,29 +269,47 @@ def test_revoke_turns_waiting_tasks_revoked(
     nb = notebook_factory(REVOKE_CELLS)
     assert nb.run_cell(0), nb.output_text(0)
     widget = result_graph(nb, 0)
-    second = task_node(widget, nb, 1, "second")
-    third = task_node(widget, nb, 2, "third")
+    first = task_node(widget, nb, 1, "first")
+    second = task_node(widget, nb, 2, "second")
+    third = task_node(widget, nb, 3, "third")
+    status = widget.locator(".cw-status")
     # From the last step: it alone is revoked (nothing depends on it); the step before goes on.
     third.click()
     details = widget.locator(".cw-details")
     expect(details).to_have_attribute("data-cw-state", "PENDING")
     details.locator('[data-cw-action="revoke-from"]').click()
-    expect(widget.locator(".cw-status")).to_have_text("Revoked 1 task(s) that had not finished.")
+    expect(status).to_have_text("Revoked 1 task that had not finished.")
     expect(third).to_have_attribute("data-cw-state", "REVOKED")
     expect(details).to_have_attribute("data-cw-state", "REVOKED")  # shown again, as it is now
     expect(details.locator('[data-cw-action="revoke-from"]')).to_have_count(0)
     expect(second).to_have_attribute("data-cw-state", "PENDING")
-    # Then the whole run.
+    # Then the whole run: the 20 s sleep goes on running.
+    expect(first).to_have_attribute("data-cw-state", "STARTED", timeout=RUN_TIMEOUT_MS)
     revoke = widget.locator('[data-cw-action="revoke"]')
+    terminate = widget.locator('[data-cw-action="terminate"]')
     expect(revoke).to_be_enabled()
     revoke.click()
-    expect(widget.locator(".cw-status")).to_have_text("Revoked 2 task(s) that had not finished.")
+    expect(status).to_have_text("Revoked 2 tasks that had not finished.")
     expect(second).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
-    expect(third).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
     expect(widget.locator('[data-cw-legend-state="REVOKED"] .cw-legend-count')).to_have_text("2")
-    assert nb.run_cell(3), nb.output_text(3)
-    assert nb.output_text(3).strip() == "['REVOKED', 'REVOKED']"
+    expect(first).to_have_attribute("data-cw-state", "STARTED")
+    # Then terminate the sleep: its details offer it, as does the toolbar while a task runs.
+    first.click()
+    expect(details).to_have_attribute("data-cw-state", "STARTED")
+    expect(details.locator('[data-cw-action="terminate-from"]')).to_be_enabled()
+    expect(terminate).to_be_enabled()
+    terminate.click()
+    expect(status).to_have_text(
+        "Revoked 1 task that had not finished; the ones running were terminated."
+    )
+    expect(first).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
+    expect(details).to_have_attribute("data-cw-state", "REVOKED")  # shown again
+    expect(details.locator('[data-cw-action="retry"]')).to_be_enabled()  # a revoked task's
+    expect(terminate).to_be_disabled()
+    expect(revoke).to_be_disabled()
     assert nb.run_cell(4), nb.output_text(4)
+    assert nb.output_text(4).strip() == "['REVOKED', 'REVOKED', 'REVOKED'] True"
+    assert nb.run_cell(5), nb.output_text(5)
 
 
 # --- a result that looks like HTML stays text ----------------------------------------------------
@@ -645,7 +664,14 @@ def test_repeated_progress_moves_the_bar(notebook_factory: Callable[[list[str]],
         expect(bar).not_to_have_attribute("width", widths[-1], timeout=RUN_TIMEOUT_MS)
         widths.append(bar.get_attribute("width"))
     assert all(float(b) > float(a) for a, b in itertools.pairwise(widths))
+    # Its details, opened while it runs, follow it: its result once it is done.
+    node.click()
+    details = widget.locator(".cw-details")
+    expect(details).to_have_attribute("data-cw-state", "PROGRESS")
+    expect(details.locator('[data-cw-field="result"]')).to_have_count(0)
     expect(node).to_have_attribute("data-cw-state", "SUCCESS", timeout=RUN_TIMEOUT_MS)
+    expect(details).to_have_attribute("data-cw-state", "SUCCESS")
+    expect(details.locator('[data-cw-field="result"]')).to_have_text("40")
     assert nb.run_cell(2), nb.output_text(2)
     assert nb.output_text(2).strip() == "40"
     assert nb.run_cell(3), nb.output_text(3)

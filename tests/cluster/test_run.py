@@ -13,6 +13,7 @@ import signal
 import socket
 import time
 import uuid
+import warnings
 import weakref
 from collections.abc import Callable
 
@@ -227,8 +228,8 @@ def test_a_retrying_task_shows_retry_then_success(solo):
 # --- 4. revoke --------------------------------------------------------------------------------
 
 
-def _start_chain_and_wait_for_first() -> tuple[WorkflowRun, list[str]]:
-    run = cw.run(chain(sleep.si(2, "slept"), add.si(1, 1), add.si(2, 2)), app=demo_app)
+def _start_chain_and_wait_for_first(seconds: float = 2) -> tuple[WorkflowRun, list[str]]:
+    run = cw.run(chain(sleep.si(seconds, "slept"), add.si(1, 1), add.si(2, 2)), app=demo_app)
     order = list(nx.topological_sort(run.to_networkx()))
     wait_until(lambda: run.states[order[0]] == "STARTED", 10, "the sleep STARTED")
     return run, order
@@ -255,18 +256,46 @@ def test_revoke_stops_the_waiting_tasks(cluster):
 
 
 def test_revoke_with_terminate_stops_the_running_task_too(cluster):
-    run, (first, second, third) = _start_chain_and_wait_for_first()
+    run, (first, second, third) = _start_chain_and_wait_for_first(seconds=5)
     started = time.monotonic()
 
-    run.revoke(terminate=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cw.NotTerminated)  # both workers' pools can terminate
+        run.revoke(terminate=True)
 
     with pytest.raises(TaskRevokedError):
         run.wait(timeout=10)
-    assert time.monotonic() - started < 1.9, "the 2 s sleep was not cut short"
+    assert time.monotonic() - started < 4, "the 5 s sleep was not cut short"
     assert run.done
     assert run.states == dict.fromkeys((first, second, third), "REVOKED")
     wait_until(lambda: run.info(first).get("terminated") is True, 5, "a terminated revoke")
     assert AsyncResult(first, app=demo_app).state == "REVOKED"
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
+def test_terminate_where_the_pool_cannot_warns_and_revokes_all_the_same():
+    app = Celery("interminable", set_as_current=False)
+
+    @app.task(name="interminable.nap")
+    def nap(seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
+
+    # An in-kernel cluster's thread pool cannot kill a task's thread.
+    with LocalCluster(app, processes=False) as in_kernel:
+        run = cw.run(nap.si(2) | nap.si(0), app=app)
+        first, second = run.task_ids
+        wait_until(lambda: run.states[first] == "STARTED", 10, "the nap STARTED")
+
+        with pytest.warns(cw.NotTerminated, match="does not implement kill_job") as caught:
+            assert run.revoke(terminate=True) == [first, second]
+
+        (warning,) = (w.message for w in caught if w.category is cw.NotTerminated)
+        (refused,) = warning.refused
+        assert refused.startswith(f"{in_kernel.workers[0]}: NotImplementedError(")
+        with pytest.raises(TaskRevokedError):
+            run.wait(timeout=10)
+        assert run.states == {first: "SUCCESS", second: "REVOKED"}  # the nap ran to its end
 
 
 def test_revoke_from_a_task_stops_it_and_what_depends_on_it_alone(cluster):

@@ -367,7 +367,7 @@ def test_retry_of_a_run_still_going_is_refused_with_a_reply(app):
         widget.close()
 
 
-def test_revoke_from_a_task_not_of_the_run_is_refused_with_a_reply(app):
+def test_revoke_from_a_task_not_of_the_run_or_with_a_bad_terminate_is_refused(app):
     run = make_run(app, add.s(1, 1) | mul.s(2))
     widget = ResultGraph(run)
     recorder = Recorder(widget)
@@ -376,6 +376,9 @@ def test_revoke_from_a_task_not_of_the_run_is_refused_with_a_reply(app):
             reply = ask(widget, recorder, type="revoke", task_id=task_id)
             assert reply["ok"] is False
             assert reply["error"] == f"no task {task_id!r} in this workflow"
+        reply = ask(widget, recorder, type="revoke", task_id=run.task_ids[0], terminate="yes")
+        assert reply["ok"] is False
+        assert reply["error"] == "terminate must be true or false, not 'yes'"
         assert run.states == dict.fromkeys(run.task_ids, "PENDING")  # nothing revoked
     finally:
         widget.close()

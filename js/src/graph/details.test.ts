@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionsFor, FIELD_ORDER, orderedFields } from "./details";
+import { actionsFor, FIELD_ORDER, orderedFields, revokedText } from "./details";
 import { normalise, type TaskNode } from "./model";
 import { chordPayload } from "./testing";
 
@@ -49,13 +49,28 @@ describe("normalise", () => {
 });
 
 describe("actionsFor", () => {
-  it("offers retry from a failed task, revoke from one not finished, nothing from the others", () => {
+  it("offers retry from a task failed or revoked, revoke from one not finished, terminate from one running", () => {
     expect(actionsFor("FAILURE")).toEqual(["retry"]);
-    for (const state of ["PENDING", "SENT", "RECEIVED", "STARTED", "PROGRESS", "RETRY"]) {
+    expect(actionsFor("REVOKED")).toEqual(["retry"]);
+    for (const state of ["PENDING", "SENT", "RECEIVED", "RETRY"]) {
       expect(actionsFor(state)).toEqual(["revoke"]);
     }
+    for (const state of ["STARTED", "PROGRESS"]) {
+      expect(actionsFor(state)).toEqual(["revoke", "terminate"]);
+    }
     expect(actionsFor("SUCCESS")).toEqual([]);
-    expect(actionsFor("REVOKED")).toEqual([]);
     expect(actionsFor("")).toEqual([]); // no state known
+  });
+});
+
+describe("revokedText", () => {
+  it("says how many were revoked, and whether the running ones were terminated", () => {
+    expect(revokedText(1, false, [])).toBe("Revoked 1 task that had not finished.");
+    expect(revokedText(3, true, [])).toBe(
+      "Revoked 3 tasks that had not finished; the ones running were terminated.",
+    );
+    expect(revokedText(2, true, ["w1@h: NotImplementedError('no kill_job')"])).toBe(
+      "Revoked 2 tasks that had not finished, but not terminated by w1@h: NotImplementedError('no kill_job')",
+    );
   });
 });

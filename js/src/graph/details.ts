@@ -6,9 +6,9 @@
  */
 
 import { button, h } from "../shared/dom";
-import { formatCount } from "./format";
+import { formatCount, plural } from "./format";
 import type { DetailsReply } from "./model";
-import { STATES, TERMINAL } from "./model";
+import { RUNNING, STATES, TERMINAL } from "./model";
 import type { Counts } from "./store";
 
 /** The order fields are shown in; any others follow in the order they came. */
@@ -63,10 +63,12 @@ export function orderedFields(details: Record<string, string>): [string, string]
 
 const BLOCK = new Set(["args", "kwargs", "result", "exception", "traceback", "progress"]);
 
-/** What can be done from a task, by its state: retry from a FAILURE task, revoke from one that
- * has not finished (it and what depends on it). */
-export function actionsFor(state: string): ("retry" | "revoke")[] {
-  if (state === "FAILURE") return ["retry"];
+/** What can be done from a task, by its state: retry from one that failed or was revoked;
+ * revoke from one that has not finished (it and what depends on it); terminate one running
+ * (and revoke what depends on it). */
+export function actionsFor(state: string): (keyof TaskActions)[] {
+  if (state === "FAILURE" || state === "REVOKED") return ["retry"];
+  if (RUNNING.has(state)) return ["revoke", "terminate"];
   return state === "" || TERMINAL.has(state) ? [] : ["revoke"];
 }
 
@@ -75,6 +77,7 @@ export function actionsFor(state: string): ("retry" | "revoke")[] {
 export interface TaskActions {
   retry: (() => void) | null;
   revoke: (() => void) | null;
+  terminate: (() => void) | null;
 }
 
 /** Each action's button: its text, tooltip and `data-cw-action`. */
@@ -89,7 +92,22 @@ const ACTION_BUTTONS = {
     tooltip: "Revoke this task and what depends on it; the rest of the run goes on",
     action: "revoke-from",
   },
+  terminate: {
+    text: "Terminate",
+    tooltip:
+      "Stop this task now (its worker kills the process running it) and revoke what depends on it",
+    action: "terminate-from",
+  },
 } as const;
+
+/** What the status line says once tasks are revoked (and terminated: `notTerminated` holds the
+ * answers of the workers that could not, `"<worker>: <error>"`). */
+export function revokedText(revoked: number, terminate: boolean, notTerminated: string[]): string {
+  const text = `Revoked ${plural(revoked, "task")} that had not finished`;
+  if (!terminate) return `${text}.`;
+  if (notTerminated.length === 0) return `${text}; the ones running were terminated.`;
+  return `${text}, but not terminated by ${notTerminated.join("; ")}`;
+}
 
 /** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel;
  * `actions` are offered as the task's state allows (see actionsFor). */
@@ -98,7 +116,7 @@ export function showTaskDetails(
   reply: DetailsReply,
   onMore: (() => void) | null,
   onClose: () => void,
-  actions: TaskActions = { retry: null, revoke: null },
+  actions: TaskActions = { retry: null, revoke: null, terminate: null },
 ): void {
   const list = h("dl", { className: "cw-details-fields" });
   for (const [key, value] of orderedFields(reply.details)) {

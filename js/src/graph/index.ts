@@ -1,16 +1,18 @@
 /**
  * The result graph widget (anywidget ES module): the whole workflow drawn before it runs, as
  * nested boxes of chains, groups and chords, each task coloured by its Celery state as the run
- * goes; a legend with counts, overall and chord progress, a details panel, a revoke button.
+ * goes; a legend with counts, overall and chord progress, a details panel, revoke and
+ * terminate buttons.
  *
  * Python side: canvas_widgets/widgets/result_graph.py (traits in ./model.ts). The view starts
  * from the `states` trait, asks for a snapshot by message, and applies the `states` deltas
  * that follow; states only move forward (store.mergeState), so their order does not matter.
  *
- * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"`, the details
- * panel of a FAILURE task a `data-cw-action="retry"` button (the widget then follows the new
- * run: a new `graph` trait), of a task not finished a `data-cw-action="revoke-from"` one (it and
- * what depends on it), the find box is `data-cw-action="find"` (see ./find.ts), `save-svg`
+ * DOM contract: see ./render.ts; the revoke button has `data-cw-action="revoke"` (and
+ * `terminate` beside it), the details panel of a FAILURE or REVOKED task a
+ * `data-cw-action="retry"` button (the widget then follows the new run: a new `graph` trait), of
+ * a task not finished a `data-cw-action="revoke-from"` one (it and what depends on it), of one
+ * running `terminate-from` too (see ./details.ts actionsFor), the find box is `data-cw-action="find"` (see ./find.ts), `save-svg`
  * and `save-png` download the drawing; the tabs are `data-cw-tab="graph|timeline"`, the
  * timeline `[data-cw-timeline]` with one bar per started task (`data-cw-task-id`,
  * `data-cw-state`, `data-cw-lane`). The widget's root gets
@@ -20,7 +22,7 @@
 import type { RenderProps } from "@anywidget/types";
 import { button, h, injectStyles, svg } from "../shared/dom";
 import { Requests } from "../shared/requests";
-import { showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
+import { revokedText, showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
 import { findTasks, stepThrough } from "./find";
 import { formatCount } from "./format";
@@ -34,7 +36,7 @@ import type {
   Span,
   Summary,
 } from "./model";
-import { normalise, STATES } from "./model";
+import { normalise, RUNNING, STATES } from "./model";
 import { type Direction, graphKey, inside, nearestInDirection } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
@@ -82,6 +84,11 @@ class GraphView {
   private readonly revokeButton = button("Revoke", "Revoke every task that has not finished", {
     "data-cw-action": "revoke",
   });
+  private readonly terminateButton = button(
+    "Terminate",
+    "Revoke every task that has not finished, and stop the ones running now (their worker kills the process running each)",
+    { "data-cw-action": "terminate" },
+  );
   private readonly failureButton = button(
     "First failure",
     "Show the task that failed first: where it is, and its traceback",
@@ -213,10 +220,15 @@ class GraphView {
         this.fitButton,
         this.svgButton,
         this.pngButton,
-        this.revokeButton,
       ),
       legend,
-      h("div", { className: "cw-tabs", role: "tablist" }, this.graphTab, this.timelineTab),
+      // The tabs, and at their right what acts on the run itself.
+      h(
+        "div",
+        { className: "cw-tabs-row" },
+        h("div", { className: "cw-tabs", role: "tablist" }, this.graphTab, this.timelineTab),
+        h("div", { className: "cw-run-actions" }, this.revokeButton, this.terminateButton),
+      ),
       h("div", { className: "cw-panes" }, this.stage, this.timelineEl, this.details),
       this.status,
     );
@@ -238,7 +250,8 @@ class GraphView {
       if (node && taskId) showTitle(this.svgEl, node, this.describe(taskId));
     });
     this.svgEl.addEventListener("keydown", (event) => this.onKey(event));
-    this.revokeButton.addEventListener("click", () => void this.revoke());
+    this.revokeButton.addEventListener("click", () => void this.revoke(null, false));
+    this.terminateButton.addEventListener("click", () => void this.revoke(null, true));
     this.failureButton.addEventListener("click", () => {
       const taskId = firstFailure(this.store, this.spans, this.graph.nodes);
       if (taskId !== null) this.goTo(taskId);
@@ -353,6 +366,9 @@ class GraphView {
     }
     if (changed.length > 0) this.repaint(changed);
     if (changed.length > 0 || spansChanged) this.queueTimeline();
+    // The details shown follow their task: its result once it succeeds, its traceback once it fails.
+    const shown = this.detailsOf;
+    if (shown !== null && changed.includes(shown)) void this.showTask(shown, false);
   }
 
   applyProgress(values: Record<string, [number | null, number | null]>): void {
@@ -419,6 +435,8 @@ class GraphView {
       item.setAttribute("aria-disabled", String(n === 0));
     }
     this.revokeButton.disabled = !this.revokable();
+    const running = Array.from(RUNNING).some((state) => (counts?.[stateIndex(state)] ?? 0) > 0);
+    this.terminateButton.disabled = !this.revokable() || !running;
     this.root.setAttribute("data-cw-finished", String(this.summary?.finished ?? false));
     this.paintProgress();
   }
@@ -508,11 +526,15 @@ class GraphView {
     return `${this.labels.get(taskId)?.label ?? taskId} · ${this.store.states.get(taskId) ?? "PENDING"}`;
   }
 
+  /** Show a task's details (`full`: its texts not truncated). The panel says it is asking the
+   * kernel only when it showed something else: the same task's details stay until the new ones
+   * replace them (its state changed, or "more" was pressed). */
   private async showTask(taskId: string, full: boolean): Promise<void> {
+    const another = this.detailsOf !== taskId || this.details.hidden;
     this.detailsOf = taskId;
     this.select(this.scene === null ? null : (ownerOf(this.scene, taskId) ?? null));
     const title = this.labels.get(taskId)?.name ?? taskId;
-    if (!full)
+    if (another)
       showDetailsMessage(this.details, title, "Asking the kernel…", () => this.closeDetails());
     const reply = await this.requests.send("details", { task_id: taskId, full });
     if (this.detailsOf !== taskId) return; // another node was chosen meanwhile, or none
@@ -530,7 +552,8 @@ class GraphView {
       () => this.closeDetails(),
       {
         retry: this.graph.run_id === null ? null : () => void this.retry(taskId),
-        revoke: this.revokable() ? () => void this.revoke(taskId) : null,
+        revoke: this.revokable() ? () => void this.revoke(taskId, false) : null,
+        terminate: this.revokable() ? () => void this.revoke(taskId, true) : null,
       },
     );
   }
@@ -747,20 +770,24 @@ class GraphView {
     this.details.removeAttribute("data-cw-details");
   }
 
-  /** Revoke the whole run; or from `taskId`, that task and what depends on it (whose details
-   * then show it revoked). */
-  private async revoke(taskId?: string): Promise<void> {
-    if (taskId === undefined) this.revokeButton.disabled = true;
-    this.status.textContent = "Revoking…";
-    const reply = await this.requests.send(
-      "revoke",
-      taskId === undefined ? {} : { task_id: taskId },
-    );
+  /** Revoke the whole run (`taskId` null); or from `taskId`, that task and what depends on it.
+   * With `terminate`, the ones running are stopped too. Open details are shown again, as they
+   * are now. */
+  private async revoke(taskId: string | null, terminate: boolean): Promise<void> {
+    if (taskId === null) {
+      this.revokeButton.disabled = true;
+      this.terminateButton.disabled = true;
+    }
+    this.status.textContent = terminate ? "Terminating…" : "Revoking…";
+    const reply = await this.requests.send("revoke", {
+      ...(taskId === null ? {} : { task_id: taskId }),
+      terminate,
+    });
     this.status.textContent = reply.ok
-      ? `Revoked ${String(reply.revoked)} task(s) that had not finished.`
+      ? revokedText(reply.revoked as number, terminate, reply.not_terminated as string[])
       : `Not revoked: ${reply.error ?? "no answer"}`;
     this.paintOverall();
-    if (taskId !== undefined && this.detailsOf === taskId) void this.showTask(taskId, false);
+    if (this.detailsOf !== null) void this.showTask(this.detailsOf, false); // as it is now
   }
 
   // --- the stage (pan and zoom: ./panzoom.ts) -------------------------------------------------

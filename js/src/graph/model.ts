@@ -20,6 +20,9 @@ export type State = (typeof STATES)[number];
 /** States that never change again (tracking.TERMINAL). */
 export const TERMINAL: ReadonlySet<string> = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
 
+/** States of a task running on a worker now: what a terminate stops. */
+export const RUNNING: ReadonlySet<string> = new Set(["STARTED", "PROGRESS"]);
+
 /** How far along each state is (tracking.RANK); states only move forward, RETRY excepted. */
 export const RANK: Readonly<Record<string, number>> = {
   PENDING: 0,
