@@ -170,7 +170,9 @@ def test_chord_with_a_failing_header_task(cluster):
     assert run.states[failing] == "FAILURE"
     assert [run.states[t] for t in adds] == ["SUCCESS", "SUCCESS"]
     assert run.done
-    assert AsyncResult(body, app=demo_app).state == "FAILURE"
+    wait_until(
+        lambda: AsyncResult(body, app=demo_app).state == "FAILURE", 10, "Celery's ChordError"
+    )
     info = run.info(failing)
     assert "header task broke" in info["exception"]
     assert "ValueError" in info["exception"]
@@ -320,6 +322,27 @@ def test_revoke_from_a_task_stops_it_and_what_depends_on_it_alone(cluster):
     # The worker discarded the step the group sent on: it never ran.
     assert AsyncResult(step, app=demo_app).state == "REVOKED"
     assert "succeeded_at" not in run.info(step)
+
+
+def test_revoke_from_a_waiting_chord_header_task_ends_the_run(cluster):
+    # The chord is not applied yet (the sleep runs): its header task and the body are revoked.
+    # The other header task runs once the chord is; Celery then fails the body in the backend
+    # (a ChordError: one of its parts was revoked), which the run, having seen it REVOKED, keeps.
+    canvas = chain(sleep.si(2), chord([add.si(1, 1), add.si(2, 2)], tsum.s()))
+    run = cw.run(canvas, app=demo_app)
+    first, revoked, other, body = run.task_ids
+    wait_until(lambda: run.states[first] == "STARTED", 10, "the sleep STARTED")
+
+    assert run.revoke(task_id=revoked) == [revoked, body]
+
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=20)
+    wait_until(lambda: run.done, 10, "the run to finish")
+    assert run.states == {first: "SUCCESS", revoked: "REVOKED", other: "SUCCESS", body: "REVOKED"}
+    assert AsyncResult(revoked, app=demo_app).state == "REVOKED"
+    wait_until(
+        lambda: AsyncResult(body, app=demo_app).state == "FAILURE", 10, "Celery's ChordError"
+    )
 
 
 # --- 5. SIGKILL -------------------------------------------------------------------------------
