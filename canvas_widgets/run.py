@@ -373,16 +373,17 @@ class WorkflowRun:
         return pending
 
     def retry(self, task_id: str) -> WorkflowRun:
-        """Run again from a task that failed: that task and what depends on it that did not
-        complete, as a new run (see :func:`canvas_widgets.retry.retry_canvas` for how the rest
-        of the canvas is rebuilt, and the stored results of finished tasks fed to it).
+        """Run again from a task that failed or was revoked: that task and what depends on it
+        that did not complete, as a new run (see :func:`canvas_widgets.retry.retry_canvas` for
+        how the rest of the canvas is rebuilt, and the stored results of finished tasks fed to
+        it).
 
         Raises
         ------
         RuntimeError
             If this run is not over yet (tasks still running could otherwise run twice).
         canvas_widgets.retry.RetryError
-            If the task did not fail, or is not a task of this run.
+            If the task neither failed nor was revoked, or is not a task of this run.
         """
         if not self.done:
             raise RuntimeError(f"run {self.id} is still going: wait for it before retrying")
