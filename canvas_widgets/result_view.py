@@ -192,6 +192,8 @@ def details_text(
     ('0', 1000, ['args'])
     >>> details_text({"started_at": 0.5})[0]["started_at"]
     '1970-01-01T00:00:00.500000+00:00'
+    >>> [details_text({"runtime": s})[0]["runtime"] for s in (0.00463414, 8.0134, 61)]
+    ['0.00463', '8.01', '61.00']
     """
     limit = FULL_DETAIL_LIMIT if full else DETAIL_LIMIT
     texts: dict[str, str] = {}
@@ -210,8 +212,11 @@ def _as_text(key: str, value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if key.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc).isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if key.endswith("_at"):
+            return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc).isoformat()
+        if key == "runtime":  # seconds: three digits that mean something
+            return f"{value:.3g}" if value < 1 else f"{value:.2f}"
     if isinstance(value, dict | list):
         try:
             return json.dumps(value, ensure_ascii=False, default=repr)

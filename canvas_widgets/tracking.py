@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 #: States that never change again.
 TERMINAL = frozenset({states.SUCCESS, states.FAILURE, states.REVOKED})
 
+#: States of a task running on a worker now (what a terminating revoke stops).
+RUNNING = frozenset({states.STARTED, "PROGRESS"})
+
 #: How far along each state is; a run never moves a task backwards (except out of RETRY).
 RANK = {
     states.PENDING: 0,
@@ -281,7 +284,7 @@ def merge_state(current: str, new: str) -> bool:
     if current in TERMINAL:
         return False
     if current == states.RETRY:
-        return new in TERMINAL or new in (states.STARTED, "PROGRESS")
+        return new in TERMINAL or new in RUNNING
     return new in TERMINAL or RANK.get(new, 0) > RANK.get(current, 0)
 
 

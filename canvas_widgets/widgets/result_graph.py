@@ -44,6 +44,7 @@ from ..result_view import (
     timeline_spans,
 )
 from ..run import NotTerminated, WorkflowRun, task_arguments
+from ..tracking import RUNNING
 from ._bundle import bundle
 from ._requests import Refused, answer
 
@@ -303,7 +304,9 @@ class ResultGraph(anywidget.AnyWidget):
             warnings.simplefilter("always", NotTerminated)
             revoked = self._run.revoke(terminate=terminate, task_id=task_id)
         refused = (w.message.refused for w in caught if isinstance(w.message, NotTerminated))
-        return {"revoked": len(revoked), "not_terminated": next(refused, [])}
+        # Without terminate, a task running goes on (and its own result stands).
+        running = 0 if terminate else sum(self._run.states[t] in RUNNING for t in revoked)
+        return {"revoked": len(revoked), "running": running, "not_terminated": next(refused, [])}
 
     def _retry(self, content: dict) -> dict[str, Any]:
         if self._run is None:

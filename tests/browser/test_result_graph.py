@@ -173,6 +173,14 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.tsum")
     expect(details).to_have_attribute("data-cw-state", "FAILURE")
     expect(body).to_have_class("cw-node cw-selected")
+    # The body was under where the panel opens: moved out from under it. The panel's values
+    # take their column's whole width (not JupyterLab's 80 % for a <dd> in an output).
+    body_box, panel_box = body.bounding_box(), details.bounding_box()
+    assert body_box and panel_box and body_box["x"] + body_box["width"] <= panel_box["x"]
+    fields, name = details.locator(".cw-details-fields"), details.locator('[data-cw-field="name"]')
+    fields_box, name_box = fields.bounding_box(), name.bounding_box()
+    assert fields_box and name_box
+    assert name_box["x"] + name_box["width"] >= fields_box["x"] + fields_box["width"] - 1
 
     # Find: a task by the start of its id (as a worker's log names it), then the failures in
     # turn, typed key by key: the keys act on the widget alone (no cell added, none run again).
@@ -220,7 +228,8 @@ def test_failing_chord_shows_failure_and_traceback(
     # (the details follow), the status line says where they are; Escape closes the details,
     # Enter opens them; keys meant for the notebook's command mode (`a`, `0 0`) stay in it.
     stage, status = widget.locator("svg.cw-svg"), widget.locator(".cw-status")
-    stage.focus()
+    find.press("Escape")  # from the find box back to the graph
+    expect(stage).to_be_focused()
     stage.press("ArrowUp")  # from the failing task, up the header column
     expect(status).to_have_text("add(1, 1) · SUCCESS")
     expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.add")
@@ -248,6 +257,47 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(cells).to_have_count(cells_before)
     expect(prompt).to_have_text(prompt_before)
     assert nb.run_cell(3), nb.output_text(3)
+
+
+# --- the timeline: tasks a worker ran at once on rows of their own -----------------------------
+
+TIMELINE_CELLS = [
+    IMPORTS + CLUSTER + "run = cw.run(group(sleep.si(1, i) for i in range(4)), app=app)\nrun.graph",
+    "print(run.wait(timeout=60))",
+    "cluster.close()",
+]
+
+
+def test_timeline_keeps_tasks_run_at_once_apart(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(TIMELINE_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    assert nb.run_cell(1), nb.output_text(1)
+    widget.locator('[data-cw-tab="timeline"]').click()
+    timeline = widget.locator("[data-cw-timeline]")
+    bars = timeline.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')
+    expect(bars).to_have_count(4)
+    expect(timeline.locator("g.cw-lane")).to_have_count(1)  # one worker, two tasks at a time
+    # Each bar's corners (its `points`: left, top, right, top, right, bottom, left, bottom).
+    boxes = [[float(n) for n in str(bars.nth(i).get_attribute("points")).split()] for i in range(4)]
+
+    def apart(a: list[float], b: list[float], lo: int, hi: int) -> bool:
+        return a[hi] <= b[lo] or b[hi] <= a[lo]
+
+    at_once = [(a, b) for a, b in itertools.combinations(boxes, 2) if not apart(a, b, 0, 2)]
+    assert at_once, f"no two sleeps ran at once: {boxes}"
+    assert all(apart(a, b, 1, 5) for a, b in at_once), f"a bar hides another: {boxes}"
+    # Keys pressed on the timeline stay in it: `a` adds no cell.
+    cells = nb.page.locator(".jp-Notebook .jp-Cell")
+    cells_before = cells.count()
+    timeline.click(position={"x": 4, "y": 4})
+    expect(timeline).to_be_focused()
+    for key in ("a", "ArrowDown", "End"):
+        timeline.press(key)
+    expect(cells).to_have_count(cells_before)
+    assert nb.run_cell(2), nb.output_text(2)
 
 
 # --- revoke turns the waiting tasks REVOKED ----------------------------------------------------
@@ -289,11 +339,15 @@ def test_revoke_turns_waiting_tasks_revoked(
     terminate = widget.locator('[data-cw-action="terminate"]')
     expect(revoke).to_be_enabled()
     revoke.click()
-    expect(status).to_have_text("Revoked 2 tasks that had not finished.")
+    expect(status).to_have_text(
+        "Revoked 2 tasks that had not finished; the one running goes on (Terminate stops it)."
+    )
     expect(second).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
     expect(widget.locator('[data-cw-legend-state="REVOKED"] .cw-legend-count')).to_have_text("2")
     expect(first).to_have_attribute("data-cw-state", "STARTED")
     # Then terminate the sleep: its details offer it, as does the toolbar while a task runs.
+    # (The click on the last step moved the chain left, clear of the panel: fit it again.)
+    widget.locator('[data-cw-action="fit"]').click()
     first.click()
     expect(details).to_have_attribute("data-cw-state", "STARTED")
     expect(details.locator('[data-cw-action="terminate-from"]')).to_be_enabled()

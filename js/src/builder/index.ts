@@ -15,7 +15,7 @@
  */
 
 import type { RenderProps } from "@anywidget/types";
-import { button, clip, h, injectStyles } from "../shared/dom";
+import { button, clip, h, injectStyles, isNotebookKey } from "../shared/dom";
 import { Requests } from "../shared/requests";
 import { TreeView } from "./canvas-view";
 import { DragAndDrop, type DragSource } from "./dnd";
@@ -679,14 +679,10 @@ class BuilderView {
   }
 
   private onKey(event: KeyboardEvent): void {
+    if (isNotebookKey(event)) return;
+    event.stopPropagation();
     const target = event.target as HTMLElement;
     const mod = event.ctrlKey || event.metaKey;
-    // Leave the notebook's own run-cell and save keys to it.
-    if (event.key === "Enter" && (event.shiftKey || mod || event.altKey)) return;
-    if (mod && event.key.toLowerCase() === "s") return;
-    // Everything else stays in the widget: JupyterLab's command-mode keys (a, b, x, z, d d,
-    // arrows...) would otherwise act on the notebook while the user works here.
-    event.stopPropagation();
     if (target.matches("input, textarea, select")) {
       if (event.key === "Escape") this.focusPrimary();
       return;

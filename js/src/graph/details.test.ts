@@ -64,12 +64,23 @@ describe("actionsFor", () => {
 });
 
 describe("revokedText", () => {
-  it("says how many were revoked, and whether the running ones were terminated", () => {
-    expect(revokedText(1, false, [])).toBe("Revoked 1 task that had not finished.");
-    expect(revokedText(3, true, [])).toBe(
+  const reply = (revoked: number, running = 0, notTerminated: string[] = []) => ({
+    revoked,
+    running,
+    not_terminated: notTerminated,
+  });
+  it("says how many were revoked, and what became of the ones running", () => {
+    expect(revokedText(reply(1), false)).toBe("Revoked 1 task that had not finished.");
+    expect(revokedText(reply(2, 1), false)).toBe(
+      "Revoked 2 tasks that had not finished; the one running goes on (Terminate stops it).",
+    );
+    expect(revokedText(reply(3, 2), false)).toBe(
+      "Revoked 3 tasks that had not finished; the 2 running go on (Terminate stops them).",
+    );
+    expect(revokedText(reply(3), true)).toBe(
       "Revoked 3 tasks that had not finished; the ones running were terminated.",
     );
-    expect(revokedText(2, true, ["w1@h: NotImplementedError('no kill_job')"])).toBe(
+    expect(revokedText(reply(2, 0, ["w1@h: NotImplementedError('no kill_job')"]), true)).toBe(
       "Revoked 2 tasks that had not finished, but not terminated by w1@h: NotImplementedError('no kill_job')",
     );
   });

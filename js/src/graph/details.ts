@@ -100,13 +100,24 @@ const ACTION_BUTTONS = {
   },
 } as const;
 
-/** What the status line says once tasks are revoked (and terminated: `notTerminated` holds the
- * answers of the workers that could not, `"<worker>: <error>"`). */
-export function revokedText(revoked: number, terminate: boolean, notTerminated: string[]): string {
-  const text = `Revoked ${plural(revoked, "task")} that had not finished`;
-  if (!terminate) return `${text}.`;
-  if (notTerminated.length === 0) return `${text}; the ones running were terminated.`;
-  return `${text}, but not terminated by ${notTerminated.join("; ")}`;
+/** What Python says it revoked: how many, how many of those run on (not terminated), and the
+ * answers of the workers that could not terminate, `"<worker>: <error>"`. */
+export interface RevokeReply {
+  revoked: number;
+  running: number;
+  not_terminated: string[];
+}
+
+/** What the status line says once tasks are revoked (with `terminate`, and terminated). */
+export function revokedText(reply: RevokeReply, terminate: boolean): string {
+  const text = `Revoked ${plural(reply.revoked, "task")} that had not finished`;
+  if (terminate && reply.not_terminated.length > 0)
+    return `${text}, but not terminated by ${reply.not_terminated.join("; ")}`;
+  if (terminate) return `${text}; the ones running were terminated.`;
+  if (reply.running === 1) return `${text}; the one running goes on (Terminate stops it).`;
+  if (reply.running > 1)
+    return `${text}; the ${formatCount(reply.running)} running go on (Terminate stops them).`;
+  return `${text}.`;
 }
 
 /** Show a task's details; `onMore` asks for the full texts, `onClose` hides the panel;

@@ -20,9 +20,15 @@
  */
 
 import type { RenderProps } from "@anywidget/types";
-import { button, h, injectStyles, svg } from "../shared/dom";
+import { button, h, injectStyles, isNotebookKey, svg } from "../shared/dom";
 import { Requests } from "../shared/requests";
-import { revokedText, showDetailsMessage, showSummaryDetails, showTaskDetails } from "./details";
+import {
+  type RevokeReply,
+  revokedText,
+  showDetailsMessage,
+  showSummaryDetails,
+  showTaskDetails,
+} from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
 import { findTasks, stepThrough } from "./find";
 import { formatCount } from "./format";
@@ -37,7 +43,7 @@ import type {
   Summary,
 } from "./model";
 import { normalise, RUNNING, STATES } from "./model";
-import { type Direction, graphKey, inside, nearestInDirection } from "./navigate";
+import { type Direction, graphKey, nearestInDirection, nudge } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
   type Drawing,
@@ -70,6 +76,8 @@ const LABEL_SCALE = 0.5;
  * labels' scale: each change restyles every task node, and the two together made one long
  * frame of a zoom into 10,000 tasks. */
 const BORDER_SCALE = 0.3;
+/** Room kept around a node brought into view (screen pixels). */
+const REVEAL_MARGIN = 16;
 
 class GraphView {
   readonly root: HTMLElement;
@@ -122,7 +130,12 @@ class GraphView {
     "data-cw-tab": "timeline",
     "aria-selected": "false",
   });
-  private readonly timelineEl = h("div", { className: "cw-timeline", "data-cw-timeline": "" });
+  private readonly timelineEl = h("div", {
+    className: "cw-timeline",
+    "data-cw-timeline": "",
+    tabindex: "0",
+    "aria-label": "Timeline: each task on its worker, start to end. Arrow keys: scroll",
+  });
   private readonly timelineSvg = svg("svg");
   /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
   private spans = new Map<string, Span>();
@@ -259,9 +272,17 @@ class GraphView {
     // JupyterLab leaves keys typed into an input alone: no command-mode key acts on the
     // notebook, Shift+Enter runs no cell (the browser test types into it).
     this.findInput.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter") return;
-      event.preventDefault();
-      this.find(event.shiftKey);
+      if (event.key === "Escape") {
+        // Back to the graph's keys (or the timeline's).
+        (this.showingTimeline ? this.timelineEl : this.svgEl).focus();
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        this.find(event.shiftKey);
+      }
+    });
+    // The timeline scrolls with the keys once focused (clicked, or tabbed to); they stay in it.
+    this.timelineEl.addEventListener("keydown", (event) => {
+      if (!isNotebookKey(event)) event.stopPropagation();
     });
     // A new query (or the box cleared): the count was the old one's.
     this.findInput.addEventListener("input", () => {
@@ -481,12 +502,12 @@ class GraphView {
     const target = event.target as Element;
     const node = target.closest("[data-cw-task-id]");
     if (node !== null) {
-      void this.showTask(node.getAttribute("data-cw-task-id") as string, false);
+      this.showDetailsOf(node.getAttribute("data-cw-task-id") as string);
       return;
     }
     const summary = target.closest("[data-cw-summary]");
     if (summary !== null) {
-      this.showSummary(summary.getAttribute("data-cw-summary") as string);
+      this.showDetailsOf(summaryKey(summary.getAttribute("data-cw-summary") as string));
       return;
     }
     const label = target.closest(".cw-box[data-cw-expanded] .cw-box-label");
@@ -603,11 +624,29 @@ class GraphView {
     );
   }
 
-  /** The details of a drawn node: a task's, or a summary's. */
+  /** The details of a drawn node: a task's, or a summary's; the node is moved out from under
+   * the panel if it is there. */
   private showDetailsOf(key: string): void {
     const path = summaryPath(key);
     if (path !== null) this.showSummary(path);
     else if (this.drawing?.tasks.has(key)) void this.showTask(key, false);
+    else return;
+    const box = this.layout?.boxes.get(key);
+    if (box !== undefined) this.reveal(box, true, false);
+  }
+
+  /** Pan, as little as it takes, for `box` to be in the part of the view clear of the details
+   * panel (when `withDetails`); `zoomIn`: centre it at the drawn size instead when the view is
+   * too far out to read its label. */
+  private reveal(box: Box, withDetails: boolean, zoomIn: boolean): void {
+    const clear = this.clearOfDetails(withDetails);
+    const k = this.panZoom.transform.k;
+    if (zoomIn && k < LABEL_SCALE) {
+      this.panZoom.centreOn(box, clear / 2, 1);
+      return;
+    }
+    const { dx, dy } = nudge(box, { ...this.panZoom.inView(), w: clear / k }, REVEAL_MARGIN / k);
+    if (dx !== 0 || dy !== 0) this.panZoom.panBy(dx, dy);
   }
 
   /**
@@ -616,10 +655,9 @@ class GraphView {
    * would act on its cells meanwhile; but Shift/Ctrl/Alt+Enter (run the cell) and Ctrl+S do.
    */
   private onKey(event: KeyboardEvent): void {
-    const mod = event.ctrlKey || event.metaKey;
-    if (event.key === "Enter" && (event.shiftKey || mod || event.altKey)) return;
-    if (mod && event.key.toLowerCase() === "s") return;
+    if (isNotebookKey(event)) return;
     event.stopPropagation();
+    const mod = event.ctrlKey || event.metaKey;
     const action = mod || event.altKey ? null : graphKey(event.key);
     if (action === null) return;
     event.preventDefault(); // arrows and the space bar would scroll the notebook
@@ -673,12 +711,7 @@ class GraphView {
     if (key === null || box === undefined) return;
     this.select(key);
     const withDetails = !this.details.hidden;
-    const clear = this.clearOfDetails(withDetails);
-    const k = this.panZoom.transform.k;
-    const clearView = { ...this.panZoom.inView(), w: clear / k };
-    if (k < LABEL_SCALE || !inside(box, clearView)) {
-      this.panZoom.centreOn(box, clear / 2, k < LABEL_SCALE ? 1 : k);
-    }
+    this.reveal(box, withDetails, true);
     const node = this.nodeOf(key);
     this.status.textContent = this.drawing?.tasks.has(key)
       ? this.describe(key)
@@ -784,7 +817,7 @@ class GraphView {
       terminate,
     });
     this.status.textContent = reply.ok
-      ? revokedText(reply.revoked as number, terminate, reply.not_terminated as string[])
+      ? revokedText(reply as unknown as RevokeReply, terminate)
       : `Not revoked: ${reply.error ?? "no answer"}`;
     this.paintOverall();
     if (this.detailsOf !== null) void this.showTask(this.detailsOf, false); // as it is now

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Box } from "./layout";
-import { graphKey, inside, nearestInDirection } from "./navigate";
+import { graphKey, nearestInDirection, nudge } from "./navigate";
 
 const box = (x: number, y: number): Box => ({ x, y, w: 100, h: 30 });
 
@@ -59,12 +59,18 @@ describe("graphKey", () => {
   });
 });
 
-describe("inside", () => {
-  it("holds a box wholly in the region, not one across its edge", () => {
-    const view = { x: 0, y: 0, w: 300, h: 100 };
-    expect(inside(box(0, 0), view)).toBe(true);
-    expect(inside(box(200, 70), view)).toBe(true);
-    expect(inside(box(201, 70), view)).toBe(false);
-    expect(inside(box(-1, 0), view)).toBe(false);
+describe("nudge", () => {
+  const view = { x: 0, y: 0, w: 300, h: 100 };
+  it("leaves a box in the region (margin included) where it is", () => {
+    expect(nudge(box(10, 10), view, 10)).toEqual({ dx: 0, dy: 0 });
+    expect(nudge(box(190, 60), view, 10)).toEqual({ dx: 0, dy: 0 });
+  });
+  it("moves the region as little as it takes, margin included", () => {
+    expect(nudge(box(250, 60), view, 10)).toEqual({ dx: 60, dy: 0 }); // right edge to 290
+    expect(nudge(box(-40, -5), view, 10)).toEqual({ dx: -50, dy: -15 });
+    expect(nudge(box(20, 90), view, 0)).toEqual({ dx: 0, dy: 20 });
+  });
+  it("puts a box too big for the region at its start", () => {
+    expect(nudge({ x: 50, y: 10, w: 400, h: 30 }, view, 10)).toEqual({ dx: 40, dy: 0 });
   });
 });

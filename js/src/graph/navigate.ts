@@ -41,14 +41,20 @@ export function graphKey(key: string): GraphKey | null {
   return KEYS[key] ?? null;
 }
 
-/** Whether `box` lies wholly inside `region`. */
-export function inside(box: Box, region: Box): boolean {
-  return (
-    box.x >= region.x &&
-    box.y >= region.y &&
-    box.x + box.w <= region.x + region.w &&
-    box.y + box.h <= region.y + region.h
-  );
+/**
+ * How far to move the view (drawing units) for `box` to be inside `region` with `margin` around
+ * it, moving as little as possible: 0 along an axis where it is already in. A box too big for
+ * the region gets its start at the region's start.
+ */
+export function nudge(box: Box, region: Box, margin: number): { dx: number; dy: number } {
+  const along = (start: number, size: number, from: number, room: number): number => {
+    if (start - margin < from || size + 2 * margin > room) return start - margin - from;
+    return Math.max(0, start + size + margin - (from + room));
+  };
+  return {
+    dx: along(box.x, box.w, region.x, region.w),
+    dy: along(box.y, box.h, region.y, region.h),
+  };
 }
 
 /**

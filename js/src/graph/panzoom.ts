@@ -76,6 +76,13 @@ export class PanZoom {
     this.set({ k, x: x - (box.x + box.w / 2) * k, y: height / 2 - (box.y + box.h / 2) * k });
   }
 
+  /** Move the view by (`dx`, `dy`) in drawing units: the drawing goes the other way. */
+  panBy(dx: number, dy: number): void {
+    const t = this.transform;
+    this.userMoved = true;
+    this.set({ k: t.k, x: t.x - dx * t.k, y: t.y - dy * t.k });
+  }
+
   /** Move the drawing to `transform` (the current one, again, by default). */
   set(transform: Transform = this.transform): void {
     this.transform = transform;

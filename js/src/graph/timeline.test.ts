@@ -11,6 +11,7 @@ describe("timelineBars", () => {
     ]);
     const t = timelineBars(spans, 14);
     expect(t.lanes).toEqual(["w1@h", "w2@h"]);
+    expect(t.rows).toEqual([1, 1]); // c starts as a ends: the same row
     expect(t.origin).toBe(10);
     expect(t.duration).toBe(4);
     expect(t.bars.map((b) => [b.taskId, b.lane, b.start, b.end, b.open])).toEqual([
@@ -20,8 +21,34 @@ describe("timelineBars", () => {
     ]);
   });
 
+  it("gives tasks a worker ran at once rows of their own, as few as it can", () => {
+    // w1 runs a and b together, then c beside b once a is done, then d alone.
+    const spans = new Map<string, Span>([
+      ["a", ["w1@h", 0, 2]],
+      ["b", ["w1@h", 1, 4]],
+      ["c", ["w1@h", 2.5, 3]],
+      ["d", ["w1@h", 5, 6]],
+      ["e", ["w1@h", 3.5, null]],
+    ]);
+    const t = timelineBars(spans, 7);
+    expect(t.rows).toEqual([2]);
+    expect(t.bars.map((b) => [b.taskId, b.row])).toEqual([
+      ["a", 0],
+      ["b", 1],
+      ["c", 0],
+      ["e", 0],
+      ["d", 1],
+    ]);
+  });
+
   it("is empty without spans", () => {
-    expect(timelineBars(new Map(), 5)).toEqual({ lanes: [], bars: [], duration: 0, origin: 0 });
+    expect(timelineBars(new Map(), 5)).toEqual({
+      lanes: [],
+      rows: [],
+      bars: [],
+      duration: 0,
+      origin: 0,
+    });
   });
 
   it("steps the axis by 1, 2 or 5 times a power of ten", () => {

@@ -1,6 +1,7 @@
 /**
  * The timeline tab: each task that started as a bar on its worker's lane, from start to end
- * (like Dask's task stream), coloured by its state. `timelineBars` is pure; `drawTimeline`
+ * (like Dask's task stream), coloured by its state. A worker runs tasks side by side (its
+ * concurrency): its lane has as many rows as it ran at once, and no bar hides another. `timelineBars` is pure; `drawTimeline`
  * writes the SVG. Bars carry the DOM contract of task nodes (`data-cw-task-id`,
  * `data-cw-state`); they exist only while the tab is shown.
  *
@@ -22,6 +23,8 @@ const AXIS_H = 22;
 export interface Bar {
   taskId: string;
   lane: number;
+  /** Its row in the lane: the first one free when it started. */
+  row: number;
   /** Seconds from the first start. */
   start: number;
   end: number;
@@ -31,6 +34,8 @@ export interface Bar {
 
 export interface Timeline {
   lanes: string[];
+  /** Rows of each lane: the most tasks its worker ran at once (1 at least). */
+  rows: number[];
   bars: Bar[];
   /** Seconds from the first start to the last end (or now). */
   duration: number;
@@ -38,7 +43,9 @@ export interface Timeline {
   origin: number;
 }
 
-/** Lanes (workers, sorted) and bars from spans; `now` (epoch seconds) ends the running ones. */
+/** Lanes (workers, sorted) and bars from spans; `now` (epoch seconds) ends the running ones. A
+ * bar takes the first row of its lane that is free when it starts (in order of start: as few
+ * rows as the lane can have). */
 export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Timeline {
   const workers = new Set<string>();
   let origin = Number.POSITIVE_INFINITY;
@@ -55,6 +62,7 @@ export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Tim
     bars.push({
       taskId,
       lane: laneOf.get(worker) ?? 0,
+      row: 0,
       start: start - origin,
       end: stop - origin,
       open: end === null,
@@ -62,7 +70,15 @@ export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Tim
     duration = Math.max(duration, stop - origin);
   }
   bars.sort((a, b) => a.start - b.start);
-  return { lanes, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
+  const rowEnds: number[][] = lanes.map(() => []); // per lane, where each row's last bar ends
+  for (const bar of bars) {
+    const ends = rowEnds[bar.lane] as number[];
+    const free = ends.findIndex((end) => end <= bar.start);
+    bar.row = free < 0 ? ends.length : free;
+    ends[bar.row] = bar.end;
+  }
+  const rows = rowEnds.map((ends) => Math.max(1, ends.length));
+  return { lanes, rows, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
 }
 
 /** Draw the timeline into `root` (emptied first), `width` pixels wide. */
@@ -75,7 +91,13 @@ export function drawTimeline(
 ): void {
   const plot = Math.max(100, width - LANE_LABEL_W - 16);
   const scale = plot / Math.max(timeline.duration, 0.001);
-  const height = AXIS_H + Math.max(1, timeline.lanes.length) * LANE_H + 8;
+  const laneTop: number[] = []; // each lane's y
+  let rowsAbove = 0;
+  for (const rows of timeline.rows) {
+    laneTop.push(AXIS_H + rowsAbove * LANE_H);
+    rowsAbove += rows;
+  }
+  const height = AXIS_H + Math.max(1, rowsAbove) * LANE_H + 8;
   root.setAttribute("width", String(width));
   root.setAttribute("height", String(height));
   root.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -86,10 +108,16 @@ export function drawTimeline(
     );
   }
   timeline.lanes.forEach((worker, i) => {
-    const y = AXIS_H + i * LANE_H;
+    const y = laneTop[i] as number;
     const lane = svg("g", { class: "cw-lane", "data-cw-lane": worker });
     lane.append(
-      svg("rect", { class: "cw-lane-bg", x: 0, y, width, height: LANE_H }),
+      svg("rect", {
+        class: "cw-lane-bg",
+        x: 0,
+        y,
+        width,
+        height: (timeline.rows[i] as number) * LANE_H,
+      }),
       svg("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, clip(worker, 22)),
     );
     parts.push(lane);
@@ -110,7 +138,7 @@ export function drawTimeline(
   for (const bar of timeline.bars) {
     const state = states.get(bar.taskId) ?? "STARTED";
     const x = LANE_LABEL_W + bar.start * scale;
-    const y = AXIS_H + bar.lane * LANE_H + (LANE_H - BAR_H) / 2;
+    const y = (laneTop[bar.lane] as number) + bar.row * LANE_H + (LANE_H - BAR_H) / 2;
     const width = Math.max(2, (bar.end - bar.start) * scale);
     const polygon = template.cloneNode() as SVGPolygonElement;
     polygon.setAttribute("points", corners(x, y, width, BAR_H));

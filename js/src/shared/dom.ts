@@ -71,3 +71,13 @@ export function button(text: string, title: string, attrs: Attrs = {}): HTMLButt
   const el = h("button", { type: "button", title, ...attrs }, text);
   return el as HTMLButtonElement;
 }
+
+/** Whether a key pressed in a widget is the notebook's own, to let it go on up to JupyterLab:
+ * run the cell (Shift, Ctrl or Alt with Enter) and save (Ctrl or Cmd with S). Any other key is
+ * the widget's: JupyterLab's command-mode keys (a, b, x, d d, the arrows...) would otherwise act
+ * on the notebook while the user works in the widget. */
+export function isNotebookKey(event: KeyboardEvent): boolean {
+  const mod = event.ctrlKey || event.metaKey;
+  if (event.key === "Enter") return event.shiftKey || mod || event.altKey;
+  return mod && event.key.toLowerCase() === "s";
+}
