@@ -12,10 +12,10 @@
  * `terminate` beside it), the details panel of a FAILURE or REVOKED task a
  * `data-cw-action="retry"` button (the widget then follows the new run: a new `graph` trait), of
  * a task not finished a `data-cw-action="revoke-from"` one (it and what depends on it), of one
- * running `terminate-from` too (see ./details.ts actionsFor), the find box is `data-cw-action="find"` (see ./find.ts), `save-svg`
- * and `save-png` download the drawing; the tabs are `data-cw-tab="graph|timeline"`, the
- * timeline `[data-cw-timeline]` with one bar per started task (`data-cw-task-id`,
- * `data-cw-state`, `data-cw-lane`). The widget's root gets
+ * running `terminate-from` too (see ./details.ts actionsFor), the find box is
+ * `data-cw-action="find"` (see ./find.ts), `save-svg` and `save-png` download the drawing; the
+ * tabs are `data-cw-tab="graph|timeline"`, the timeline `[data-cw-timeline]` with one bar per
+ * started task (`data-cw-task-id`, `data-cw-state`, `data-cw-lane`). The widget's root gets
  * `data-cw-layout="done"` once the first complete drawing is on screen.
  */
 
