@@ -8,6 +8,7 @@ kernel restart), starts watching, and only then publishes.
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 import time
@@ -391,10 +392,16 @@ class WorkflowRun:
         succeeded = [t for t, s in task_states.items() if s == states.SUCCESS]
         metas = fetch_states(self.app, succeeded)  # one round trip, only what is fed is read
 
-        def stored(task_id: str) -> Any:
-            if task_id not in metas:
-                raise RetryError(f"the result of task {task_id} is no longer in the backend")
-            return metas[task_id].get("result")
+        def stored(feeder: str) -> Any:
+            state = task_states.get(feeder, states.PENDING)
+            if state != states.SUCCESS:  # it failed on account of this one: retry from that
+                raise RetryError(
+                    f"task {task_id} needs the result of task {feeder}, which is {state}: "
+                    "retry from that one"
+                )
+            if feeder not in metas:
+                raise RetryError(f"the result of task {feeder} is no longer in the backend")
+            return metas[feeder].get("result")
 
         canvas = retry_canvas(self.canvas_dict, task_id, task_states, stored, self.app)
         retried = run(canvas, app=self.app)
@@ -493,8 +500,9 @@ class WorkflowRun:
                         info.setdefault("traceback", meta["traceback"])
                 if meta.get("worker"):
                     info.setdefault("worker", meta["worker"])
-                if meta.get("date_done"):
-                    info.setdefault("done_at", str(meta["date_done"]))
+                done_at = _epoch(meta.get("date_done"))
+                if done_at is not None:
+                    info.setdefault("done_at", done_at)
                 self._move(task_id, status)
 
     def _move(self, task_id: str, state: str) -> None:
@@ -526,6 +534,25 @@ def task_arguments(node: Mapping[str, Any]) -> dict[str, str]:
         "args": short_repr(node["args"] if args_repr is None else args_repr),
         "kwargs": short_repr(node["kwargs"] if kwargs_repr is None else kwargs_repr),
     }
+
+
+def _epoch(stamp: Any) -> float | None:
+    """A backend's ``date_done`` (a datetime, or its ISO text; a naive one is UTC) in epoch
+    seconds, as the events' timestamps are; None if it is neither.
+
+    >>> _epoch("1970-01-01T00:01:00+00:00"), _epoch("1970-01-01T00:01:00"), _epoch("soon")
+    (60.0, 60.0, None)
+    """
+    if isinstance(stamp, str):
+        try:
+            stamp = datetime.datetime.fromisoformat(stamp)
+        except ValueError:
+            return None
+    if not isinstance(stamp, datetime.datetime):
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    return stamp.timestamp()
 
 
 def _event_fields(event: dict) -> dict[str, Any]:

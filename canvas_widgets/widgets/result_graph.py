@@ -348,7 +348,8 @@ def _check_kwargs(where: str, kwargs: Mapping[str, Any]) -> None:
 
 
 def _last_timestamp(run: WorkflowRun) -> float | None:
-    """When the last task of a finished run finished, from its events (None if none seen)."""
+    """When the last task of a finished run finished, from its events or, for a run attached
+    once over, the backend's ``done_at`` (None if neither is known)."""
     stamps = [
         value
         for task_id in run.task_ids

@@ -413,21 +413,24 @@ def test_10000_task_group_is_one_summary_node(
     expect(summary).to_contain_text("group · 10,000 tasks")
     expect(widget.locator("[data-cw-task-id]")).to_have_count(0)
     expect(widget.locator(".cw-progress-text")).to_contain_text("0/10,000 done")
+    expect(widget.locator('[data-cw-legend-state="PENDING"] .cw-legend-count')).to_have_text(
+        "10,000"
+    )
     expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()  # a preview runs nothing
     summary.click()
     expect(widget.locator(".cw-details")).to_contain_text("10,000")
 
-    # Expanded on request (every task drawn, in a grid), and folded back.
+    # Expanded on request (every task drawn, in a grid), and folded back. The keys go on from
+    # its first task.
     widget.locator('[data-cw-action="expand"]').click()
     expect(widget.locator("[data-cw-task-id]")).to_have_count(10_000)
     expect(widget.locator("[data-cw-summary]")).to_have_count(0)
     expect(widget).to_have_attribute("data-cw-layout", "done")
+    stage, status = widget.locator("svg.cw-svg"), widget.locator(".cw-status")
+    expect(stage).to_be_focused()
+    expect(status).to_have_text("add(0, 0) · PENDING")
     # The keyboard through the grid (filled column by column): down the first column, then
     # across to the next; each move highlights one node and brings it into view.
-    stage, status = widget.locator("svg.cw-svg"), widget.locator(".cw-status")
-    stage.focus()
-    stage.press("Home")
-    expect(status).to_have_text("add(0, 0) · PENDING")
     stage.press("ArrowDown")
     expect(status).to_have_text("add(1, 1) · PENDING")
     stage.press("ArrowRight")
@@ -437,8 +440,10 @@ def test_10000_task_group_is_one_summary_node(
     widget.locator('[data-cw-container="group"][data-cw-expanded] .cw-box-label').click()
     expect(widget.locator("[data-cw-summary]")).to_have_count(1)
     expect(widget.locator("[data-cw-task-id]")).to_have_count(0)
-    # Folded, the summary is the one node: Enter highlights it and shows its details.
+    # Folded, the summary is the one node, highlighted: Enter shows its details.
     expect(widget.locator(".cw-details")).to_be_hidden()
+    expect(summary).to_have_class("cw-summary cw-selected")
+    expect(status).to_have_text("group · 10,000 tasks")
     stage.press("Enter")
     expect(summary).to_have_class("cw-summary cw-selected")
     expect(widget.locator(".cw-details")).to_contain_text("10,000")

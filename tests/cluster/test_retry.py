@@ -20,6 +20,7 @@ import canvas_widgets as cw
 from canvas_widgets.cluster import LocalCluster
 from canvas_widgets.demo import add, fail, fail_once, mul, sleep, tsum
 from canvas_widgets.demo import app as demo_app
+from canvas_widgets.retry import RetryError
 from canvas_widgets.tracking import EventMonitor
 
 # revoke() marks unsent tasks REVOKED through celery 5.7's use of redis-py's deprecated setex.
@@ -112,6 +113,21 @@ def test_retry_refuses_a_run_still_going_and_a_task_that_did_not_fail(cluster):
     run.wait(timeout=60)
     with pytest.raises(ValueError, match="SUCCESS"):
         run.retry(run.task_ids[1])
+
+
+def test_retry_from_a_step_that_failed_on_account_of_the_one_before_points_at_that_one(cluster):
+    run = cw.run(add.si(1, 1) | fail.si("boom") | add.s(2), app=demo_app)
+    _, failed, after = run.task_ids
+    with pytest.raises(ValueError, match="boom"):
+        run.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while run.states[after] != "FAILURE":  # the run marks it so; the deadline only bounds it
+        assert time.monotonic() < deadline, f"the step after the failure is not FAILURE: {run!r}"
+        time.sleep(0.01)
+    with pytest.raises(
+        RetryError, match=f"needs the result of task {failed}, which is FAILURE: retry from that"
+    ):
+        run.retry(after)
 
 
 def test_retry_from_a_transient_failure_completes_the_run(cluster):

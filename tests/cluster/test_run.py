@@ -504,10 +504,17 @@ def test_run_published_before_its_monitor_converges_from_the_backend(cluster):
         info = attached.info(task_id)
         # Only events carry these; the run learnt everything from the backend instead.
         assert "started_at" not in info and "received_at" not in info
-        assert info["done_at"]
+        assert attached.started_at <= info["done_at"] <= time.time()  # the backend's date_done
         assert info["worker"]  # result_extended stores the worker's name
     [body] = ids_named(attached, "tsum")
     assert attached.info(body)["result"] == "12"
+    # Its graph's elapsed time: from the run's start to its last task's end, not to now.
+    widget = cw.ResultGraph(attached)
+    try:
+        last = max(attached.info(t)["done_at"] for t in attached.task_ids)
+        assert widget.summary["elapsed"] == round(last - attached.started_at, 3)
+    finally:
+        widget.close()
 
 
 # --- 9. progress ------------------------------------------------------------------------------

@@ -451,7 +451,8 @@ class GraphView {
       const state = item.getAttribute("data-cw-legend-state") ?? "";
       const n = counts?.[stateIndex(state)] ?? 0;
       const count = item.lastElementChild as HTMLElement;
-      if (count.textContent !== String(n)) count.textContent = String(n);
+      const text = formatCount(n);
+      if (count.textContent !== text) count.textContent = text;
       // Nothing to go to. Not `disabled`: that greys the swatch, which the legend is for.
       item.setAttribute("aria-disabled", String(n === 0));
     }
@@ -518,10 +519,28 @@ class GraphView {
 
   /** Draw a summarised container in full, or summarise an expanded one again. */
   private toggleExpanded(path: string): void {
-    if (this.expanded.has(path)) this.expanded.delete(path);
-    else this.expanded.add(path);
+    const expanding = !this.expanded.has(path);
+    if (expanding) this.expanded.add(path);
+    else this.expanded.delete(path);
     this.closeDetails();
     this.rebuild();
+    // The keys go on from its first task, or from its summary again.
+    const first = this.graph.nodes.find(
+      (node) => node.path.startsWith(`${path}[`) || node.path.startsWith(`${path}.`),
+    );
+    const key = expanding ? (first?.id ?? null) : summaryKey(path);
+    this.select(key);
+    if (this.cursor !== null) this.sayWhere(this.cursor);
+    this.svgEl.focus();
+  }
+
+  /** Say in the status line what the node of `key` is: a task's label and state, a summary's
+   * title. */
+  private sayWhere(key: string): void {
+    const node = this.nodeOf(key);
+    this.status.textContent = this.drawing?.tasks.has(key)
+      ? this.describe(key)
+      : (node?.querySelector(".cw-summary-title")?.textContent ?? "");
   }
 
   /** Highlight the node of `key` (a task id, or a summary's key), or none. A key with no node
@@ -712,10 +731,7 @@ class GraphView {
     this.select(key);
     const withDetails = !this.details.hidden;
     this.reveal(box, withDetails, true);
-    const node = this.nodeOf(key);
-    this.status.textContent = this.drawing?.tasks.has(key)
-      ? this.describe(key)
-      : (node?.querySelector(".cw-summary-title")?.textContent ?? "");
+    this.sayWhere(key);
     if (withDetails) this.showDetailsOf(key);
   }
 
@@ -762,7 +778,12 @@ class GraphView {
     const now = Date.now() / 1000;
     const timeline = timelineBars(this.spans, now);
     const width = this.timelineEl.clientWidth || this.root.clientWidth || 800;
-    drawTimeline(this.timelineSvg, timeline, this.store.states, this.labels, width);
+    // Bars come from the workers' events: a run attached once over has none.
+    const none =
+      this.summary?.finished || this.allStopped()
+        ? "No task was seen starting: workers say so only while the run is followed."
+        : "No task started yet.";
+    drawTimeline(this.timelineSvg, timeline, this.store.states, this.labels, width, none);
     this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
     const finished = performance.now();
     this.timelineNextAt = finished + 10 * (finished - started);

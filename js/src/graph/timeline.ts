@@ -81,13 +81,15 @@ export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Tim
   return { lanes, rows, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
 }
 
-/** Draw the timeline into `root` (emptied first), `width` pixels wide. */
+/** Draw the timeline into `root` (emptied first), `width` pixels wide; `none` says why there
+ * is no bar, if there is none. */
 export function drawTimeline(
   root: SVGSVGElement,
   timeline: Timeline,
   states: ReadonlyMap<string, string>,
   labels: ReadonlyMap<string, { label: string }>,
   width: number,
+  none: string,
 ): void {
   const plot = Math.max(100, width - LANE_LABEL_W - 16);
   const scale = plot / Math.max(timeline.duration, 0.001);
@@ -103,9 +105,7 @@ export function drawTimeline(
   root.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const parts: SVGElement[] = [];
   if (timeline.lanes.length === 0) {
-    parts.push(
-      svg("text", { class: "cw-lane-label", x: 8, y: AXIS_H + 16 }, "No task started yet."),
-    );
+    parts.push(svg("text", { class: "cw-lane-label", x: 8, y: AXIS_H + 16 }, none));
   }
   timeline.lanes.forEach((worker, i) => {
     const y = laneTop[i] as number;
