@@ -366,8 +366,8 @@ class WorkflowRun:
         else:
             self.app.control.revoke(pending)
             refused = []
-        for task_id in unsent:
-            self.app.backend.mark_as_revoked(task_id, reason="revoked by canvas_widgets")
+        for unsent_id in unsent:
+            self.app.backend.mark_as_revoked(unsent_id, reason="revoked by canvas_widgets")
         self.reconcile()
         if refused:
             warnings.warn(NotTerminated(refused), stacklevel=2)

@@ -305,7 +305,8 @@ class ResultGraph(anywidget.AnyWidget):
             revoked = self._run.revoke(terminate=terminate, task_id=task_id)
         refused = (w.message.refused for w in caught if isinstance(w.message, NotTerminated))
         # Without terminate, a task running goes on (and its own result stands).
-        running = 0 if terminate else sum(self._run.states[t] in RUNNING for t in revoked)
+        now = self._run.states  # a copy of every task's state: taken once
+        running = 0 if terminate else sum(now[t] in RUNNING for t in revoked)
         return {"revoked": len(revoked), "running": running, "not_terminated": next(refused, [])}
 
     def _retry(self, content: dict) -> dict[str, Any]:

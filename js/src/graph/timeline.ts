@@ -1,9 +1,9 @@
 /**
  * The timeline tab: each task that started as a bar on its worker's lane, from start to end
  * (like Dask's task stream), coloured by its state. A worker runs tasks side by side (its
- * concurrency): its lane has as many rows as it ran at once, and no bar hides another. `timelineBars` is pure; `drawTimeline`
- * writes the SVG. Bars carry the DOM contract of task nodes (`data-cw-task-id`,
- * `data-cw-state`); they exist only while the tab is shown.
+ * concurrency): its lane has as many rows as it ran at once, and no bar hides another.
+ * `timelineBars` is pure; `drawTimeline` writes the SVG. Bars carry the DOM contract of task
+ * nodes (`data-cw-task-id`, `data-cw-state`); they exist only while the tab is shown.
  *
  * A bar is one `<polygon class="cw-node cw-bar">`, like a task node in the graph (see
  * render.ts): no group, no `<title>` of its own (its text is in `aria-label`; the view lends it
