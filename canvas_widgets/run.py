@@ -311,6 +311,9 @@ class WorkflowRun:
                 self._done.wait(0.5 if remaining is None else min(remaining, 0.5))
         if not finished:  # raised outside the lock: the message reads the states
             raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
+        # Celery stores FAILURE for the tasks a failure stops (a chain's later steps) just before
+        # the failure's event: read them now, so that the states are Celery's from here on.
+        self.reconcile()
         if self._lost:
             task_id, message = next(iter(self._lost.items()))
             raise WorkerLost(f"task {task_id}: {message}")

@@ -215,6 +215,8 @@ class ResultGraph(anywidget.AnyWidget):
             if run is not self._run:  # the widget follows a retry of it now
                 return
             finished = run.done
+            if finished:
+                _read_stored_states(run)
             snapshot = run.states
             self._send_progress(run, snapshot)
             if finished:
@@ -358,3 +360,13 @@ def _last_timestamp(run: WorkflowRun) -> float | None:
         if key.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool)
     ]
     return max(stamps, default=None)
+
+
+def _read_stored_states(run: WorkflowRun) -> None:
+    """Read what the backend holds for the tasks of a finished run that did not finish: Celery
+    stores FAILURE for the tasks a failure stops (a chain's later steps) just before the
+    failure's event, so the final states and summary are Celery's, not PENDING."""
+    try:
+        run.reconcile()
+    except Exception:  # backend unreachable: the deltas of the monitor's next read bring them
+        log.exception("result graph of run %s: reading the final states failed", run.id)

@@ -27,13 +27,16 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 from ipykernel.kernelspec import get_kernel_dict
+from ipywidgets import Widget
+from ipywidgets.embed import dependency_state, embed_data
+from nbformat.sign import NotebookNotary
 from playwright.sync_api import Locator, Page, expect
 
 __all__ = [
@@ -73,6 +76,9 @@ UIS = ("lab", "notebook")
 """The user interfaces a notebook can be opened in: JupyterLab 4 and Notebook 7."""
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+# The MIME types of a widget's saved state (notebook metadata) and of its view (an output).
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 """Written into every test notebook, so JupyterLab opens no kernel-picker dialog."""
 
 # JupyterLab user settings for a quiet, predictable UI: no news or update toasts, no extension
@@ -455,29 +461,58 @@ class Notebook:
             pass  # the server is going away anyway
 
 
-def write_notebook(directory: Path, cells: list[str], name: str | None = None) -> Path:
+def write_notebook(
+    directory: Path,
+    cells: list[str],
+    name: str | None = None,
+    saved_views: Mapping[int, Widget] | None = None,
+) -> Path:
     """Write a notebook of code cells with the test kernelspec (so no kernel picker opens).
 
     Blank lines around each cell's source are dropped, so triple-quoted cells read well.
+    ``saved_views`` (cell index -> widget) are saved as those cells' outputs, their state in
+    the notebook's metadata, as JupyterLab saves widgets: reopened, they have no widget in the
+    kernel behind them.
     """
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source.strip("\n")) for source in cells]
+    if saved_views:
+        views = list(saved_views.values())
+        saved = embed_data(views, state=dependency_state(views, drop_defaults=False))
+        nb.metadata["widgets"] = {WIDGET_STATE: saved["manager_state"]}
+        for index, view in zip(saved_views, saved["view_specs"], strict=True):
+            nb.cells[index].execution_count = 1
+            nb.cells[index].outputs = [
+                nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view})
+            ]
     path = directory / (name or f"test-{uuid.uuid4().hex[:10]}.ipynb")
     nbformat.write(nb, path)
     return path
 
 
-def open_notebook(page: Page, server: JupyterServer, cells: list[str], ui: str = "lab") -> Notebook:
-    """Write a notebook of ``cells`` into the server's root, open it, wait for an idle kernel.
+def open_notebook(
+    page: Page,
+    server: JupyterServer,
+    cells: list[str],
+    ui: str = "lab",
+    saved_views: Mapping[int, Widget] | None = None,
+) -> Notebook:
+    """Write a notebook of ``cells`` (and ``saved_views``, see :func:`write_notebook`) into the
+    server's root, open it, wait for an idle kernel.
 
     ``ui`` is ``"lab"`` (JupyterLab) or ``"notebook"`` (Notebook 7, which needs the ``notebook``
     package). Nothing runs yet: call :meth:`Notebook.run_all` or :meth:`Notebook.run_cell`.
     """
     if ui not in UIS:
         raise ValueError(f"ui is one of {', '.join(map(repr, UIS))}, not {ui!r}")
-    path = write_notebook(server.root_dir, cells)
+    path = write_notebook(server.root_dir, cells, saved_views=saved_views)
+    if saved_views:
+        # Widget outputs are shown only in a trusted notebook: sign it with the key of the
+        # server's data directory (see prepare_jupyter), as the user who saved it would have.
+        notary = NotebookNotary(data_dir=str(server.root_dir.parent / "data"))
+        notary.sign(nbformat.read(path, as_version=4))
     started = time.monotonic()
     if ui == "lab":
         # `reset` starts from an empty workspace, so notebooks of earlier tests do not reopen.

@@ -127,12 +127,12 @@ def _report_failure(page: Page, request: pytest.FixtureRequest, errors: list[str
 def notebook_factory(
     page: Page, jupyter_server: JupyterServer
 ) -> Iterator[Callable[..., Notebook]]:
-    """``notebook_factory(cells, ui="lab") -> Notebook``, opened in ``page`` (JupyterLab, or
-    Notebook 7 with ``ui="notebook"``); kernels shut down after."""
+    """``notebook_factory(cells, ui="lab", saved_views=None) -> Notebook``, opened in ``page``
+    (JupyterLab, or Notebook 7 with ``ui="notebook"``); kernels shut down after."""
     opened: list[Notebook] = []
 
-    def factory(cells: list[str], ui: str = "lab") -> Notebook:
-        nb = open_notebook(page, jupyter_server, cells, ui=ui)
+    def factory(cells: list[str], ui: str = "lab", saved_views=None) -> Notebook:
+        nb = open_notebook(page, jupyter_server, cells, ui=ui, saved_views=saved_views)
         opened.append(nb)
         return nb
 

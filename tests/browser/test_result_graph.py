@@ -14,7 +14,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
+from celery import chord
 from playwright.sync_api import Locator, Page, expect
+
+from canvas_widgets.demo import add, fail, tsum
+from canvas_widgets.widgets.result_graph import ResultGraph
 
 from .browser_harness import REPO_ROOT, Notebook
 
@@ -651,7 +655,7 @@ def test_retry_button_starts_a_new_run_that_the_graph_shows(
     # The graph now shows the new run: the failed step and the one after it, under new ids.
     expect(widget.locator("[data-cw-task-id]")).to_have_count(2)
     expect(failing).to_have_count(0)
-    expect(widget.locator(".cw-status")).to_contain_text("Retrying from")
+    expect(widget.locator(".cw-status")).to_contain_text("Retried from")
     assert nb.run_cell(2), nb.output_text(2)
     assert nb.output_text(2).strip() == "True 2"
     new_fail = task_node(widget, nb, 3, "new fail")
@@ -659,6 +663,28 @@ def test_retry_button_starts_a_new_run_that_the_graph_shows(
     expect(new_fail).to_have_attribute("data-cw-state", "FAILURE", timeout=RUN_TIMEOUT_MS)
     expect(widget.locator(".cw-progress-text")).to_contain_text("failed")
     assert nb.run_cell(4), nb.output_text(4)
+
+
+# --- a notebook saved with its widgets, reopened ------------------------------------------------
+
+
+def test_a_saved_view_says_soon_why_a_click_gets_no_details(
+    notebook_factory: Callable[..., Notebook],
+) -> None:
+    # Reopened, the saved view is drawn from its saved state; no widget in the kernel is behind
+    # it to answer a click, and the request would wait 30 s before saying so.
+    saved = ResultGraph.preview(chord([add.s(1, 1), fail.si(), add.s(2, 2)], tsum.s()))
+    try:
+        nb = notebook_factory(["g"], saved_views={0: saved})
+    finally:
+        saved.close()
+    widget = result_graph(nb, 0)
+    nodes = widget.locator("[data-cw-task-id]")
+    expect(nodes).to_have_count(4)
+    nodes.first.click()
+    details = widget.locator(".cw-details")
+    expect(details).to_contain_text("Asking the kernel…")
+    expect(details).to_contain_text("run its cell again", timeout=10_000)
 
 
 # --- save the drawing as SVG and PNG --------------------------------------------------------------

@@ -182,6 +182,31 @@ def test_chord_with_a_failing_header_task(cluster):
     assert run.counts() == {"SUCCESS": 2, "FAILURE": 2}
 
 
+def test_the_steps_a_failure_stops_are_failure_once_the_run_is_over(cluster):
+    # Celery stores FAILURE for a failed step's successors just before the failure's event.
+    # The run is over at that event; its waiter and its graph's final summary read them then:
+    # PENDING there would contradict "finished", and stay so in a saved notebook.
+    def failing_chain():
+        return chain(add.si(1, 1), fail.si("step two"), add.si(2, 2), add.si(3, 3))
+
+    run = cw.run(failing_chain(), app=demo_app)
+    widget = run.graph
+    try:
+        wait_until(lambda: widget.summary["finished"], 30, "the graph's final summary")
+        counts = {state: n for state, n in widget.summary["counts"].items() if n}
+        assert counts == {"SUCCESS": 1, "FAILURE": 3}
+        assert list(widget.states.values()) == ["SUCCESS", "FAILURE", "FAILURE", "FAILURE"]
+    finally:
+        widget.close()
+
+    run = cw.run(failing_chain(), app=demo_app)
+    with pytest.raises(ValueError, match="step two"):
+        run.wait(timeout=30)
+    third, fourth = run.task_ids[2:]
+    assert run.states[third] == run.states[fourth] == "FAILURE"
+    assert "step two" in run.info(fourth)["exception"]
+
+
 def test_a_run_is_not_forgotten_before_a_backend_read_that_saw_it_done(cluster, monkeypatch):
     # The monitor's reconciler reads the backend, then pings the workers of running tasks: up
     # to 1 s when one is slow to answer (made 1.5 s here, to be sure). The run's last event

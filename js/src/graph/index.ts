@@ -78,6 +78,11 @@ const LABEL_SCALE = 0.5;
 const BORDER_SCALE = 0.3;
 /** Room kept around a node brought into view (screen pixels). */
 const REVEAL_MARGIN = 16;
+/** After this long without a reply, the details say why there may be none. */
+const SLOW_REPLY_MS = 3_000;
+const NO_ANSWER_YET =
+  "Asking the kernel… no answer yet. It may be busy running a cell; or this view was saved " +
+  "with the notebook and no widget in the kernel is behind it: run its cell again.";
 
 class GraphView {
   readonly root: HTMLElement;
@@ -574,14 +579,17 @@ class GraphView {
     this.detailsOf = taskId;
     this.select(this.scene === null ? null : (ownerOf(this.scene, taskId) ?? null));
     const title = this.labels.get(taskId)?.name ?? taskId;
-    if (another)
-      showDetailsMessage(this.details, title, "Asking the kernel…", () => this.closeDetails());
+    const say = (message: string) =>
+      showDetailsMessage(this.details, title, message, () => this.closeDetails());
+    if (another) say("Asking the kernel…");
+    const slow = another
+      ? setTimeout(() => this.detailsOf === taskId && say(NO_ANSWER_YET), SLOW_REPLY_MS)
+      : undefined;
     const reply = await this.requests.send("details", { task_id: taskId, full });
+    clearTimeout(slow);
     if (this.detailsOf !== taskId) return; // another node was chosen meanwhile, or none
     if (!reply.ok) {
-      showDetailsMessage(this.details, title, reply.error ?? "no details", () =>
-        this.closeDetails(),
-      );
+      say(reply.error ?? "no details");
       return;
     }
     const details = reply as unknown as DetailsReply;
@@ -740,7 +748,7 @@ class GraphView {
     const reply = await this.requests.send("retry", { task_id: taskId });
     // On success the `graph` trait has already brought the new run (see render's onGraph).
     this.status.textContent = reply.ok
-      ? `Retrying from ${taskId} as run ${String(reply.run_id)}.`
+      ? `Retried from ${taskId}: the graph shows the new run, ${String(reply.run_id)}.`
       : `Not retried: ${reply.error ?? "no answer"}`;
   }
 

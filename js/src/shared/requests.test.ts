@@ -47,6 +47,22 @@ describe("Requests", () => {
     expect(requests.waiting).toBe(0);
   });
 
+  it("answers at once a request that could not be sent, and keeps no timer for it", async () => {
+    vi.useFakeTimers();
+    const closed = {
+      send: () => {
+        throw new Error("Cannot send on a closed comm");
+      },
+    };
+    const requests = new Requests(closed);
+    await expect(requests.send("details")).resolves.toEqual({
+      ok: false,
+      error: "not sent to the kernel: Error: Cannot send on a closed comm",
+    });
+    expect(requests.waiting).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("forgets every request when closed", () => {
     vi.useFakeTimers();
     const requests = new Requests(recorder());

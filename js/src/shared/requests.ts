@@ -27,7 +27,8 @@ export class Requests {
     return this.pending.size;
   }
 
-  /** Send a request; it settles with the reply, or with `ok: false` after REPLY_TIMEOUT_MS. */
+  /** Send a request; it settles with the reply, or with `ok: false` when it could not be sent
+   * or after REPLY_TIMEOUT_MS. */
   send(type: string, fields: Record<string, unknown> = {}): Promise<Reply> {
     this.counter += 1;
     const requestId = `${this.prefix}-${this.counter}`;
@@ -37,7 +38,14 @@ export class Requests {
         resolve({ ok: false, error: NO_ANSWER });
       }, REPLY_TIMEOUT_MS);
       this.pending.set(requestId, { resolve, timer });
-      this.model.send({ type, request_id: requestId, ...fields });
+      try {
+        this.model.send({ type, request_id: requestId, ...fields });
+      } catch (error) {
+        // JupyterLab refuses to send on a comm its kernel closed (a restart, a shutdown).
+        clearTimeout(timer);
+        this.pending.delete(requestId);
+        resolve({ ok: false, error: `not sent to the kernel: ${String(error)}` });
+      }
     });
   }
 
