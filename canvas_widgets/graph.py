@@ -10,6 +10,7 @@ kind, parent path, Celery id), so that a view can draw nested boxes.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -301,6 +302,8 @@ def to_dot(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> str:
 # pyvis's template always links Bootstrap from a CDN, even with cdn_resources="in_line"; the
 # graph does not need it, and a standalone page must not reach out to the network.
 _REMOTE_ASSETS = re.compile(r"<(?:link|script)\b[^>]*\bhttps?://[^>]*>(?:\s*</script>)?")
+# ...and writes its heading twice (once inside <head>), empty when none is given.
+_EMPTY_HEADINGS = re.compile(r"<center>\s*<h1></h1>\s*</center>")
 
 
 def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path) -> Path:
@@ -339,6 +342,20 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
         )
     for u, v, kind in graph.edges(data="kind"):
         net.add_edge(u, v, dashes=kind in ("link", "link_error"))
+    page = _EMPTY_HEADINGS.sub("", _REMOTE_ASSETS.sub("", net.generate_html()))
+    page = page.replace("<head>", f"<head>\n<title>{html.escape(_page_title(graph))}</title>", 1)
     path = Path(path)
-    path.write_text(_REMOTE_ASSETS.sub("", net.generate_html()), encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
     return path
+
+
+def _page_title(graph: nx.DiGraph) -> str:
+    """"Workflow: 3 tasks", and how many are in each state when the nodes have one."""
+    counts: dict[str, int] = {}
+    for _, state in graph.nodes(data="state"):
+        if state:
+            counts[state] = counts.get(state, 0) + 1
+    title = f"Workflow: {len(graph):,} task{'s' if len(graph) != 1 else ''}"
+    if counts:
+        title += " · " + ", ".join(f"{n:,} {state}" for state, n in counts.items())
+    return title

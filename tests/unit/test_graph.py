@@ -94,3 +94,5 @@ def test_html_is_standalone(tmp_path):
     assert "new vis.Network" in html
     assert not re.search(r"<script[^>]+src=\"http", html), "must work offline"
     assert "tsum(" in html
+    assert "<title>Workflow: 3 tasks</title>" in html
+    assert "<h1>" not in html  # pyvis's empty headings are gone

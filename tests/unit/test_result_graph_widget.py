@@ -391,3 +391,4 @@ def test_run_exports_dot_with_states(app, tmp_path):
     assert "SUCCESS" in dot and "#81c784" in dot
     page = run.to_html(tmp_path / "run.html")
     assert "vis-network" in page.read_text() and "state SUCCESS" in page.read_text()
+    assert "<title>Workflow: 2 tasks · 1 SUCCESS, 1 PENDING</title>" in page.read_text()
