@@ -350,7 +350,7 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
 
 
 def _page_title(graph: nx.DiGraph) -> str:
-    """"Workflow: 3 tasks", and how many are in each state when the nodes have one."""
+    """ "Workflow: 3 tasks", and how many are in each state when the nodes have one."""
     counts: dict[str, int] = {}
     for _, state in graph.nodes(data="state"):
         if state:
