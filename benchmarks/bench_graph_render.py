@@ -22,7 +22,8 @@ pages served from 127.0.0.1:
 
   - ``ours``: canvas_widgets/static/graph.js with a stand-in anywidget model;
   - ``pyvis``: ``cw.to_html`` -- pyvis at its fastest: hierarchical layout with levels
-    computed in Python, physics off. The speed-up printed is against this one;
+    computed in Python, physics off (a graph of unconnected parts, such as the 10,000-task
+    group, gets its positions from Python too). The speed-up printed is against this one;
   - ``pyvis-default``: what a user gets from pyvis without tuning:
     ``Network(directed=True)``, ``from_nx(graph)`` of the same networkx graph, physics on with
     its default stabilisation (1,000 iterations), timed to the first ``afterDrawing`` after

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -320,12 +321,18 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
     from pyvis.network import Network
 
     graph = _as_graph(canvas_or_graph)
-    net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line", layout=True)
+    columns = _columns(graph)
+    labels = {node: node_label(data) for node, data in graph.nodes(data=True)}
+    # vis-network's hierarchical layout stacks unconnected parts one under the other, whatever
+    # their columns (300 parallel tasks made a column 30,000 px tall): those are placed here.
+    places = {}
+    if nx.number_weakly_connected_components(graph) > 1:
+        places = _pack(graph, columns, max(map(len, labels.values())))
+    hierarchical = '"hierarchical": {"direction": "LR", "sortMethod": "directed"}'
+    net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line")
     net.set_options(
-        '{"layout": {"hierarchical": {"direction": "LR", "sortMethod": "directed"}},'
-        ' "physics": {"enabled": false}}'
+        f'{{"layout": {{{"" if places else hierarchical}}}, "physics": {{"enabled": false}}}}'
     )
-    levels = {n: level for level, gen in enumerate(nx.topological_generations(graph)) for n in gen}
     for node, data in graph.nodes(data=True):
         state = data.get("state")
         title = "\n".join(
@@ -334,9 +341,10 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
         )
         net.add_node(
             node,
-            label=node_label(data),
+            label=labels[node],
             title=title,  # vis-network shows a string title as text, not HTML
-            level=levels[node],
+            level=columns[node],
+            **places.get(node, {}),  # x and y
             shape="box",
             color=STATE_COLOURS.get(state, "#ffffff") if state else "#ffffff",
         )
@@ -349,8 +357,68 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
     return path
 
 
+#: More tasks side by side than this (a group's, a chord header's) go in several columns.
+_LONGEST_COLUMN = 20
+
+
+def _columns(graph: nx.DiGraph) -> dict[str, int]:
+    """The column of each task in :func:`to_html`'s left-to-right layout: the one after its
+    predecessors' -- except that more than ``_LONGEST_COLUMN`` tasks with the same predecessors
+    and successors (a group's, a chord header's) fill about as many columns as rows, in canvas
+    order, and their successors come after the last. In one column, 300 of them made the page
+    open at a hundredth of their size."""
+    siblings: dict[tuple[frozenset, frozenset], list[str]] = {}
+    for node in graph:
+        key = (frozenset(graph.predecessors(node)), frozenset(graph.successors(node)))
+        siblings.setdefault(key, []).append(node)
+    place: dict[str, tuple[int, int]] = {}  # task -> (its column in its block, the block's)
+    for members in siblings.values():
+        if len(members) > _LONGEST_COLUMN:
+            rows = math.ceil(math.sqrt(len(members)))
+            for i, node in enumerate(members):
+                place[node] = (i // rows, math.ceil(len(members) / rows))
+    column: dict[str, int] = {}
+    end: dict[str, int] = {}  # task -> the first column after its block (after itself, alone)
+    for node in nx.topological_sort(graph):
+        start = max((end[p] for p in graph.predecessors(node)), default=0)
+        offset, width = place.get(node, (0, 1))
+        column[node] = start + offset
+        end[node] = start + width
+    return column
+
+
+def _pack(graph: nx.DiGraph, columns: dict[str, int], longest_label: int) -> dict[str, dict]:
+    """Where each task goes (``{"x": .., "y": ..}``, pixels) in a graph of unconnected parts (a
+    group's tasks, or its chains): each part by its ``columns``, its tasks down a column in
+    canvas order; the parts side by side in lines, like words, about 1.6 times as long as all
+    the lines are tall."""
+    column_w, row_h = 7 * longest_label + 60, 50
+    part_of = {
+        node: i for i, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes
+    }
+    stacks: dict[int, dict[int, list[str]]] = {}  # part -> column -> its tasks
+    for node in graph:  # canvas order: the parts by their first task, too
+        stacks.setdefault(part_of[node], {}).setdefault(columns[node], []).append(node)
+    sizes = []  # each part's first column, width and height
+    for part in stacks.values():
+        first = min(part)
+        sizes.append((first, (max(part) - first + 1) * column_w, max(map(len, part.values()))))
+    # Lines 1.6 times as long as they are tall, a row's height between them.
+    line_w = math.sqrt(1.6 * row_h * sum(w * (h + 1) for _, w, h in sizes))
+    places, x, y, line_h = {}, 0, 0, 0
+    for part, (first, w, h) in zip(stacks.values(), sizes, strict=True):
+        if x and x + w > line_w:
+            x, y, line_h = 0, y + (line_h + 1) * row_h, 0
+        for column, stack in part.items():
+            top = y + (h - len(stack)) * row_h / 2  # a short column centred on the part
+            for i, node in enumerate(stack):
+                places[node] = {"x": x + (column - first) * column_w, "y": top + i * row_h}
+        x, line_h = x + w, max(line_h, h)
+    return places
+
+
 def _page_title(graph: nx.DiGraph) -> str:
-    """ "Workflow: 3 tasks", and how many are in each state when the nodes have one."""
+    """The page's title: "Workflow: 3 tasks", and how many in each state when they have one."""
     counts: dict[str, int] = {}
     for _, state in graph.nodes(data="state"):
         if state:

@@ -88,6 +88,50 @@ def test_dot_escapes_strings_and_colours_states():
     assert len(parsed.get_subgraph_list()) == 0
 
 
+def _page_nodes(page) -> list[dict]:
+    """The nodes a to_html page hands vis-network, in canvas order."""
+    return json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page.read_text())[1])
+
+
+def _page_options(page) -> dict:
+    """The options a to_html page hands vis-network."""
+    return json.loads(re.search(r"var options = (\{.*\});", page.read_text())[1])
+
+
+def test_html_spreads_300_parallel_tasks_over_columns(tmp_path):
+    # In one column they opened at a hundredth of their size: a blank page.
+    header = [add.s(i) for i in range(300)]
+    page = cw.to_html(chord(header, tsum.s()), tmp_path / "chord.html")
+    nodes = _page_nodes(page)
+    *tasks, body = nodes
+    columns = [n["level"] for n in tasks]
+    assert columns == sorted(columns)  # in canvas order, column by column
+    assert max(columns.count(c) for c in set(columns)) == 18  # about as many rows as columns
+    assert len(set(columns)) == 17
+    assert body["level"] == max(columns) + 1
+    assert (
+        "hierarchical" in _page_options(page)["layout"]
+    )  # one connected graph: vis-network lays it out
+
+    # Unconnected (a group alone): vis-network would stack them whatever their columns, so they
+    # are placed, in lines of parts about 1.6 times as long as all are tall.
+    page = cw.to_html(group(add.si(i, i) for i in range(300)), tmp_path / "group.html")
+    places = [(n["x"], n["y"]) for n in _page_nodes(page)]
+    assert len(set(places)) == 300
+    assert places == sorted(places, key=lambda p: (p[1], p[0]))  # line by line, in canvas order
+    xs, ys = {x for x, _ in places}, {y for _, y in places}
+    assert 1 < (max(xs) - min(xs)) / (max(ys) - min(ys)) < 2.5
+    assert _page_options(page) == {"layout": {}, "physics": {"enabled": False}}
+
+
+def test_html_places_unconnected_chains_as_wholes(tmp_path):
+    canvas = group(add.si(i, i) | mul.s(2) | mul.s(3) for i in range(40))
+    nodes = _page_nodes(cw.to_html(canvas, tmp_path / "chains.html"))
+    for first, second, third in zip(nodes[::3], nodes[1::3], nodes[2::3], strict=True):
+        assert first["y"] == second["y"] == third["y"]  # each chain on a line of its own
+        assert first["x"] < second["x"] < third["x"]
+
+
 def test_html_is_standalone(tmp_path):
     out = cw.to_html(chord([add.s(1, 1), add.s(2, 2)], tsum.s()), tmp_path / "w.html")
     html = out.read_text()
