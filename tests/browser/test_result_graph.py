@@ -147,6 +147,9 @@ def test_failing_chord_shows_failure_and_traceback(
         2, timeout=RUN_TIMEOUT_MS
     )
     expect(widget.locator(".cw-progress-text")).to_contain_text("2 failed")
+    expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
+        "chord · header 3/3 done, 1 failed"
+    )
     expect(widget.locator('[data-cw-action="first-failure"]')).to_be_enabled()
     # For docs/result-graph.png: copy it from here by hand when the view changes.
     widget.screenshot(path=str(ARTIFACTS / "result-graph-failing-chord.png"))
@@ -394,6 +397,38 @@ def test_html_in_a_result_is_inert(notebook_factory: Callable[[list[str]], Noteb
     expect(widget.locator("img")).to_have_count(0)
     assert dialogs == []
     assert nb.run_cell(2), nb.output_text(2)
+
+
+# --- a big group live: its summary node and open details follow the run -------------------------
+
+LIVE_SUMMARY_CELLS = [
+    IMPORTS
+    + CLUSTER
+    + "run = cw.run(chain(sleep.si(4, 0), group(add.si(i, i) for i in range(250))), app=app)"
+    "\nrun.graph",
+    "cluster.close()",
+]
+
+
+def test_a_summary_and_its_open_details_follow_the_run(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(LIVE_SUMMARY_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    summary = widget.locator("[data-cw-summary]")
+    expect(summary).to_have_attribute("data-cw-count-pending", "250")  # the sleep goes first
+    summary.click()
+    details = widget.locator(".cw-details")
+    expect(details.locator("dt")).to_have_text(["path", "PENDING"])
+    expect(summary).to_have_attribute("data-cw-count-success", "250", timeout=RUN_TIMEOUT_MS)
+    expect(summary.locator(".cw-summary-counts")).to_have_text("250/250 done")
+    # The details opened before shows the counts of now, and its button still works.
+    expect(details.locator("dt")).to_have_text(["path", "SUCCESS"])
+    expect(details.locator("dd").last).to_have_text("250")
+    details.locator('[data-cw-action="expand"]').click()
+    expect(widget.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(251)
+    assert nb.run_cell(1), nb.output_text(1)
 
 
 # --- 10,000 tasks: one summary node --------------------------------------------------------------

@@ -177,16 +177,31 @@ export function showSummaryDetails(
     "data-cw-action": "expand",
   });
   expand.addEventListener("click", onExpand);
+  panel.setAttribute("data-cw-details", `summary:${path}`);
+  panel.removeAttribute("data-cw-state");
+  panel.replaceChildren(header(`${kind} (summary)`, onClose), summaryFields(path, counts), expand);
+  panel.hidden = false;
+}
+
+/** Bring the counts up to date if `panel` shows the summary of `path`. Only the counts: the
+ * button stays the same element, so that a click on it while the run goes on is not lost. */
+export function refreshSummaryDetails(
+  panel: HTMLElement,
+  path: string,
+  counts: Counts | undefined,
+): void {
+  if (panel.hidden || panel.getAttribute("data-cw-details") !== `summary:${path}`) return;
+  panel.querySelector(".cw-details-fields")?.replaceWith(summaryFields(path, counts));
+}
+
+function summaryFields(path: string, counts: Counts | undefined): HTMLElement {
   const list = h("dl", { className: "cw-details-fields" });
   list.append(h("dt", {}, "path"), h("dd", {}, path));
   STATES.forEach((state, i) => {
     const n = counts?.[i] ?? 0;
     if (n > 0) list.append(h("dt", {}, state), h("dd", {}, formatCount(n)));
   });
-  panel.setAttribute("data-cw-details", `summary:${path}`);
-  panel.removeAttribute("data-cw-state");
-  panel.replaceChildren(header(`${kind} (summary)`, onClose), list, expand);
-  panel.hidden = false;
+  return list;
 }
 
 /** Show that the details are on their way, or why they are not coming. */

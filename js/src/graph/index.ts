@@ -24,6 +24,7 @@ import { button, h, injectStyles, isNotebookKey, svg } from "../shared/dom";
 import { Requests } from "../shared/requests";
 import {
   type RevokeReply,
+  refreshSummaryDetails,
   revokedText,
   showDetailsMessage,
   showSummaryDetails,
@@ -412,7 +413,7 @@ class GraphView {
 
   async requestSnapshot(): Promise<void> {
     if (this.graph.run_id === null) return; // a preview: nothing moves
-    const reply = await this.requests.send("snapshot");
+    const reply = await this.requests.persist("snapshot");
     if (!reply.ok) return; // no kernel (a saved notebook): the states trait is what we have
     const snapshot = reply as unknown as SnapshotReply;
     if (snapshot.run_id !== undefined && snapshot.run_id !== this.graph.run_id) return;
@@ -442,6 +443,7 @@ class GraphView {
     for (const path of summaries) {
       const g = drawing.summaries.get(path);
       if (g !== undefined) paintSummary(g, this.store.counts.get(path));
+      refreshSummaryDetails(this.details, path, this.store.counts.get(path));
     }
     for (const path of chords) {
       const entry = drawing.chordLabels.get(path);
@@ -497,7 +499,15 @@ class GraphView {
   private elapsed(): number | null {
     const s = this.summary;
     if (s === undefined || s === null || s.elapsed === null || s.elapsed === undefined) return null;
-    if (s.finished || this.allStopped()) return s.elapsed;
+    if (s.finished) return s.elapsed;
+    if (this.allStopped()) {
+      // Until the final summary comes: to the last task's end, not to the last summary (sent
+      // when the counts last changed, up to a second before).
+      let end: number | null = null;
+      for (const span of this.spans.values())
+        if (span[2] !== null) end = Math.max(end ?? 0, span[2]);
+      return end !== null && s.started_at !== null ? end - s.started_at : s.elapsed;
+    }
     return s.elapsed + (performance.now() - this.summaryAt) / 1000;
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NODE_H, NODE_W } from "./layout";
-import { arrowHead, edgePathData, nodeCorners, nodesIn } from "./render";
+import { STATES } from "./model";
+import { arrowHead, edgePathData, nodeCorners, nodesIn, summaryCounts } from "./render";
 
 /** The arrowhead as it was first written, with trigonometry: the reference. */
 function arrowHeadByAngle(from: { x: number; y: number }, to: { x: number; y: number }): string {
@@ -135,5 +136,23 @@ describe("nodesIn", () => {
       "c",
       "d",
     ]);
+  });
+});
+
+describe("summaryCounts", () => {
+  const counts = (byState: Record<string, number>) =>
+    Int32Array.from(STATES, (state) => byState[state] ?? 0);
+
+  it("counts as running the tasks started, not the ones waiting for a worker's process", () => {
+    expect(summaryCounts(counts({ SUCCESS: 629, SENT: 1364, RECEIVED: 7 }))).toBe("629/2,000 done");
+    expect(summaryCounts(counts({ SUCCESS: 629, SENT: 1362, STARTED: 7, PROGRESS: 2 }))).toBe(
+      "629/2,000 done · 9 running",
+    );
+  });
+
+  it("says how many failed, with the revoked among the done", () => {
+    expect(summaryCounts(counts({ SUCCESS: 7, FAILURE: 2, REVOKED: 1, PENDING: 290 }))).toBe(
+      "10/300 done · 2 failed",
+    );
   });
 });

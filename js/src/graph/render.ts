@@ -18,7 +18,7 @@ import { clip, svg } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
-import { STATES } from "./model";
+import { RUNNING, STATES } from "./model";
 import type { Scene, SceneItem } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
@@ -391,7 +391,7 @@ function withRoomForBar(drawing: Drawing, taskId: string, box: SVGPolygonElement
 
 /** Repaint a summary node: its count attributes, stacked bar and counts text. */
 export function paintSummary(g: SVGGElement, counts: Counts | undefined): void {
-  const { total, done, failed } = progressOf(counts);
+  const { total } = progressOf(counts);
   const bar = g.querySelector(".cw-summary-bar") as SVGGElement;
   const width = SUMMARY_W - 20;
   const parts: SVGRectElement[] = [];
@@ -413,19 +413,30 @@ export function paintSummary(g: SVGGElement, counts: Counts | undefined): void {
     x += w;
   });
   bar.replaceChildren(...parts);
-  const running = total - done - (counts?.[0] ?? 0);
+  (g.querySelector(".cw-summary-counts") as SVGTextElement).textContent = summaryCounts(counts);
+}
+
+/** A summary node's counts line: "629/2,000 done · 7 running · 2 failed". Running are the
+ * tasks started, not the ones sent or received that wait for a worker's process. */
+export function summaryCounts(counts: Counts | undefined): string {
+  const { total, done, failed } = progressOf(counts);
+  let running = 0;
+  STATES.forEach((state, i) => {
+    if (RUNNING.has(state)) running += counts?.[i] ?? 0;
+  });
   const words = [`${formatCount(done)}/${formatCount(total)} done`];
   if (running > 0) words.push(`${formatCount(running)} running`);
   if (failed > 0) words.push(`${formatCount(failed)} failed`);
-  (g.querySelector(".cw-summary-counts") as SVGTextElement).textContent = words.join(" · ");
+  return words.join(" · ");
 }
 
-/** A chord's label: "chord · header 3/10 done". */
+/** A chord's label: "chord · header 3/10 done", and how many of them failed. */
 export function paintChordLabel(
   entry: { label: SVGTextElement; header: string; kind: string },
   store: StateStore,
 ): void {
-  const { total, done } = progressOf(store.counts.get(entry.header));
-  const content = total > 0 ? `${entry.kind} · header ${done}/${total} done` : entry.kind;
+  const { total, done, failed } = progressOf(store.counts.get(entry.header));
+  let content = total > 0 ? `${entry.kind} · header ${done}/${total} done` : entry.kind;
+  if (failed > 0) content += `, ${formatCount(failed)} failed`;
   if (entry.label.textContent !== content) entry.label.textContent = content;
 }
