@@ -351,7 +351,9 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
     for u, v, kind in graph.edges(data="kind"):
         net.add_edge(u, v, dashes=kind in ("link", "link_error"))
     page = _EMPTY_HEADINGS.sub("", _REMOTE_ASSETS.sub("", net.generate_html()))
-    page = page.replace("<head>", f"<head>\n<title>{html.escape(_page_title(graph))}</title>", 1)
+    title, legend = _page_title(graph), _legend(graph)
+    page = page.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
+    page = page.replace("<body>", f"<body>\n{legend}", 1)
     path = Path(path)
     path.write_text(page, encoding="utf-8")
     return path
@@ -417,13 +419,40 @@ def _pack(graph: nx.DiGraph, columns: dict[str, int], longest_label: int) -> dic
     return places
 
 
-def _page_title(graph: nx.DiGraph) -> str:
-    """The page's title: "Workflow: 3 tasks", and how many in each state when they have one."""
-    counts: dict[str, int] = {}
+def _state_counts(graph: nx.DiGraph) -> dict[str, int]:
+    """How many tasks are in each state, in the order of :data:`STATE_COLOURS` (none without
+    states: a canvas not run)."""
+    counts = dict.fromkeys(STATE_COLOURS, 0)
     for _, state in graph.nodes(data="state"):
         if state:
             counts[state] = counts.get(state, 0) + 1
+    return {state: n for state, n in counts.items() if n}
+
+
+def _page_title(graph: nx.DiGraph) -> str:
+    """The page's title: "Workflow: 3 tasks", and how many in each state when they have one."""
     title = f"Workflow: {len(graph):,} task{'s' if len(graph) != 1 else ''}"
+    counts = _state_counts(graph)
     if counts:
         title += " · " + ", ".join(f"{n:,} {state}" for state, n in counts.items())
     return title
+
+
+def _legend(graph: nx.DiGraph) -> str:
+    """A box over the graph's top left corner: the title, each state's colour and count, and
+    how to move about (vis-network's wheel and drag)."""
+    swatch = (
+        '<span style="display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;'
+        'background:{colour};border:1px solid #999"></span>{state} {n:,}'
+    )
+    states = "".join(
+        swatch.format(colour=STATE_COLOURS.get(state, "#ffffff"), state=html.escape(state), n=n)
+        for state, n in _state_counts(graph).items()
+    )
+    return (
+        '<div data-cw-legend style="position:fixed;top:8px;left:8px;z-index:1;padding:6px 10px;'
+        'background:#fffe;border:1px solid #ccc;font:13px sans-serif">'
+        f"<strong>{html.escape(_page_title(graph).split(' · ')[0])}</strong>{states}"
+        '<div style="color:#666;font-size:12px">wheel: zoom · drag: move · hover: a task</div>'
+        "</div>"
+    )

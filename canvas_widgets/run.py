@@ -90,12 +90,13 @@ def run(
     # backend, which against a dead server retries for ~20 s and then raises RuntimeError.
     _ensure_reachable(app, connect_timeout)
     frozen = freeze(d, app)
+    # The run starts now, before publishing: a big group's first tasks run while the rest of it
+    # is still being published (seconds for 2,000 tasks).
     workflow = WorkflowRun(app, frozen, run_id=str(uuid.uuid4()))
     workflow._store()
     EventMonitor.for_app(app).watch(workflow)
     retry_policy = {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 1}
     workflow.result = frozen.apply_async(retry=True, retry_policy=retry_policy)
-    workflow.started_at = time.time()
     return workflow
 
 
@@ -136,7 +137,7 @@ class WorkflowRun:
     result : celery.result.ResultBase
         Celery's result object of the canvas, as ``apply_async`` returned it.
     started_at : float
-        When the canvas was published (``time.time()``).
+        When the run began, just before its canvas was published (``time.time()``).
     """
 
     def __init__(self, app: Celery, frozen: Signature, run_id: str):
@@ -174,7 +175,7 @@ class WorkflowRun:
     # --- building ----------------------------------------------------------------------------
 
     def _store(self) -> None:
-        record = {"canvas": self.canvas_dict, "started_at": time.time()}
+        record = {"canvas": self.canvas_dict, "started_at": self.started_at}
         backend = self.app.backend
         if not hasattr(backend, "set"):
             return  # a backend without key/value access: attach() is not available then
@@ -218,7 +219,14 @@ class WorkflowRun:
         traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress.
 
         Values that come from the task (args, results, exceptions) are text: reprs, truncated.
+
+        Raises
+        ------
+        KeyError
+            If ``task_id`` is not a task of this run.
         """
+        if task_id not in self._graph:
+            raise KeyError(self._not_in_run(task_id))
         node = self._graph.nodes[task_id]
         with self._lock:
             known = dict(self._info[task_id])
@@ -230,6 +238,10 @@ class WorkflowRun:
             "state": state,
             **known,
         }
+
+    def _not_in_run(self, task_id: str) -> str:
+        """What is said of a task id that is not one of this run's."""
+        return f"no task {task_id!r} in run {self.id}"
 
     def to_networkx(self) -> nx.DiGraph:
         """The workflow graph with each node's live ``state`` and :meth:`info` fields."""
@@ -348,7 +360,7 @@ class WorkflowRun:
         if task_id is None:
             scope = set(self.task_ids)
         elif task_id not in self._graph:
-            raise KeyError(f"no task {task_id!r} in run {self.id}")
+            raise KeyError(self._not_in_run(task_id))
         else:
             scope = {task_id, *nx.descendants(self._graph, task_id)}
         with self._lock:
@@ -389,6 +401,8 @@ class WorkflowRun:
         canvas_widgets.retry.RetryError
             If the task neither failed nor was revoked, or is not a task of this run.
         """
+        if task_id not in self._graph:
+            raise RetryError(self._not_in_run(task_id))
         if not self.done:
             raise RuntimeError(f"run {self.id} is still going: wait for it before retrying")
         task_states = self.states
@@ -516,6 +530,12 @@ class WorkflowRun:
             self._changes[task_id] = state
             if state in TERMINAL:
                 self._done.notify_all()
+        if self._states[task_id] == states.SUCCESS:
+            # An earlier attempt's error is not the outcome of a task that succeeded after
+            # retrying (``retries`` and ``retried_at`` still tell it was retried). Checked on
+            # every call, not only on the move: a late task-retried event may follow it.
+            self._info[task_id].pop("exception", None)
+            self._info[task_id].pop("traceback", None)
 
     def _flush(self) -> None:
         """Hand the changes gathered since the last flush to the callbacks."""

@@ -220,7 +220,9 @@ class ResultGraph(anywidget.AnyWidget):
             snapshot = run.states
             self._send_progress(run, snapshot)
             if finished:
-                self._finished_at = self._finished_at or time.time()
+                # When its last task ended, not this tick (up to progress_interval later).
+                last = _last_timestamp(run)
+                self._finished_at = last if last is not None else time.time()
                 with self.hold_sync():
                     self.summary = self._summary(snapshot, True)
                     self.states = snapshot

@@ -5,6 +5,7 @@ published) and its states are moved by hand, as the event monitor would."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -188,6 +189,20 @@ def test_when_the_run_is_over_the_traits_hold_the_outcome(app):
         widget.close()
 
 
+def test_the_final_elapsed_time_ends_with_the_last_task_not_the_tick_that_saw_it(app):
+    run = make_run(app, add.s(1, 1) | mul.s(2))
+    widget = ResultGraph(run)
+    widget.progress_interval = 0.3  # ticks well after the tasks' events
+    try:
+        for task_id, offset in zip(run.task_ids, (0.05, 0.125), strict=True):
+            event = {"type": "task-succeeded", "uuid": task_id, "result": 2}
+            run._apply_event("SUCCESS", {**event, "timestamp": run.started_at + offset})
+        wait_until(lambda: widget.summary.get("finished"))
+        assert widget.summary["elapsed"] == 0.125
+    finally:
+        widget.close()
+
+
 def test_progress_of_running_tasks_is_sent(app):
     run = make_run(app, add.s(1, 1))
     widget = ResultGraph(run)
@@ -240,6 +255,34 @@ def test_details_are_text_and_cut_with_a_way_to_all_of_it(app):
         assert full["truncated"] == [] and XSS in full["details"]["args"]
         missing = ask(widget, recorder, type="details", task_id="nope")
         assert missing["ok"] is False and "nope" in missing["error"]
+    finally:
+        widget.close()
+
+
+def test_a_task_that_succeeded_after_retrying_shows_no_earlier_error(app):
+    run = make_run(app, add.s(1, 1))
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        (task_id,) = run.task_ids
+        retried = {
+            "type": "task-retried",
+            "uuid": task_id,
+            "exception": "RuntimeError('attempt 1 failed')",
+            "traceback": "Traceback (most recent call last):\n...",
+            "timestamp": time.time(),
+        }
+        run._apply_event("RETRY", retried)
+        assert "attempt 1 failed" in run.info(task_id)["exception"]  # while it retries
+        received = {"type": "task-received", "uuid": task_id, "retries": 1}
+        run._apply_event("RECEIVED", {**received, "timestamp": time.time()})
+        succeeded = {"type": "task-succeeded", "uuid": task_id, "result": 2}
+        run._apply_event("SUCCESS", {**succeeded, "timestamp": time.time()})
+        run._apply_event("RETRY", retried)  # a task-retried event may come late
+        details = ask(widget, recorder, type="details", task_id=task_id)["details"]
+        assert details["state"] == "SUCCESS" and details["result"] == "2"
+        assert details["retries"] == "1" and "retried_at" in details
+        assert "exception" not in details and "traceback" not in details
     finally:
         widget.close()
 
@@ -391,4 +434,8 @@ def test_run_exports_dot_with_states(app, tmp_path):
     assert "SUCCESS" in dot and "#81c784" in dot
     page = run.to_html(tmp_path / "run.html")
     assert "vis-network" in page.read_text() and "state SUCCESS" in page.read_text()
-    assert "<title>Workflow: 2 tasks · 1 SUCCESS, 1 PENDING</title>" in page.read_text()
+    assert "<title>Workflow: 2 tasks · 1 PENDING, 1 SUCCESS</title>" in page.read_text()
+    # A legend over the graph: each state's colour and count.
+    legend = re.search(r"<div data-cw-legend.*?</div>\s*</div>", page.read_text(), re.S)[0]
+    assert "Workflow: 2 tasks" in legend
+    assert "background:#81c784" in legend and "SUCCESS 1" in legend and "PENDING 1" in legend

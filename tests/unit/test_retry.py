@@ -12,6 +12,7 @@ import canvas_widgets as cw
 from canvas_widgets.canvas import iter_tasks, kind_of
 from canvas_widgets.demo import add, fail, mul, tsum, xsum
 from canvas_widgets.retry import RetryError, retry_canvas
+from canvas_widgets.run import WorkflowRun
 
 
 @pytest.fixture
@@ -169,6 +170,18 @@ def test_refuses_what_cannot_be_retried(app):
         retry_canvas(d, ids["chain.tasks[1]"], states, {}, app)
     with pytest.raises(RetryError, match="not a task of this canvas"):
         retry_canvas(d, "no-such-id", states, {}, app)
+
+
+def test_a_run_says_plainly_that_an_unknown_task_is_not_one_of_its(app):
+    run = WorkflowRun(app, cw.freeze(add.s(1, 1) | mul.s(2), app), run_id="r1")
+    message = "no task 'nonsense' in run r1"
+    with pytest.raises(KeyError, match=message):
+        run.info("nonsense")
+    with pytest.raises(KeyError, match=message):
+        run.revoke(task_id="nonsense")
+    with pytest.raises(RetryError, match=message) as refused:
+        run.retry("nonsense")
+    assert "link callbacks" not in str(refused.value)
 
 
 def test_new_run_freezes_with_new_ids(app):
