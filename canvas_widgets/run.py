@@ -26,7 +26,7 @@ from celery.result import AsyncResult, ResultBase
 from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
-from .tracking import TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
+from .tracking import STOPPED, TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
 from .validation import check
 
 __all__ = [
@@ -161,11 +161,18 @@ class WorkflowRun:
             n: [v for _, v, kind in self._graph.out_edges(n, data="kind") if kind != "link_error"]
             for n in self.task_ids
         }
+        self._prev = {
+            n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind != "link_error"]
+            for n in self.task_ids
+        }
         # ...and the tasks whose errbacks a task is: it never runs once they all succeeded.
         self._errback_of = {
             n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind == "link_error"]
             for n in self.task_ids
         }
+        self._topological = list(nx.topological_sort(self._graph))
+        self._canvas_order = {n: i for i, n in enumerate(self.task_ids)}
+        self._causes: dict[str, str] | None = None  # see _stop_causes
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
@@ -231,13 +238,45 @@ class WorkflowRun:
         with self._lock:
             known = dict(self._info[task_id])
             state = self._states[task_id]
+            not_run = self._why_not_run(task_id)
         return {
             "task_id": task_id,
             "name": node["name"],
             **task_arguments(node),  # until its events say what was published
             "state": state,
+            **({"not_run": not_run} if not_run else {}),
             **known,
         }
+
+    def _why_not_run(self, task_id: str) -> str | None:
+        """Why a task will never run (lock held), or None if it ran or may still.
+
+        Celery sends a chain's next step, or a chord's body, only once what comes before it
+        succeeded; when that failed, Celery marks them FAILURE with its error. So a task after a
+        failed or revoked one along data edges never ran. An errback whose tasks all succeeded
+        will not run either.
+        """
+        if self._errback_not_needed(task_id):
+            return "will not run: the task it is the errback of succeeded"
+        cause = self._stop_causes().get(task_id)
+        if cause is None:
+            return None
+        name = self._graph.nodes[cause]["name"]
+        return f"never ran: {name} before it (task {cause}) is {self._states[cause]}"
+
+    def _stop_causes(self) -> dict[str, str]:
+        """Task -> the failed or revoked task that stopped it (lock held): of those before it
+        along data edges, the first (canvas order) with none before it. Made in one pass over
+        the graph, again only after another task stops."""
+        if self._causes is None:
+            causes: dict[str, str] = {}
+            for task_id in self._topological:
+                before = self._prev[task_id]
+                found = [causes.get(b, b) for b in before if self._states[b] in STOPPED]
+                if found:
+                    causes[task_id] = min(found, key=self._canvas_order.__getitem__)
+            self._causes = causes
+        return self._causes
 
     def _not_in_run(self, task_id: str) -> str:
         """What is said of a task id that is not one of this run's."""
@@ -270,9 +309,7 @@ class WorkflowRun:
             return self._is_done()
 
     def _is_done(self) -> bool:
-        never_sent = self._after(
-            [t for t, s in self._states.items() if s in (states.FAILURE, states.REVOKED)]
-        )
+        never_sent = self._after([t for t, s in self._states.items() if s in STOPPED])
         return all(
             state in TERMINAL or task_id in never_sent or self._errback_not_needed(task_id)
             for task_id, state in self._states.items()
@@ -331,7 +368,7 @@ class WorkflowRun:
             raise WorkerLost(f"task {task_id}: {message}")
         options = {}
         with self._lock:
-            stopped = any(s in (states.FAILURE, states.REVOKED) for s in self._states.values())
+            stopped = any(s in STOPPED for s in self._states.values())
         if isinstance(self.result, AsyncResult) and not stopped:
             # Following parents only re-raises a parent's error, at the cost of one backend read
             # per parent result (2,000 GETs for a 2,000-task chord): none of them failed here.
@@ -528,6 +565,8 @@ class WorkflowRun:
         if current != state and merge_state(current, state):
             self._states[task_id] = state
             self._changes[task_id] = state
+            if state in STOPPED:
+                self._causes = None
             if state in TERMINAL:
                 self._done.notify_all()
         if self._states[task_id] == states.SUCCESS:

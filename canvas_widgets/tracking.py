@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 #: States that never change again.
 TERMINAL = frozenset({states.SUCCESS, states.FAILURE, states.REVOKED})
 
+#: Terminal states that stop what depends on the task (and that a run can be retried from).
+STOPPED = frozenset({states.FAILURE, states.REVOKED})
+
 #: States of a task running on a worker now (what a terminating revoke stops).
 RUNNING = frozenset({states.STARTED, "PROGRESS"})
 

@@ -180,6 +180,12 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(details.locator('[data-cw-field="name"]')).to_have_text("canvas_widgets.demo.tsum")
     expect(details).to_have_attribute("data-cw-state", "FAILURE")
     expect(body).to_have_class("cw-node cw-selected")
+    # It never ran: the details say which task stopped it, and offer no retry from it.
+    failing_id = failing.get_attribute("data-cw-task-id")
+    expect(details.locator('[data-cw-field="not_run"]')).to_have_text(
+        f"never ran: canvas_widgets.demo.fail before it (task {failing_id}) is FAILURE"
+    )
+    expect(details.locator('[data-cw-action="retry"]')).to_have_count(0)
     # The body was under where the panel opens: moved out from under it. The panel's values
     # take their column's whole width (not JupyterLab's 80 % for a <dd> in an output).
     body_box, panel_box = body.bounding_box(), details.bounding_box()

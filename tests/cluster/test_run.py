@@ -205,6 +205,7 @@ def test_the_steps_a_failure_stops_are_failure_once_the_run_is_over(cluster):
     third, fourth = run.task_ids[2:]
     assert run.states[third] == run.states[fourth] == "FAILURE"
     assert "step two" in run.info(fourth)["exception"]
+    assert run.info(fourth)["not_run"].startswith("never ran: canvas_widgets.demo.fail before it")
 
 
 def test_a_run_is_not_forgotten_before_a_backend_read_that_saw_it_done(cluster, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from celery import chain
+from celery import chain, chord
 
 from canvas_widgets import freeze
 from canvas_widgets.demo import add, app, fail
@@ -41,6 +41,24 @@ def test_a_failure_settles_every_task_after_it_along_the_chain() -> None:
     assert run.states[third] == run.states[fourth] == "PENDING"
 
 
+def test_the_tasks_a_failure_stops_say_which_task_stopped_them() -> None:
+    run, ids = _run(chain(add.si(1, 1), fail.si(), add.si(2, 2), add.si(3, 3)))
+    first, failing, third, fourth = ids
+    _event(run, first, "SUCCESS")
+    assert "not_run" not in run.info(third)  # it may still run
+    _event(run, failing, "FAILURE")
+    _event(run, third, "FAILURE")  # as Celery marks it, with the failing step's error
+    reason = f"never ran: canvas_widgets.demo.fail before it (task {failing}) is FAILURE"
+    assert run.info(third)["not_run"] == run.info(fourth)["not_run"] == reason
+    assert "not_run" not in run.info(failing) and "not_run" not in run.info(first)
+
+    run, ids = _run(chord([add.si(1, 1), fail.si(), fail.si()], add.si(0, 0)))
+    *header, body = ids
+    for task_id, state in zip(header, ["SUCCESS", "FAILURE", "FAILURE"], strict=True):
+        _event(run, task_id, state)
+    assert f"(task {header[1]}) is FAILURE" in run.info(body)["not_run"]  # the first of two
+
+
 def test_an_errback_is_awaited_when_its_parent_failed_and_not_when_it_succeeded() -> None:
     errback = add.si(0, 0)
     run, _ = _run(chain(add.si(1, 1).set(link_error=errback), add.si(2, 2)))
@@ -56,6 +74,9 @@ def test_an_errback_is_awaited_when_its_parent_failed_and_not_when_it_succeeded(
     _event(run, after, "SUCCESS")
     assert run.done  # the errback will never run
     assert run.states[errback_id] == "PENDING"
+    assert run.info(errback_id)["not_run"] == (
+        "will not run: the task it is the errback of succeeded"
+    )
 
 
 def test_a_long_chain_is_settled_after_a_failure_at_its_head() -> None:

@@ -60,6 +60,9 @@ describe("actionsFor", () => {
     }
     expect(actionsFor("SUCCESS")).toEqual([]);
     expect(actionsFor("")).toEqual([]); // no state known
+    // Never ran (a step after a failed one, which Celery marks FAILURE too): retry from that one.
+    expect(actionsFor("FAILURE", true)).toEqual([]);
+    expect(actionsFor("PENDING", true)).toEqual([]);
   });
 });
 

@@ -16,6 +16,7 @@ export const FIELD_ORDER = [
   "name",
   "task_id",
   "state",
+  "not_run",
   "args",
   "kwargs",
   "result",
@@ -41,6 +42,7 @@ export const FIELD_ORDER = [
 
 const LABELS: Record<string, string> = {
   task_id: "task id",
+  not_run: "not run",
   runtime: "runtime (s)",
   sent_at: "sent",
   received_at: "received",
@@ -65,8 +67,10 @@ const BLOCK = new Set(["args", "kwargs", "result", "exception", "traceback", "pr
 
 /** What can be done from a task, by its state: retry from one that failed or was revoked;
  * revoke from one that has not finished (it and what depends on it); terminate one running
- * (and revoke what depends on it). */
-export function actionsFor(state: string): (keyof TaskActions)[] {
+ * (and revoke what depends on it). Nothing from one that will never run (`notRun`: a task
+ * before it failed, and Celery marked it FAILURE too): retry from that one. */
+export function actionsFor(state: string, notRun = false): (keyof TaskActions)[] {
+  if (notRun) return [];
   if (state === "FAILURE" || state === "REVOKED") return ["retry"];
   if (RUNNING.has(state)) return ["revoke", "terminate"];
   return state === "" || TERMINAL.has(state) ? [] : ["revoke"];
@@ -148,7 +152,7 @@ export function showTaskDetails(
   panel.setAttribute("data-cw-details", reply.task_id);
   panel.setAttribute("data-cw-state", reply.details.state ?? "");
   const buttons: HTMLButtonElement[] = [];
-  for (const action of actionsFor(reply.details.state ?? "")) {
+  for (const action of actionsFor(reply.details.state ?? "", "not_run" in reply.details)) {
     const handler = actions[action];
     if (handler === null) continue;
     const { text, tooltip, action: name } = ACTION_BUTTONS[action];
