@@ -429,9 +429,14 @@ def _state_counts(graph: nx.DiGraph) -> dict[str, int]:
     return {state: n for state, n in counts.items() if n}
 
 
+def _heading(graph: nx.DiGraph) -> str:
+    """The page's heading: "Workflow: 3 tasks"."""
+    return f"Workflow: {len(graph):,} task{'s' if len(graph) != 1 else ''}"
+
+
 def _page_title(graph: nx.DiGraph) -> str:
-    """The page's title: "Workflow: 3 tasks", and how many in each state when they have one."""
-    title = f"Workflow: {len(graph):,} task{'s' if len(graph) != 1 else ''}"
+    """The page's title: its heading, and how many tasks in each state when they have one."""
+    title = _heading(graph)
     counts = _state_counts(graph)
     if counts:
         title += " · " + ", ".join(f"{n:,} {state}" for state, n in counts.items())
@@ -452,7 +457,7 @@ def _legend(graph: nx.DiGraph) -> str:
     return (
         '<div data-cw-legend style="position:fixed;top:8px;left:8px;z-index:1;padding:6px 10px;'
         'background:#fffe;border:1px solid #ccc;font:13px sans-serif">'
-        f"<strong>{html.escape(_page_title(graph).split(' · ')[0])}</strong>{states}"
+        f"<strong>{html.escape(_heading(graph))}</strong>{states}"
         '<div style="color:#666;font-size:12px">wheel: zoom · drag: move · hover: a task</div>'
         "</div>"
     )
