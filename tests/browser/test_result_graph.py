@@ -17,7 +17,10 @@ import pytest
 from celery import chord
 from playwright.sync_api import Locator, Page, expect
 
+from canvas_widgets import freeze
 from canvas_widgets.demo import add, fail, tsum
+from canvas_widgets.demo import app as demo_app
+from canvas_widgets.run import WorkflowRun
 from canvas_widgets.widgets.result_graph import ResultGraph
 
 from .browser_harness import REPO_ROOT, Notebook
@@ -714,11 +717,20 @@ def test_a_saved_view_says_soon_why_a_click_gets_no_details(
 ) -> None:
     # Reopened, the saved view is drawn from its saved state; no widget in the kernel is behind
     # it to answer a click, and the request would wait 30 s before saying so.
-    saved = ResultGraph.preview(chord([add.s(1, 1), fail.si(), add.s(2, 2)], tsum.s()))
+    canvas = chord([add.s(1, 1), fail.si(), add.s(2, 2)], tsum.s())
+    saved = ResultGraph.preview(canvas)
+    # A run's graph (its canvas frozen, nothing published: no cluster needed to save it).
+    run = WorkflowRun(demo_app, freeze(canvas, demo_app), "saved-run")
+    saved_run = ResultGraph(run)
     try:
-        nb = notebook_factory(["g"], saved_views={0: saved})
+        nb = notebook_factory(["g", "run.graph"], saved_views={0: saved, 1: saved_run})
     finally:
         saved.close()
+        saved_run.close()
+    # The run's view asks for the states so far, and says soon that nothing answers.
+    expect(result_graph(nb, 1).locator(".cw-status")).to_contain_text(
+        "The kernel has not answered this view.", timeout=10_000
+    )
     widget = result_graph(nb, 0)
     nodes = widget.locator("[data-cw-task-id]")
     expect(nodes).to_have_count(4)

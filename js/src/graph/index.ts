@@ -84,6 +84,14 @@ const SLOW_REPLY_MS = 3_000;
 const NO_ANSWER_YET =
   "Asking the kernel… no answer yet. It may be busy running a cell; or this view was saved " +
   "with the notebook and no widget in the kernel is behind it: run its cell again.";
+/** Said when the view's first request, for the run's states so far, has no answer: a page
+ * reloaded in JupyterLab 4.6 sometimes sends a widget's messages to a kernel subshell the
+ * kernel no longer has ("Cannot handle comm_msg …: Unknown subshell_id" in its log). */
+const SNAPSHOT_UNANSWERED =
+  "The kernel has not answered this view. Busy running a cell? Saved with the notebook, with " +
+  "no widget in the kernel behind it (run its cell again)? Or the page was reloaded, and " +
+  "JupyterLab's comms over subshells lose widget messages (Settings › Kernels › Kernel Comms " +
+  "over subshells: Disabled, then reload).";
 
 class GraphView {
   readonly root: HTMLElement;
@@ -413,8 +421,13 @@ class GraphView {
 
   async requestSnapshot(): Promise<void> {
     if (this.graph.run_id === null) return; // a preview: nothing moves
-    const reply = await this.requests.persist("snapshot");
+    const slow = setTimeout(() => {
+      this.status.textContent = SNAPSHOT_UNANSWERED;
+    }, SLOW_REPLY_MS);
+    const reply = await this.requests.send("snapshot");
+    clearTimeout(slow);
     if (!reply.ok) return; // no kernel (a saved notebook): the states trait is what we have
+    if (this.status.textContent === SNAPSHOT_UNANSWERED) this.status.textContent = "";
     const snapshot = reply as unknown as SnapshotReply;
     if (snapshot.run_id !== undefined && snapshot.run_id !== this.graph.run_id) return;
     this.applyStates(snapshot.states, snapshot.spans);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { REPLY_TIMEOUT_MS, RESEND_AFTER_MS, Requests } from "./requests";
+import { REPLY_TIMEOUT_MS, Requests } from "./requests";
 
 /** What a view sends to its widget, kept to answer it. */
 function recorder() {
@@ -61,46 +61,6 @@ describe("Requests", () => {
     });
     expect(requests.waiting).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it("persists: sends again, waiting twice as long each time, until one is answered", async () => {
-    vi.useFakeTimers();
-    const model = recorder();
-    const requests = new Requests(model);
-    const reply = requests.persist("snapshot");
-    expect(model.sent).toHaveLength(1); // lost: never answered
-    vi.advanceTimersByTime(RESEND_AFTER_MS);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(model.sent).toHaveLength(2);
-    vi.advanceTimersByTime(2 * RESEND_AFTER_MS - 1);
-    expect(model.sent).toHaveLength(2); // the second waits twice as long
-    const [, again] = model.sent;
-    expect(again?.request_id).not.toBe(model.sent[0]?.request_id);
-    const answer = { request_id: again?.request_id, ok: true, states: {} };
-    requests.settle(answer);
-    await expect(reply).resolves.toEqual(answer);
-    expect(requests.waiting).toBe(0);
-  });
-
-  it("persists until a wait of REPLY_TIMEOUT_MS goes unanswered, then gives up", async () => {
-    vi.useFakeTimers();
-    const model = recorder();
-    const reply = new Requests(model).persist("snapshot");
-    await vi.advanceTimersByTimeAsync(2 * REPLY_TIMEOUT_MS);
-    await expect(reply).resolves.toMatchObject({ ok: false });
-    const waits = model.sent.length;
-    await vi.advanceTimersByTimeAsync(10 * REPLY_TIMEOUT_MS);
-    expect(model.sent).toHaveLength(waits); // no more
-    expect(waits).toBe(5); // waits of 2, 4, 8 and 16 s, then a last one of 30 s
-  });
-
-  it("does not send again a request the kernel refused", async () => {
-    const model = recorder();
-    const requests = new Requests(model);
-    const reply = requests.persist("snapshot");
-    requests.settle({ request_id: model.sent[0]?.request_id, ok: false, error: "no run" });
-    await expect(reply).resolves.toMatchObject({ ok: false, error: "no run" });
-    expect(model.sent).toHaveLength(1);
   });
 
   it("forgets every request when closed", () => {

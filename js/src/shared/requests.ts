@@ -10,9 +10,6 @@ export type Reply = { ok: boolean; error?: string } & Record<string, unknown>;
 /** How long a request waits for its reply before it is answered "no answer" here. */
 export const REPLY_TIMEOUT_MS = 30_000;
 
-/** How long Requests.persist waits for its first reply before it sends the request again. */
-export const RESEND_AFTER_MS = 2_000;
-
 const NO_ANSWER = "the kernel did not answer: is it busy, or gone?";
 
 export class Requests {
@@ -31,19 +28,15 @@ export class Requests {
   }
 
   /** Send a request; it settles with the reply, or with `ok: false` when it could not be sent
-   * or after `timeoutMs`. */
-  send(
-    type: string,
-    fields: Record<string, unknown> = {},
-    timeoutMs: number = REPLY_TIMEOUT_MS,
-  ): Promise<Reply> {
+   * or after REPLY_TIMEOUT_MS. */
+  send(type: string, fields: Record<string, unknown> = {}): Promise<Reply> {
     this.counter += 1;
     const requestId = `${this.prefix}-${this.counter}`;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         resolve({ ok: false, error: NO_ANSWER });
-      }, timeoutMs);
+      }, REPLY_TIMEOUT_MS);
       this.pending.set(requestId, { resolve, timer });
       try {
         this.model.send({ type, request_id: requestId, ...fields });
@@ -54,23 +47,6 @@ export class Requests {
         resolve({ ok: false, error: `not sent to the kernel: ${String(error)}` });
       }
     });
-  }
-
-  /**
-   * Send a request again until it is answered, waiting twice as long each time, from
-   * `firstWaitMs` up to REPLY_TIMEOUT_MS (then it gives up). For a request that can be sent
-   * again harmlessly and that the view needs: a page reloaded while a run goes on could lose
-   * its first one (sent before the widget's comm was ready).
-   */
-  async persist(
-    type: string,
-    fields: Record<string, unknown> = {},
-    firstWaitMs = RESEND_AFTER_MS,
-  ): Promise<Reply> {
-    for (let wait = firstWaitMs; ; wait = Math.min(2 * wait, REPLY_TIMEOUT_MS)) {
-      const reply = await this.send(type, fields, wait);
-      if (reply.ok || reply.error !== NO_ANSWER || wait >= REPLY_TIMEOUT_MS) return reply;
-    }
   }
 
   /** Hand a reply to its request; false when it is not ours (another view's). */
