@@ -206,7 +206,11 @@ def _task_attributes(
     }
     if kind in ("map", "starmap"):
         inner = maybe_signature(sig.kwargs["task"])
-        attributes.update(mapped_task=inner.task, args=[], kwargs={"items": len(sig.kwargs["it"])})
+        items = list(sig.kwargs["it"])
+        attributes.update(mapped_task=inner.task, args=[], kwargs={"items": len(items)})
+        if items and argument_reprs(attributes) == (None, None):  # nothing to hide
+            first = repr(items[0])  # to tell one chunk from another
+            attributes["first_item"] = first if len(first) <= 40 else first[:39] + "…"
     return attributes
 
 
@@ -241,10 +245,24 @@ def node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
     ...             "options": {"kwargsrepr": "{'card': '****'}"}})
     "charge(7, **{'card': '****'})"
     """
+    label = _mapped_label(attributes) if "mapped_task" in attributes else _call_label(attributes)
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _mapped_label(attributes: Mapping[str, Any]) -> str:
+    """A map's or starmap's label: "starmap(add) x10", and its first item when it may be shown
+    ("starmap(add) x10: (0, 0), …"), which tells a chunk from the next."""
+    inner = attributes["mapped_task"].rsplit(".", 1)[-1]
+    count = attributes["kwargs"]["items"]
+    label = f"{attributes['kind']}({inner}) x{count}"
+    if "first_item" in attributes:
+        label += f": {attributes['first_item']}{', …' if count > 1 else ''}"
+    return label
+
+
+def _call_label(attributes: Mapping[str, Any]) -> str:
+    """A task's label: its name's last part and its arguments, as argsrepr/kwargsrepr say."""
     short = attributes["name"].rsplit(".", 1)[-1]
-    if attributes["kind"] in ("map", "starmap"):
-        inner = attributes["mapped_task"].rsplit(".", 1)[-1]
-        return f"{attributes['kind']}({inner}) x{attributes['kwargs']['items']}"
     args_repr, kwargs_repr = argument_reprs(attributes)
     if args_repr is None:
         parts = [repr(a) for a in attributes["args"]]
@@ -257,8 +275,7 @@ def node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
         parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
     else:
         parts.append(f"**{kwargs_repr.strip()}")
-    label = f"{short}({', '.join(parts)})"
-    return label if len(label) <= width else label[: width - 1] + "…"
+    return f"{short}({', '.join(parts)})"
 
 
 # ----------------------------------------------------------------------------------------- DOT

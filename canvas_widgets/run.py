@@ -242,6 +242,7 @@ class WorkflowRun:
         return {
             "task_id": task_id,
             "name": node["name"],
+            **({"maps": node["mapped_task"]} if "mapped_task" in node else {}),  # celery.map's
             **task_arguments(node),  # until its events say what was published
             "state": state,
             **({"not_run": not_run} if not_run else {}),

@@ -10,6 +10,7 @@ from celery.canvas import _chain
 
 import canvas_widgets as cw
 from canvas_widgets.demo import add, fail, mul, tsum
+from canvas_widgets.graph import node_label
 
 
 def short(graph, node):
@@ -56,6 +57,18 @@ def test_chunks_are_one_node_per_chunk_in_a_chunks_box():
     assert graph.graph["containers"]["group"]["kind"] == "group"
     assert graph.graph["containers"]["group"]["label"] == "chunks"
     assert {graph.nodes[n]["mapped_task"] for n in graph} == {"canvas_widgets.demo.add"}
+    # Each chunk's label says where it starts: they would all read "starmap(add) x2".
+    labels = [node_label(graph.nodes[n]) for n in graph]
+    assert labels == [
+        "starmap(add) x2: [0, 0], …",
+        "starmap(add) x2: [2, 2], …",
+        "starmap(add) x1: [4, 4]",
+    ]
+    # Hidden arguments stay hidden: a map published with argsrepr shows no item.
+    hidden = cw.workflow_graph(add.map([1, 2]).set(argsrepr="(…)"))
+    assert [node_label(hidden.nodes[n]) for n in hidden] == ["map(add) x2"]
+    shown = cw.workflow_graph(add.map([1, 2]))
+    assert [node_label(shown.nodes[n]) for n in shown] == ["map(add) x2: 1, …"]
 
 
 def test_graph_is_json_ready_for_a_view():

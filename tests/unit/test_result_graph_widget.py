@@ -427,6 +427,14 @@ def test_revoke_from_a_task_not_of_the_run_or_with_a_bad_terminate_is_refused(ap
         widget.close()
 
 
+def test_a_map_says_which_task_it_maps(app):
+    run = make_run(app, add.starmap([(1, 1), (2, 2)]))
+    [task_id] = run.task_ids
+    info = run.info(task_id)
+    assert info["name"] == "celery.starmap"
+    assert info["maps"] == "canvas_widgets.demo.add"
+
+
 def test_run_exports_dot_with_states(app, tmp_path):
     run = make_run(app, add.s(1, 1) | mul.s(2))
     move(run, {run.task_ids[0]: "SUCCESS"})

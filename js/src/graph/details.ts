@@ -14,6 +14,7 @@ import type { Counts } from "./store";
 /** The order fields are shown in; any others follow in the order they came. */
 export const FIELD_ORDER = [
   "name",
+  "maps",
   "task_id",
   "state",
   "not_run",
