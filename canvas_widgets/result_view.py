@@ -151,14 +151,16 @@ def run_summary(
     now: float,
     finished: bool,
     finished_at: float | None = None,
+    not_run: int = 0,
 ) -> dict[str, Any]:
-    """Counts per state and overall progress: the view's ``summary`` trait.
+    """Counts per state and overall progress: the view's ``summary`` trait. ``not_run``: how
+    many tasks will never run (:meth:`WorkflowRun.never_run`).
 
     Examples
     --------
     >>> s = run_summary({"a": "SUCCESS", "b": "FAILURE", "c": "PENDING"}, 10.0, 12.5, False)
-    >>> s["total"], s["done"], s["failed"], s["elapsed"], s["finished"]
-    (3, 2, 1, 2.5, False)
+    >>> s["total"], s["done"], s["failed"], s["elapsed"], s["finished"], s["not_run"]
+    (3, 2, 1, 2.5, False, 0)
     """
     counts = {state: 0 for state in STATES}
     for state in task_states.values():
@@ -172,6 +174,7 @@ def run_summary(
         "started_at": started_at,
         "elapsed": None if started_at is None else round(max(0.0, end - started_at), 3),
         "finished": finished,
+        "not_run": not_run,
     }
 
 

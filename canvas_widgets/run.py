@@ -9,6 +9,7 @@ kernel restart), starts watching, and only then publishes.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import threading
 import time
@@ -22,6 +23,7 @@ import networkx as nx
 from celery import Celery, states
 from celery.canvas import Signature
 from celery.result import AsyncResult, ResultBase
+from celery.utils.functional import arity_greater
 
 from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
@@ -170,6 +172,13 @@ class WorkflowRun:
             n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind == "link_error"]
             for n in self.task_ids
         }
+        # Errbacks Celery calls as functions inside the failing task's worker (they take more
+        # than its id: request, exc, traceback) have no state of their own to wait for.
+        self._inline_errbacks = {
+            n
+            for n in self.task_ids
+            if self._errback_of[n] and _called_inline(app, self._graph.nodes[n])
+        }
         self._topological = list(nx.topological_sort(self._graph))
         self._canvas_order = {n: i for i, n in enumerate(self.task_ids)}
         self._causes: dict[str, str] | None = None  # see _stop_causes
@@ -223,7 +232,8 @@ class WorkflowRun:
 
     def info(self, task_id: str) -> dict[str, Any]:
         """What is known of one task: name, args and kwargs, state, result or exception and
-        traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress.
+        traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress;
+        ``not_run``, why it will never run, for a task after a failed or revoked one.
 
         Values that come from the task (args, results, exceptions) are text: reprs, truncated.
 
@@ -246,8 +256,17 @@ class WorkflowRun:
             **task_arguments(node),  # until its events say what was published
             "state": state,
             **({"not_run": not_run} if not_run else {}),
+            **({"no_state": _INLINE_ERRBACK} if task_id in self._inline_errbacks else {}),
             **known,
         }
+
+    def never_run(self) -> set[str]:
+        """The tasks that will never run: those after a failed or revoked task (Celery marks
+        some of them FAILURE), and errbacks of tasks that succeeded. See :meth:`info`'s
+        ``not_run``."""
+        with self._lock:
+            errbacks = {t for t in self.task_ids if self._errback_not_needed(t)}
+            return set(self._stop_causes()) | errbacks
 
     def _why_not_run(self, task_id: str) -> str | None:
         """Why a task will never run (lock held), or None if it ran or may still.
@@ -257,8 +276,12 @@ class WorkflowRun:
         failed or revoked one along data edges never ran. An errback whose tasks all succeeded
         will not run either.
         """
+        if task_id in self._inline_errbacks:
+            return None  # see info's "no_state"
         if self._errback_not_needed(task_id):
-            return "will not run: the task it is the errback of succeeded"
+            if all(self._states[p] == states.SUCCESS for p in self._errback_of[task_id]):
+                return "will not run: the task it is the errback of succeeded"
+            return "will not run: the task it is the errback of never ran (no errback is called)"
         cause = self._stop_causes().get(task_id)
         if cause is None:
             return None
@@ -312,7 +335,10 @@ class WorkflowRun:
     def _is_done(self) -> bool:
         never_sent = self._after([t for t, s in self._states.items() if s in STOPPED])
         return all(
-            state in TERMINAL or task_id in never_sent or self._errback_not_needed(task_id)
+            state in TERMINAL
+            or task_id in never_sent
+            or task_id in self._inline_errbacks
+            or self._errback_not_needed(task_id)
             for task_id, state in self._states.items()
         )
 
@@ -328,9 +354,24 @@ class WorkflowRun:
         return seen
 
     def _errback_not_needed(self, task_id: str) -> bool:
-        """An errback whose parents all succeeded: it will never run (lock held)."""
+        """An errback that will never run (lock held): every task it is the errback of either
+        succeeded or never ran with its errbacks left uncalled."""
         parents = self._errback_of[task_id]
-        return bool(parents) and all(self._states[p] == states.SUCCESS for p in parents)
+        return bool(parents) and all(
+            self._states[p] == states.SUCCESS or self._stopped_silently(p) for p in parents
+        )
+
+    def _stopped_silently(self, task_id: str) -> bool:
+        """A task that never ran, and whose errbacks Celery does not call (lock held): a chain's
+        later step after a failure is marked FAILURE without them. A chord body whose header
+        task failed is failed with a ChordError that does call them."""
+        if task_id not in self._stop_causes():
+            return False  # it ran, or may still
+        header_failed = any(
+            kind == "chord" and self._states[b] in STOPPED and b not in self._stop_causes()
+            for b, _, kind in self._graph.in_edges(task_id, data="kind")
+        )
+        return not header_failed
 
     def counts(self) -> dict[str, int]:
         """How many tasks are in each state."""
@@ -586,6 +627,28 @@ class WorkflowRun:
         if changes:
             for callback in list(self._callbacks):
                 callback(self, changes)
+
+
+_INLINE_ERRBACK = (
+    "an errback Celery calls inside the failing task's worker, as a function (it takes request, "
+    "exc, traceback): it runs without a state of its own, so it stays PENDING here"
+)
+
+
+def _called_inline(app: Celery, node: Mapping[str, Any]) -> bool:
+    """Whether Celery calls this errback as a function in the failing task's worker rather than
+    sending it as a task: as ``Backend._call_task_errbacks`` decides, by whether the task takes
+    more than the failed task's id (a task not registered here is sent as a task)."""
+    task = app.tasks.get(node["name"])
+    header = getattr(task, "__header__", None)
+    if header is None or isinstance(header, functools.partial):
+        return False
+    if not node["immutable"] and (node["args"] or node["kwargs"]):
+        try:
+            return arity_greater(functools.partial(header, *node["args"], **node["kwargs"]), 1)
+        except (TypeError, ValueError):
+            pass
+    return arity_greater(header, 1)
 
 
 def task_arguments(node: Mapping[str, Any]) -> dict[str, str]:

@@ -246,8 +246,12 @@ class ResultGraph(anywidget.AnyWidget):
             self.send({"type": "progress", "values": values})
 
     def _summary(self, snapshot: dict[str, str], finished: bool) -> dict[str, Any]:
-        started = self._run.started_at if self._run is not None else None
-        return run_summary(snapshot, started, time.time(), finished, self._finished_at)
+        run = self._run
+        if run is None:  # a preview
+            return run_summary(snapshot, None, time.time(), finished)
+        return run_summary(
+            snapshot, run.started_at, time.time(), finished, self._finished_at, len(run.never_run())
+        )
 
     # --- from the view ------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from canvas_widgets.demo import (
     flaky,
     guide_examples,
     mul,
+    on_error,
     sleep,
     sleep_acked,
     tsum,
@@ -227,6 +228,45 @@ def test_a_run_is_not_forgotten_before_a_backend_read_that_saw_it_done(cluster, 
     [body] = ids_named(run, "tsum")
     body_failed(run, body)
     assert run.counts() == {"SUCCESS": 1, "FAILURE": 2}
+
+
+# Errbacks: one taking the failed task's id is sent as a task (on_error), one taking more
+# (add: request, exc, traceback) is called inside the failing worker with no state of its own;
+# a chain step after a failure never runs and Celery calls none of its errbacks, while a chord
+# body failed by its header's failure has them called. Each run ends (before, three hung).
+ERRBACK_CASES = {
+    "sent as a task": (fail.si().set(link_error=on_error.s()), "SUCCESS", None),
+    "called inside the worker": (fail.si().set(link_error=add.si(0, 0)), "PENDING", "no_state"),
+    "of a step after a failure": (
+        chain(add.si(1, 1), fail.si(), add.si(2, 2).set(link_error=on_error.s())),
+        "PENDING",
+        "not_run",
+    ),
+    "of a chord body, sent": (
+        chord([add.si(1, 1), fail.si()], tsum.s().set(link_error=on_error.s())),
+        "SUCCESS",
+        None,
+    ),
+    "of a chord body, inside the worker": (
+        chord([add.si(1, 1), fail.si()], tsum.s().set(link_error=add.si(0, 0))),
+        "PENDING",
+        "no_state",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ERRBACK_CASES)
+def test_a_run_with_an_errback_ends_and_says_what_became_of_it(cluster, case):
+    canvas, errback_state, note = ERRBACK_CASES[case]
+    run = cw.run(canvas, app=demo_app)
+    with pytest.raises((ValueError, ChordError)):
+        run.wait(timeout=30)
+    graph = run.to_networkx()
+    [errback] = [t for t in graph if graph.nodes[t]["callback"] == "link_error"]
+    wait_until(lambda: run.states[errback] == errback_state, 10, lambda: repr(run))
+    assert run.done
+    info = run.info(errback)
+    assert {"no_state", "not_run"} & set(info) == ({note} if note else set())
 
 
 # --- 3. retries -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from celery import Celery, chain, chord, group
 
 import canvas_widgets as cw
-from canvas_widgets.demo import add, fail, mul, tsum
+from canvas_widgets.demo import add, fail, mul, on_error, tsum
 from canvas_widgets.result_view import (
     DETAIL_LIMIT,
     FULL_DETAIL_LIMIT,
@@ -425,6 +425,48 @@ def test_revoke_from_a_task_not_of_the_run_or_with_a_bad_terminate_is_refused(ap
         assert run.states == dict.fromkeys(run.task_ids, "PENDING")  # nothing revoked
     finally:
         widget.close()
+
+
+def test_the_summary_counts_the_tasks_that_will_never_run(app):
+    errback = on_error.s()  # sent as a task (add.si(0, 0) would be called inside the worker)
+    run = make_run(app, chain(add.si(1, 1), fail.si(), add.si(2, 2).set(link_error=errback)))
+    first, failing, third, errback_id = run.task_ids  # an errback comes after its task
+    move(run, {first: "SUCCESS", failing: "FAILURE"})
+    # The step after the failure, and its errback: Celery calls none for a step never run.
+    assert run.never_run() == {third, errback_id}
+    assert run.info(errback_id)["not_run"] == (
+        "will not run: the task it is the errback of never ran (no errback is called)"
+    )
+    widget = ResultGraph(run)
+    try:
+        assert widget.summary["finished"] and widget.summary["not_run"] == 2
+    finally:
+        widget.close()
+
+    run = make_run(app, add.si(1, 1).set(link_error=errback))
+    task_id, errback_id = run.task_ids
+    move(run, {task_id: "SUCCESS"})
+    assert run.never_run() == {errback_id}
+    widget = ResultGraph(run)
+    try:
+        assert widget.summary["finished"] and widget.summary["not_run"] == 1
+    finally:
+        widget.close()
+
+
+def test_an_errback_called_inside_the_worker_is_not_waited_for(app):
+    run = make_run(app, fail.si().set(link_error=add.si(0, 0)))
+    failing, errback = run.task_ids
+    move(run, {failing: "FAILURE"})
+    assert run.done  # the errback has no state to wait for: add takes (request, exc, traceback)
+    assert "inside the failing task's worker" in run.info(errback)["no_state"]
+    assert run.never_run() == set()  # it may well have run
+
+    run = make_run(app, fail.si().set(link_error=on_error.s()))
+    failing, errback = run.task_ids
+    move(run, {failing: "FAILURE"})
+    assert not run.done  # on_error takes the task id: sent as a task, with a state
+    assert "no_state" not in run.info(errback)
 
 
 def test_a_map_says_which_task_it_maps(app):

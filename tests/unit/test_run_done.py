@@ -12,7 +12,7 @@ import uuid
 from celery import chain, chord
 
 from canvas_widgets import freeze
-from canvas_widgets.demo import add, app, fail
+from canvas_widgets.demo import add, app, fail, on_error
 from canvas_widgets.run import WorkflowRun
 
 
@@ -60,15 +60,15 @@ def test_the_tasks_a_failure_stops_say_which_task_stopped_them() -> None:
 
 
 def test_an_errback_is_awaited_when_its_parent_failed_and_not_when_it_succeeded() -> None:
-    errback = add.si(0, 0)
-    run, _ = _run(chain(add.si(1, 1).set(link_error=errback), add.si(2, 2)))
+    # on_error takes the failed task's id: Celery sends it as a task, with a state to wait for.
+    run, _ = _run(chain(add.si(1, 1).set(link_error=on_error.s()), add.si(2, 2)))
     step, errback_id, after = _order(run)
     _event(run, step, "FAILURE")
     assert not run.done  # the errback runs now
     _event(run, errback_id, "SUCCESS")
     assert run.done  # the step after the failure is never sent
 
-    run, _ = _run(chain(add.si(1, 1).set(link_error=add.si(0, 0)), add.si(2, 2)))
+    run, _ = _run(chain(add.si(1, 1).set(link_error=on_error.s()), add.si(2, 2)))
     step, errback_id, after = _order(run)
     _event(run, step, "SUCCESS")
     _event(run, after, "SUCCESS")

@@ -18,6 +18,7 @@ export const FIELD_ORDER = [
   "task_id",
   "state",
   "not_run",
+  "no_state",
   "args",
   "kwargs",
   "result",
@@ -44,6 +45,7 @@ export const FIELD_ORDER = [
 const LABELS: Record<string, string> = {
   task_id: "task id",
   not_run: "not run",
+  no_state: "no state",
   runtime: "runtime (s)",
   sent_at: "sent",
   received_at: "received",

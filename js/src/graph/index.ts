@@ -502,6 +502,8 @@ class GraphView {
     );
     const words = [`${formatCount(done)}/${formatCount(total)} done`];
     if (failed > 0) words.push(`${formatCount(failed)} failed`);
+    const notRun = this.summary?.not_run ?? 0;
+    if (notRun > 0) words.push(`${formatCount(notRun)} not run`);
     this.failureButton.disabled = failed === 0;
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));

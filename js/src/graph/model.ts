@@ -88,6 +88,8 @@ export interface Summary {
   elapsed: number | null;
   /** The run is over: nothing will change any more. */
   finished: boolean;
+  /** How many tasks will never run (after a failed or revoked one; errbacks not needed). */
+  not_run?: number;
 }
 
 /** The synced traits of canvas_widgets/widgets/result_graph.py's ResultGraph. */
