@@ -156,18 +156,14 @@ class WorkflowRun:
         self._info: dict[str, dict[str, Any]] = {task_id: {} for task_id in self.task_ids}
         self._changes: dict[str, str] = {}
         self._callbacks: list[ChangeCallback] = []
-        # Where data flows from each task: a failed or revoked task stops every task after it
+        # Where data flows into each task: a failed or revoked task stops every task after it
         # along these edges (an errback runs when its parent fails, so link_error edges do not
-        # count)...
-        self._next = {
-            n: [v for _, v, kind in self._graph.out_edges(n, data="kind") if kind != "link_error"]
-            for n in self.task_ids
-        }
+        # count; see _stop_causes)...
         self._prev = {
             n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind != "link_error"]
             for n in self.task_ids
         }
-        # ...and the tasks whose errbacks a task is: it never runs once they all succeeded.
+        # ...and the tasks whose errbacks a task is (see _errback_not_needed).
         self._errback_of = {
             n: [u for u, _, kind in self._graph.in_edges(n, data="kind") if kind == "link_error"]
             for n in self.task_ids
@@ -289,14 +285,17 @@ class WorkflowRun:
         return f"never ran: {name} before it (task {cause}) is {self._states[cause]}"
 
     def _stop_causes(self) -> dict[str, str]:
-        """Task -> the failed or revoked task that stopped it (lock held): of those before it
-        along data edges, the first (canvas order) with none before it. Made in one pass over
-        the graph, again only after another task stops."""
+        """Every task after a failed or revoked one along data edges (it will never be sent) ->
+        the task that stopped it (lock held): of the stopped ones before it, the first (canvas
+        order) with none before it. Made in one pass over the graph, again only after another
+        task stops."""
         if self._causes is None:
             causes: dict[str, str] = {}
             for task_id in self._topological:
                 before = self._prev[task_id]
-                found = [causes.get(b, b) for b in before if self._states[b] in STOPPED]
+                found = [
+                    causes.get(b, b) for b in before if b in causes or self._states[b] in STOPPED
+                ]
                 if found:
                     causes[task_id] = min(found, key=self._canvas_order.__getitem__)
             self._causes = causes
@@ -333,7 +332,7 @@ class WorkflowRun:
             return self._is_done()
 
     def _is_done(self) -> bool:
-        never_sent = self._after([t for t, s in self._states.items() if s in STOPPED])
+        never_sent = self._stop_causes()
         return all(
             state in TERMINAL
             or task_id in never_sent
@@ -341,17 +340,6 @@ class WorkflowRun:
             or self._errback_not_needed(task_id)
             for task_id, state in self._states.items()
         )
-
-    def _after(self, stopped: list[str]) -> set[str]:
-        """The tasks after any of ``stopped`` along data edges: they will never be sent."""
-        seen: set[str] = set()
-        todo = [v for t in stopped for v in self._next[t]]
-        while todo:
-            task_id = todo.pop()
-            if task_id not in seen:
-                seen.add(task_id)
-                todo.extend(self._next[task_id])
-        return seen
 
     def _errback_not_needed(self, task_id: str) -> bool:
         """An errback that will never run (lock held): every task it is the errback of either

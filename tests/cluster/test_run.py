@@ -599,7 +599,6 @@ def test_elapsed_runs_from_before_publishing_to_the_last_task_end(cluster):
         info = run.info(last)
         ends = [info[k] for k in ("succeeded_at", "done_at") if k in info]
         assert widget.summary["elapsed"] in [round(end - run.started_at, 3) for end in ends]
-        assert widget.summary["elapsed"] < 0.4  # the graph ticks every 0.5 s
     finally:
         widget.close()
 

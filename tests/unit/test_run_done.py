@@ -47,8 +47,9 @@ def test_the_tasks_a_failure_stops_say_which_task_stopped_them() -> None:
     _event(run, first, "SUCCESS")
     assert "not_run" not in run.info(third)  # it may still run
     _event(run, failing, "FAILURE")
-    _event(run, third, "FAILURE")  # as Celery marks it, with the failing step's error
     reason = f"never ran: canvas_widgets.demo.fail before it (task {failing}) is FAILURE"
+    assert run.info(third)["not_run"] == run.info(fourth)["not_run"] == reason
+    _event(run, third, "FAILURE")  # as Celery marks it, with the failing step's error
     assert run.info(third)["not_run"] == run.info(fourth)["not_run"] == reason
     assert "not_run" not in run.info(failing) and "not_run" not in run.info(first)
 
