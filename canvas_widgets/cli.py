@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, states
+from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
 __all__ = ["main", "tree"]
@@ -308,10 +308,12 @@ def _print_value(value: Any) -> None:
 
 
 def _failure_lines(workflow: Any) -> list[str]:
+    from .tracking import STOPPED
+
     lines = []
     graph = workflow._graph
     for task_id, state in workflow.states.items():
-        if state in (states.FAILURE, states.REVOKED):
+        if state in STOPPED:
             info = workflow.info(task_id)
             what = info.get("exception") or state
             lines.append(

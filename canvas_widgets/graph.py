@@ -340,11 +340,7 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
     graph = _as_graph(canvas_or_graph)
     columns = _columns(graph)
     labels = {node: node_label(data) for node, data in graph.nodes(data=True)}
-    # vis-network's hierarchical layout stacks unconnected parts one under the other, whatever
-    # their columns (300 parallel tasks made a column 30,000 px tall): those are placed here.
-    places = {}
-    if nx.number_weakly_connected_components(graph) > 1:
-        places = _pack(graph, columns, max(map(len, labels.values())))
+    places = _pack(graph, columns, labels)
     hierarchical = '"hierarchical": {"direction": "LR", "sortMethod": "directed"}'
     net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line")
     net.set_options(
@@ -368,9 +364,14 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
     for u, v, kind in graph.edges(data="kind"):
         net.add_edge(u, v, dashes=kind in ("link", "link_error"))
     page = _EMPTY_HEADINGS.sub("", _REMOTE_ASSETS.sub("", net.generate_html()))
-    title, legend = _page_title(graph), _legend(graph)
-    page = page.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
-    page = page.replace("<body>", f"<body>\n{legend}", 1)
+    # The title: "Workflow: 3 tasks", and how many in each state when they have one.
+    heading = f"Workflow: {len(graph):,} task{'s' if len(graph) != 1 else ''}"
+    counts = _state_counts(graph)
+    page_title = heading
+    if counts:
+        page_title += " · " + ", ".join(f"{n:,} {state}" for state, n in counts.items())
+    page = page.replace("<head>", f"<head>\n<title>{html.escape(page_title)}</title>", 1)
+    page = page.replace("<body>", f"<body>\n{_legend(heading, counts)}", 1)
     path = Path(path)
     path.write_text(page, encoding="utf-8")
     return path
@@ -406,15 +407,18 @@ def _columns(graph: nx.DiGraph) -> dict[str, int]:
     return column
 
 
-def _pack(graph: nx.DiGraph, columns: dict[str, int], longest_label: int) -> dict[str, dict]:
+def _pack(graph: nx.DiGraph, columns: dict[str, int], labels: dict[str, str]) -> dict[str, dict]:
     """Where each task goes (``{"x": .., "y": ..}``, pixels) in a graph of unconnected parts (a
     group's tasks, or its chains): each part by its ``columns``, its tasks down a column in
     canvas order; the parts side by side in lines, like words, about 1.6 times as long as all
-    the lines are tall."""
-    column_w, row_h = 7 * longest_label + 60, 50
-    part_of = {
-        node: i for i, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes
-    }
+    the lines are tall. Nothing for a graph in one part: vis-network's hierarchical layout places
+    that, but stacks unconnected parts one under the other, whatever their columns (300
+    parallel tasks made a column 30,000 px tall)."""
+    parts = list(nx.weakly_connected_components(graph))
+    if len(parts) < 2:
+        return {}
+    column_w, row_h = 7 * max(map(len, labels.values())) + 60, 50
+    part_of = {node: i for i, nodes in enumerate(parts) for node in nodes}
     stacks: dict[int, dict[int, list[str]]] = {}  # part -> column -> its tasks
     for node in graph:  # canvas order: the parts by their first task, too
         stacks.setdefault(part_of[node], {}).setdefault(columns[node], []).append(node)
@@ -446,22 +450,8 @@ def _state_counts(graph: nx.DiGraph) -> dict[str, int]:
     return {state: n for state, n in counts.items() if n}
 
 
-def _heading(graph: nx.DiGraph) -> str:
-    """The page's heading: "Workflow: 3 tasks"."""
-    return f"Workflow: {len(graph):,} task{'s' if len(graph) != 1 else ''}"
-
-
-def _page_title(graph: nx.DiGraph) -> str:
-    """The page's title: its heading, and how many tasks in each state when they have one."""
-    title = _heading(graph)
-    counts = _state_counts(graph)
-    if counts:
-        title += " · " + ", ".join(f"{n:,} {state}" for state, n in counts.items())
-    return title
-
-
-def _legend(graph: nx.DiGraph) -> str:
-    """A box over the graph's top left corner: the title, each state's colour and count, and
+def _legend(heading: str, counts: dict[str, int]) -> str:
+    """A box over the graph's top left corner: the heading, each state's colour and count, and
     how to move about (vis-network's wheel and drag)."""
     swatch = (
         '<span style="display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;'
@@ -469,12 +459,12 @@ def _legend(graph: nx.DiGraph) -> str:
     )
     states = "".join(
         swatch.format(colour=STATE_COLOURS.get(state, "#ffffff"), state=html.escape(state), n=n)
-        for state, n in _state_counts(graph).items()
+        for state, n in counts.items()
     )
     return (
         '<div data-cw-legend style="position:fixed;top:8px;left:8px;z-index:1;padding:6px 10px;'
         'background:#fffe;border:1px solid #ccc;font:13px sans-serif">'
-        f"<strong>{html.escape(_heading(graph))}</strong>{states}"
+        f"<strong>{html.escape(heading)}</strong>{states}"
         '<div style="color:#666;font-size:12px">wheel: zoom · drag: move · hover: a task</div>'
         "</div>"
     )

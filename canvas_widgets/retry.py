@@ -31,6 +31,7 @@ from celery import Celery, chain, chord, group, states
 from celery.canvas import Signature
 
 from .canvas import RUN_OPTIONS, children, chord_header, from_dict, iter_tasks, kind_of, to_dict
+from .tracking import STOPPED
 
 __all__ = ["RetryError", "retry_canvas"]
 
@@ -94,7 +95,7 @@ def retry_canvas(
             "from: retry the task they belong to)"
         )
     state = task_states.get(task_id, states.PENDING)
-    if state not in (states.FAILURE, states.REVOKED):
+    if state not in STOPPED:
         raise RetryError(
             f"{paths[task_id]}: task {task_id} is {state}; only a task that failed or was "
             "revoked can be retried from"

@@ -28,7 +28,15 @@ from celery.utils.functional import arity_greater
 from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
-from .tracking import STOPPED, TERMINAL, EventMonitor, fetch_states, merge_state, short_repr
+from .tracking import (
+    RUNNING,
+    STOPPED,
+    TERMINAL,
+    EventMonitor,
+    fetch_states,
+    merge_state,
+    short_repr,
+)
 from .validation import check
 
 __all__ = [
@@ -229,7 +237,8 @@ class WorkflowRun:
     def info(self, task_id: str) -> dict[str, Any]:
         """What is known of one task: name, args and kwargs, state, result or exception and
         traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress;
-        ``not_run``, why it will never run, for a task after a failed or revoked one.
+        ``not_run``, why it will never run (see :meth:`never_run`); ``no_state`` for an errback
+        Celery calls inside the failing worker; ``maps``, the task a map or starmap maps.
 
         Values that come from the task (args, results, exceptions) are text: reprs, truncated.
 
@@ -258,8 +267,8 @@ class WorkflowRun:
 
     def never_run(self) -> set[str]:
         """The tasks that will never run: those after a failed or revoked task (Celery marks
-        some of them FAILURE), and errbacks of tasks that succeeded. See :meth:`info`'s
-        ``not_run``."""
+        some of them FAILURE), and errbacks of tasks that succeeded or never ran. See
+        :meth:`info`'s ``not_run``."""
         with self._lock:
             errbacks = {t for t in self.task_ids if self._errback_not_needed(t)}
             return set(self._stop_causes()) | errbacks
@@ -269,8 +278,8 @@ class WorkflowRun:
 
         Celery sends a chain's next step, or a chord's body, only once what comes before it
         succeeded; when that failed, Celery marks them FAILURE with its error. So a task after a
-        failed or revoked one along data edges never ran. An errback whose tasks all succeeded
-        will not run either.
+        failed or revoked one along data edges never ran. An errback whose tasks all succeeded,
+        or never ran, will not run either (see _errback_not_needed).
         """
         if task_id in self._inline_errbacks:
             return None  # see info's "no_state"
@@ -353,10 +362,11 @@ class WorkflowRun:
         """A task that never ran, and whose errbacks Celery does not call (lock held): a chain's
         later step after a failure is marked FAILURE without them. A chord body whose header
         task failed is failed with a ChordError that does call them."""
-        if task_id not in self._stop_causes():
+        causes = self._stop_causes()
+        if task_id not in causes:
             return False  # it ran, or may still
         header_failed = any(
-            kind == "chord" and self._states[b] in STOPPED and b not in self._stop_causes()
+            kind == "chord" and self._states[b] in STOPPED and b not in causes
             for b, _, kind in self._graph.in_edges(task_id, data="kind")
         )
         return not header_failed
@@ -547,7 +557,7 @@ class WorkflowRun:
             running = {
                 t: self._info[t].get("worker")
                 for t, s in self._states.items()
-                if s in (states.RECEIVED, states.STARTED, "PROGRESS")
+                if s == states.RECEIVED or s in RUNNING
             }
         workers = {w for w in running.values() if w}
         if not workers:

@@ -43,7 +43,7 @@ import type {
   Span,
   Summary,
 } from "./model";
-import { normalise, RUNNING, STATES } from "./model";
+import { normalise, STATES } from "./model";
 import { type Direction, graphKey, nearestInDirection, nudge } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
@@ -477,8 +477,7 @@ class GraphView {
       item.setAttribute("aria-disabled", String(n === 0));
     }
     this.revokeButton.disabled = !this.revokable();
-    const running = Array.from(RUNNING).some((state) => (counts?.[stateIndex(state)] ?? 0) > 0);
-    this.terminateButton.disabled = !this.revokable() || !running;
+    this.terminateButton.disabled = !this.revokable() || progressOf(counts).running === 0;
     this.root.setAttribute("data-cw-finished", String(this.summary?.finished ?? false));
     this.paintProgress();
   }

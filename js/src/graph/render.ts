@@ -18,7 +18,7 @@ import { clip, svg } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
-import { RUNNING, STATES } from "./model";
+import { STATES } from "./model";
 import type { Scene, SceneItem } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
@@ -416,14 +416,9 @@ export function paintSummary(g: SVGGElement, counts: Counts | undefined): void {
   (g.querySelector(".cw-summary-counts") as SVGTextElement).textContent = summaryCounts(counts);
 }
 
-/** A summary node's counts line: "629/2,000 done · 7 running · 2 failed". Running are the
- * tasks started, not the ones sent or received that wait for a worker's process. */
+/** A summary node's counts line: "629/2,000 done · 7 running · 2 failed" (see progressOf). */
 export function summaryCounts(counts: Counts | undefined): string {
-  const { total, done, failed } = progressOf(counts);
-  let running = 0;
-  STATES.forEach((state, i) => {
-    if (RUNNING.has(state)) running += counts?.[i] ?? 0;
-  });
+  const { total, done, failed, running } = progressOf(counts);
   const words = [`${formatCount(done)}/${formatCount(total)} done`];
   if (running > 0) words.push(`${formatCount(running)} running`);
   if (failed > 0) words.push(`${formatCount(failed)} failed`);

@@ -33,7 +33,12 @@ describe("createStore", () => {
     const store = createStore(chordPayload(3), { h0: "SUCCESS", h1: "STARTED" });
     expect(store.states.get("h2")).toBe("PENDING");
     expect(countsRecord(store.counts.get("")).SUCCESS).toBe(1);
-    expect(progressOf(store.counts.get("chord.header"))).toEqual({ total: 3, done: 1, failed: 0 });
+    expect(progressOf(store.counts.get("chord.header"))).toEqual({
+      total: 3,
+      done: 1,
+      failed: 0,
+      running: 1, // h1, STARTED
+    });
     expect(progressOf(store.counts.get("chord")).total).toBe(4);
     expect(store.ancestors.get("h0")).toEqual(["chord.header", "chord", ""]);
     expect(store.ancestors.get("body")).toEqual(["chord", ""]);
@@ -52,7 +57,12 @@ describe("applyStates", () => {
       SUCCESS: 1,
     });
     expect(countsRecord(store.counts.get("chain.tasks[1].header[1]")).SUCCESS).toBe(1);
-    expect(progressOf(store.counts.get(""))).toEqual({ total: 6, done: 2, failed: 0 });
+    expect(progressOf(store.counts.get(""))).toEqual({
+      total: 6,
+      done: 2,
+      failed: 0,
+      running: 1,
+    });
   });
 
   it("ignores moves backwards, repeats and unknown tasks", () => {
@@ -85,6 +95,7 @@ describe("applyStates", () => {
       total: 10_000,
       done: 1000,
       failed: 100,
+      running: 0,
     });
   });
 });

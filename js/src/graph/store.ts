@@ -8,6 +8,7 @@ import {
   type GraphPayload,
   type Progress,
   RANK,
+  RUNNING,
   type Span,
   STATES,
   type TaskNode,
@@ -159,20 +160,24 @@ export function countsRecord(counts: Counts | undefined): Record<string, number>
   return out;
 }
 
-/** Total, finished (SUCCESS + FAILURE + REVOKED) and failed, from counts. */
+/** Total, finished (SUCCESS + FAILURE + REVOKED), failed and running (STARTED + PROGRESS:
+ * not the ones sent or received that wait for a worker's process), from counts. */
 export function progressOf(counts: Counts | undefined): {
   total: number;
   done: number;
   failed: number;
+  running: number;
 } {
   let total = 0;
   let done = 0;
+  let running = 0;
   STATES.forEach((state, i) => {
     const n = counts?.[i] ?? 0;
     total += n;
     if (TERMINAL.has(state)) done += n;
+    if (RUNNING.has(state)) running += n;
   });
-  return { total, done, failed: counts?.[stateIndex("FAILURE")] ?? 0 };
+  return { total, done, failed: counts?.[stateIndex("FAILURE")] ?? 0, running };
 }
 
 /**
