@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 from celery import states as celery_states
 
+from .attempts import timeline_span
 from .graph import node_label
 from .tracking import TERMINAL
 
@@ -29,7 +30,6 @@ __all__ = [
     "graph_payload",
     "message_bytes",
     "run_summary",
-    "timeline_span",
     "timeline_spans",
 ]
 
@@ -106,35 +106,12 @@ def delta_message(
     return message
 
 
-#: The event timestamps that end a task's bar on the timeline.
-_END_FIELDS = ("succeeded_at", "failed_at", "revoked_at", "retried_at")
-
-
-def timeline_span(info: Mapping[str, Any]) -> list | None:
-    """A task's bar on the timeline, ``[worker, start, end]`` (epoch seconds, ms precision;
-    ``end`` None while it runs), from :meth:`WorkflowRun.info` fields; None if it never started
-    as far as events tell (no ``started_at``, or no worker).
-
-    Examples
-    --------
-    >>> timeline_span({"worker": "w1@h", "started_at": 10.0001, "succeeded_at": 10.25})
-    ['w1@h', 10.0, 10.25]
-    >>> timeline_span({"worker": "w1@h", "started_at": 10.0}), timeline_span({"state": "PENDING"})
-    (['w1@h', 10.0, None], None)
-    """
-    start, worker = info.get("started_at"), info.get("worker")
-    if not isinstance(start, int | float) or not worker:
-        return None
-    ends = [info[k] for k in _END_FIELDS if isinstance(info.get(k), int | float)]
-    end = max(ends) if ends else None
-    return [str(worker), round(start, 3), None if end is None else round(max(end, start), 3)]
-
-
 def timeline_spans(run: Any, task_ids: Iterable[str]) -> dict[str, list]:
-    """The timeline spans of those of ``task_ids`` that started (see :func:`timeline_span`)."""
+    """The timeline spans of those of ``task_ids`` that started (see
+    :func:`canvas_widgets.attempts.timeline_span`)."""
     spans = {}
     for task_id in task_ids:
-        span = timeline_span(run.info(task_id))
+        span = timeline_span(run.attempts(task_id))
         if span is not None:
             spans[task_id] = span
     return spans
@@ -213,6 +190,8 @@ def details_text(
 def _as_text(key: str, value: Any) -> str:
     if value is None:
         return ""
+    if key == "attempts":
+        return "\n".join(_attempt_line(number, a) for number, a in enumerate(value, 1))
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -226,3 +205,20 @@ def _as_text(key: str, value: Any) -> str:
         except (TypeError, ValueError):
             return repr(value)
     return str(value)
+
+
+def _attempt_line(number: int, attempt: Mapping[str, Any]) -> str:
+    """One earlier attempt of a task, as its details show it.
+
+    >>> _attempt_line(1, {"worker": "w1@h", "started_at": 0.0, "ended_at": 0.0363,
+    ...                   "state": "RETRY", "exception": "RuntimeError('no')"})
+    "1. RETRY on w1@h, started 1970-01-01T00:00:00+00:00, ran 0.0363 s: RuntimeError('no')"
+    """
+    started, ended = attempt["started_at"], attempt["ended_at"]
+    line = f"{number}. {attempt['state'] or 'no end seen'} on {attempt['worker']}, "
+    line += f"started {_as_text('started_at', started)}"
+    if ended is not None:
+        line += f", ran {ended - started:.3g} s"
+    if attempt.get("exception"):
+        line += f": {attempt['exception']}"
+    return line

@@ -8,6 +8,7 @@ kernel restart), starts watching, and only then publishes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import json
@@ -25,6 +26,7 @@ from celery.canvas import Signature
 from celery.result import AsyncResult, ResultBase
 from celery.utils.functional import arity_greater
 
+from .attempts import Attempt, earlier_attempts, end_attempt, start_attempt
 from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
@@ -162,6 +164,7 @@ class WorkflowRun:
         self._done = threading.Condition(self._lock)
         self._states = dict.fromkeys(self.task_ids, states.PENDING)
         self._info: dict[str, dict[str, Any]] = {task_id: {} for task_id in self.task_ids}
+        self._attempts: dict[str, list[Attempt]] = {}  # task id -> its runs, once one started
         self._changes: dict[str, str] = {}
         self._callbacks: list[ChangeCallback] = []
         # Where data flows into each task: a failed or revoked task stops every task after it
@@ -238,7 +241,9 @@ class WorkflowRun:
         """What is known of one task: name, args and kwargs, state, result or exception and
         traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress;
         ``not_run``, why it will never run (see :meth:`never_run`); ``no_state`` for an errback
-        Celery calls inside the failing worker; ``maps``, the task a map or starmap maps.
+        Celery calls inside the failing worker; ``maps``, the task a map or starmap maps;
+        ``attempts``, the runs before the last of a task that retried (worker, start, end, state,
+        exception). The other fields are of its last attempt.
 
         Values that come from the task (args, results, exceptions) are text: reprs, truncated.
 
@@ -254,6 +259,9 @@ class WorkflowRun:
             known = dict(self._info[task_id])
             state = self._states[task_id]
             not_run = self._why_not_run(task_id)
+            earlier = earlier_attempts(self._attempts.get(task_id, []))
+        if earlier:
+            known["attempts"] = earlier
         return {
             "task_id": task_id,
             "name": node["name"],
@@ -264,6 +272,11 @@ class WorkflowRun:
             **({"no_state": _INLINE_ERRBACK} if task_id in self._inline_errbacks else {}),
             **known,
         }
+
+    def attempts(self, task_id: str) -> list[Attempt]:
+        """The task's runs on workers so far, in the order they started (see attempts.py)."""
+        with self._lock:
+            return [dataclasses.replace(a) for a in self._attempts.get(task_id, [])]
 
     def never_run(self) -> set[str]:
         """The tasks that will never run: those after a failed or revoked task (Celery marks
@@ -524,12 +537,27 @@ class WorkflowRun:
         task_id = event["uuid"]
         fields = _event_fields(event)
         with self._lock:
+            if event["type"] == "task-retried":
+                # Of the attempt that retried, which may be over by now: the next one may have
+                # been received by another worker already (see attempts.py).
+                fields.pop("worker", None)
             self._info[task_id].update(fields)
+            self._note_attempt(task_id, state, event, fields.get("exception"))
             if state == "PROGRESS":
                 self._info[task_id]["progress"] = {
                     k: v for k, v in event.items() if k in ("current", "total", "meta")
                 }
             self._move(task_id, state)
+
+    def _note_attempt(self, task_id: str, state: str, event: dict, exception: str | None) -> None:
+        """Begin or end an attempt of the task (lock held), by a worker's event."""
+        worker, stamp = event.get("hostname"), event.get("timestamp")
+        if not worker or stamp is None:
+            return
+        if event["type"] == "task-started":
+            start_attempt(self._attempts.setdefault(task_id, []), worker, stamp)
+        elif state in TERMINAL or state == states.RETRY:
+            end_attempt(self._attempts.get(task_id, []), worker, stamp, state, exception)
 
     #: Seconds between pings of the workers running this run's tasks.
     liveness_interval = 3.0
@@ -577,6 +605,8 @@ class WorkflowRun:
                     )
                     self._lost[task_id] = message
                     self._info[task_id]["exception"] = f"WorkerLost: {message}"
+                    tries = self._attempts.get(task_id, [])
+                    end_attempt(tries, worker, time.time(), states.FAILURE, message)
                     self._move(task_id, states.FAILURE)
 
     def _merge_metas(self, metas: dict[str, dict]) -> None:

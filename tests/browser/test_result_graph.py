@@ -279,7 +279,11 @@ def test_failing_chord_shows_failure_and_traceback(
 # --- the timeline: tasks a worker ran at once on rows of their own -----------------------------
 
 TIMELINE_CELLS = [
-    IMPORTS + CLUSTER + "run = cw.run(group(sleep.si(1, i) for i in range(4)), app=app)\nrun.graph",
+    IMPORTS
+    + CLUSTER
+    + "from canvas_widgets.demo import flaky\n"
+    + "sleeps = [sleep.si(1, i) for i in range(4)]\n"
+    + "run = cw.run(group([*sleeps, flaky.si(7, failures=1)]), app=app)\nrun.graph",
     "print(run.wait(timeout=60))",
     "cluster.close()",
 ]
@@ -294,11 +298,21 @@ def test_timeline_keeps_tasks_run_at_once_apart(
     assert nb.run_cell(1), nb.output_text(1)
     widget.locator('[data-cw-tab="timeline"]').click()
     timeline = widget.locator("[data-cw-timeline]")
-    bars = timeline.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')
-    expect(bars).to_have_count(4)
+    expect(timeline.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(5)
+    # The task that retried has a bar per attempt: the first coloured by how it ended.
+    first_attempt = timeline.locator('[data-cw-state="RETRY"][data-cw-task-id]')
+    expect(first_attempt).to_have_attribute("aria-label", re.compile(r"attempt 1 · RETRY"))
+    flaky_id = first_attempt.get_attribute("data-cw-task-id")
+    expect(timeline.locator(f'[data-cw-task-id="{flaky_id}"]')).to_have_count(2)
+    first_attempt.click()  # its details list the earlier attempt, with its error
+    attempts = widget.locator(".cw-details dt", has_text="earlier attempts").locator("+ dd")
+    expect(attempts).to_contain_text(re.compile(r"1\. RETRY on .*: RuntimeError\('attempt 1"))
+    widget.screenshot(path=str(ARTIFACTS / "result-graph-timeline-attempts.png"))
     expect(timeline.locator("g.cw-lane")).to_have_count(1)  # one worker, two tasks at a time
     # Each bar's corners (its `points`: left, top, right, top, right, bottom, left, bottom).
-    boxes = [[float(n) for n in str(bars.nth(i).get_attribute("points")).split()] for i in range(4)]
+    bars = timeline.locator("[data-cw-task-id]")
+    expect(bars).to_have_count(6)
+    boxes = [[float(n) for n in str(bars.nth(i).get_attribute("points")).split()] for i in range(6)]
 
     def apart(a: list[float], b: list[float], lo: int, hi: int) -> bool:
         return a[hi] <= b[lo] or b[hi] <= a[lo]

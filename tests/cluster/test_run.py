@@ -42,6 +42,7 @@ from canvas_widgets.demo import (
 )
 from canvas_widgets.demo import app as demo_app
 from canvas_widgets.graph import frozen_graph
+from canvas_widgets.result_view import timeline_spans
 from canvas_widgets.run import BrokerUnreachable, WorkerLost, WorkflowRun
 from canvas_widgets.tracking import EventMonitor
 
@@ -293,6 +294,35 @@ def test_a_retrying_task_shows_retry_then_success(solo):
     # The first attempt's error is not the outcome of a task that succeeded.
     assert info["result"] == "7"
     assert "exception" not in info and "traceback" not in info
+
+
+def test_each_attempt_of_a_retrying_task_is_recorded_with_its_worker_and_error(cluster):
+    # Two workers of two processes: the attempts go wherever the retries are received, and the
+    # next attempt's events may come before the previous attempt's task-retried.
+    run = cw.run(flaky.s(7, failures=2), app=demo_app)
+    [task_id] = run.task_ids
+    assert run.wait(timeout=30) == 7
+    # The run may be done by the backend's word before the last event arrives.
+    wait_until(lambda: run.attempts(task_id)[-1].state, 10, lambda: repr(run.attempts(task_id)))
+
+    attempts = run.attempts(task_id)
+    assert [a.state for a in attempts] == ["RETRY", "RETRY", "SUCCESS"], attempts
+    assert [a.exception for a in attempts[:2]] == [
+        "RuntimeError('attempt 1 failed')",
+        "RuntimeError('attempt 2 failed')",
+    ]
+    assert {a.worker for a in attempts} <= set(cluster.workers)
+    assert all(a.started_at <= a.ended_at for a in attempts)
+    # The last attempt is the task's: its worker, start and end in the details' own fields.
+    info = run.info(task_id)
+    assert (info["worker"], info["started_at"]) == (attempts[-1].worker, attempts[-1].started_at)
+    assert [a["state"] for a in info["attempts"]] == ["RETRY", "RETRY"]
+    span = timeline_spans(run, [task_id])[task_id]
+    assert span[:3] == [
+        attempts[-1].worker,
+        *(round(t, 3) for t in (attempts[-1].started_at, attempts[-1].ended_at)),
+    ]
+    assert [bar[3] for bar in span[3]] == ["RETRY", "RETRY"]
 
 
 # --- 4. revoke --------------------------------------------------------------------------------

@@ -287,6 +287,42 @@ def test_a_task_that_succeeded_after_retrying_shows_no_earlier_error(app):
         widget.close()
 
 
+def test_each_attempt_of_a_retried_task_is_its_own_bar_and_listed_in_its_details(app):
+    run = make_run(app, add.s(1, 1))
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        (task_id,) = run.task_ids
+
+        def event(state, kind, worker, stamp, **fields):
+            fields.update(type=kind, uuid=task_id, hostname=worker, timestamp=stamp)
+            run._apply_event(state, fields)
+
+        # As measured with two workers: the second attempt is received before the first
+        # attempt's task-retried event arrives.
+        event("RECEIVED", "task-received", "w1@h", 1.0, retries=0)
+        event("STARTED", "task-started", "w1@h", 1.1)
+        event("RECEIVED", "task-received", "w2@h", 1.2, retries=1)
+        event("RETRY", "task-retried", "w1@h", 1.3, exception="RuntimeError('attempt 1 failed')")
+        assert run.info(task_id)["worker"] == "w2@h"  # where the task is now
+        event("STARTED", "task-started", "w2@h", 1.4)
+        move(run, {})
+        (delta,) = recorder.of_type("states")
+        # The running attempt is open, not ended by the earlier attempt's retry.
+        assert delta["spans"][task_id] == ["w2@h", 1.4, None, [["w1@h", 1.1, 1.3, "RETRY"]]]
+        event("SUCCESS", "task-succeeded", "w2@h", 1.6, result=2)
+        details = ask(widget, recorder, type="details", task_id=task_id)["details"]
+        assert details["worker"] == "w2@h" and details["state"] == "SUCCESS"
+        assert details["attempts"] == (
+            "1. RETRY on w1@h, started 1970-01-01T00:00:01.100000+00:00, ran 0.2 s: "
+            "RuntimeError('attempt 1 failed')"
+        )
+        snapshot = ask(widget, recorder, type="snapshot")
+        assert snapshot["spans"][task_id] == ["w2@h", 1.4, 1.6, [["w1@h", 1.1, 1.3, "RETRY"]]]
+    finally:
+        widget.close()
+
+
 def test_details_text_bounds_even_the_full_text():
     texts, cut = details_text({"result": "y" * (FULL_DETAIL_LIMIT + 10)}, full=True)
     assert len(texts["result"]) == FULL_DETAIL_LIMIT and cut == ["result"]
@@ -386,9 +422,11 @@ def test_deltas_carry_timeline_spans_of_started_tasks(app):
     widget = ResultGraph(run)
     recorder = Recorder(widget)
     try:
-        with run._lock:
-            run._info[first].update(worker="w1@h", started_at=10.0, succeeded_at=10.5)
-        move(run, {first: "SUCCESS", second: "SENT"})
+        events = [("STARTED", "task-started", 10.0), ("SUCCESS", "task-succeeded", 10.5)]
+        for state, kind, stamp in events:
+            event = {"type": kind, "uuid": first, "hostname": "w1@h", "timestamp": stamp}
+            run._apply_event(state, event)
+        move(run, {second: "SENT"})
         (delta,) = recorder.of_type("states")
         assert delta["spans"] == {first: ["w1@h", 10.0, 10.5]}  # the unstarted one has none
         snapshot = ask(widget, recorder, type="snapshot")

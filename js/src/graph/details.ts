@@ -28,6 +28,7 @@ export const FIELD_ORDER = [
   "runtime",
   "worker",
   "retries",
+  "attempts",
   "sent_at",
   "received_at",
   "started_at",
@@ -46,6 +47,7 @@ const LABELS: Record<string, string> = {
   task_id: "task id",
   not_run: "not run",
   no_state: "no state",
+  attempts: "earlier attempts",
   runtime: "runtime (s)",
   sent_at: "sent",
   received_at: "received",
@@ -66,7 +68,15 @@ export function orderedFields(details: Record<string, string>): [string, string]
     .sort(([a], [b]) => (rank.get(a) ?? FIELD_ORDER.length) - (rank.get(b) ?? FIELD_ORDER.length));
 }
 
-const BLOCK = new Set(["args", "kwargs", "result", "exception", "traceback", "progress"]);
+const BLOCK = new Set([
+  "args",
+  "kwargs",
+  "result",
+  "exception",
+  "traceback",
+  "progress",
+  "attempts",
+]);
 
 /** What can be done from a task, by its state: retry from one that failed or was revoked;
  * revoke from one that has not finished (it and what depends on it); terminate one running

@@ -103,9 +103,15 @@ export interface Model {
 /** [current, total] of a task in state PROGRESS (report_progress). */
 export type Progress = [number | null, number | null];
 
-/** A task's bar on the timeline: [worker, start, end] in epoch seconds (end null: running)
- * (result_view.timeline_span). */
-export type Span = [string, number, number | null];
+/** An earlier attempt of a task that retried: [worker, start, end, how it ended] (end null: no
+ * end seen, its worker lost). */
+export type EarlierAttempt = [string, number, number | null, string | null];
+
+/** A task's bars on the timeline (attempts.timeline_span): [worker, start, end] of its last
+ * attempt in epoch seconds (end null: running), then its earlier attempts if it retried. */
+export type Span =
+  | [string, number, number | null]
+  | [string, number, number | null, EarlierAttempt[]];
 
 /** Messages from Python. */
 export type Incoming =

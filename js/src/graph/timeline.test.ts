@@ -41,6 +41,32 @@ describe("timelineBars", () => {
     ]);
   });
 
+  it("draws each attempt of a task that retried, on the lane of the worker that ran it", () => {
+    const spans = new Map<string, Span>([
+      [
+        "a",
+        [
+          "w2@h",
+          3,
+          null,
+          [
+            ["w1@h", 1, 2, "RETRY"],
+            ["w2@h", 2, 2.5, "RETRY"],
+          ],
+        ],
+      ],
+    ]);
+    const t = timelineBars(spans, 4);
+    expect(t.lanes).toEqual(["w1@h", "w2@h"]);
+    expect(t.origin).toBe(1);
+    expect(t.bars.map((b) => [b.taskId, b.lane, b.start, b.end, b.attempt, b.endedAs])).toEqual([
+      ["a", 0, 0, 1, 1, "RETRY"],
+      ["a", 1, 1, 1.5, 2, "RETRY"],
+      ["a", 1, 2, 3, undefined, undefined], // the last attempt, still running: to now
+    ]);
+    expect(t.rows).toEqual([1, 1]);
+  });
+
   it("is empty without spans", () => {
     expect(timelineBars(new Map(), 5)).toEqual({
       lanes: [],

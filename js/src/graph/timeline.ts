@@ -1,6 +1,7 @@
 /**
  * The timeline tab: each task that started as a bar on its worker's lane, from start to end
- * (like Dask's task stream), coloured by its state. A worker runs tasks side by side (its
+ * (like Dask's task stream), coloured by its state; a task that retried has a bar per attempt,
+ * the earlier ones coloured by how they ended. A worker runs tasks side by side (its
  * concurrency): its lane has as many rows as it ran at once, and no bar hides another.
  * `timelineBars` is pure; `drawTimeline` writes the SVG. Bars carry the DOM contract of task
  * nodes (`data-cw-task-id`, `data-cw-state`); they exist only while the tab is shown.
@@ -22,6 +23,10 @@ const AXIS_H = 22;
 
 export interface Bar {
   taskId: string;
+  /** An earlier attempt of a task that retried: its number (from 1) and how it ended. The
+   * task's last attempt has neither: it is coloured by the task's state. */
+  attempt?: number;
+  endedAs?: string;
   lane: number;
   /** Its row in the lane: the first one free when it started. */
   row: number;
@@ -49,25 +54,39 @@ export interface Timeline {
 export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Timeline {
   const workers = new Set<string>();
   let origin = Number.POSITIVE_INFINITY;
-  for (const [worker, start] of spans.values()) {
+  for (const [worker, start, , earlier] of spans.values()) {
     workers.add(worker);
     origin = Math.min(origin, start);
+    for (const [earlierWorker, earlierStart] of earlier ?? []) {
+      workers.add(earlierWorker);
+      origin = Math.min(origin, earlierStart);
+    }
   }
   const lanes = [...workers].sort();
   const laneOf = new Map(lanes.map((w, i) => [w, i]));
   const bars: Bar[] = [];
   let duration = 0;
-  for (const [taskId, [worker, start, end]] of spans) {
+  const addBar = (taskId: string, worker: string, start: number, end: number | null): Bar => {
     const stop = end ?? Math.max(now, start);
-    bars.push({
+    const bar = {
       taskId,
       lane: laneOf.get(worker) ?? 0,
       row: 0,
       start: start - origin,
       end: stop - origin,
       open: end === null,
-    });
+    };
+    bars.push(bar);
     duration = Math.max(duration, stop - origin);
+    return bar;
+  };
+  for (const [taskId, [worker, start, end, earlier]] of spans) {
+    addBar(taskId, worker, start, end);
+    (earlier ?? []).forEach(([earlierWorker, earlierStart, earlierEnd, endedAs], i) => {
+      const bar = addBar(taskId, earlierWorker, earlierStart, earlierEnd);
+      bar.attempt = i + 1;
+      if (endedAs !== null) bar.endedAs = endedAs;
+    });
   }
   bars.sort((a, b) => a.start - b.start);
   const rowEnds: number[][] = lanes.map(() => []); // per lane, where each row's last bar ends
@@ -136,7 +155,7 @@ export function drawTimeline(
   const bars = document.createDocumentFragment();
   const template = svg("polygon", { class: "cw-node cw-bar" });
   for (const bar of timeline.bars) {
-    const state = states.get(bar.taskId) ?? "STARTED";
+    const state = bar.endedAs ?? states.get(bar.taskId) ?? "STARTED";
     const x = LANE_LABEL_W + bar.start * scale;
     const y = (laneTop[bar.lane] as number) + bar.row * LANE_H + (LANE_H - BAR_H) / 2;
     const width = Math.max(2, (bar.end - bar.start) * scale);
@@ -146,9 +165,10 @@ export function drawTimeline(
     polygon.setAttribute("data-cw-state", state);
     polygon.setAttribute("data-cw-lane", timeline.lanes[bar.lane] ?? "");
     const label = labels.get(bar.taskId)?.label ?? bar.taskId;
+    const attempt = bar.attempt === undefined ? "" : ` · attempt ${bar.attempt}`;
     polygon.setAttribute(
       "aria-label",
-      `${label} · ${state} · ${(bar.end - bar.start).toFixed(3)} s`,
+      `${label}${attempt} · ${state} · ${(bar.end - bar.start).toFixed(3)} s`,
     );
     bars.append(polygon);
   }
