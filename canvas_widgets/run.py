@@ -456,27 +456,38 @@ class WorkflowRun:
         with self._lock:
             pending = [t for t in self.task_ids if t in scope and self._states[t] not in TERMINAL]
             unsent = [t for t in pending if self._states[t] == states.PENDING]
+            running = {
+                t: self._info[t].get("worker") for t in pending if self._states[t] in RUNNING
+            }
         if not pending:
             return []
-        if terminate:
-            replies = self.app.control.revoke(
-                pending, terminate=True, reply=True, timeout=TERMINATE_REPLY_TIMEOUT
-            )
-            refused = [
-                f"{worker}: {answer['error']}"
-                for reply in replies
-                for worker, answer in reply.items()
-                if "error" in answer
-            ]
-        else:
-            self.app.control.revoke(pending)
-            refused = []
+        self.app.control.revoke(pending)  # every worker discards them, should they arrive
+        refused = self._terminate(running) if terminate and running else []
         for unsent_id in unsent:
             self.app.backend.mark_as_revoked(unsent_id, reason="revoked by canvas_widgets")
         self.reconcile()
         if refused:
             warnings.warn(NotTerminated(refused), stacklevel=2)
         return pending
+
+    def _terminate(self, running: dict[str, str | None]) -> list[str]:
+        """Ask the workers running these tasks to kill them; return the refusals, as
+        ``"worker: error"``. Asked by name, a reply is awaited from each of them only (asked
+        by broadcast, every reply is awaited until the timeout: a whole second each time); a
+        task whose worker is not known yet is asked of all of them."""
+        workers = set(running.values())
+        options = {}
+        if None not in workers:
+            options = {"destination": sorted(workers), "limit": len(workers)}
+        replies = self.app.control.revoke(
+            list(running), terminate=True, reply=True, timeout=TERMINATE_REPLY_TIMEOUT, **options
+        )
+        return [
+            f"{worker}: {answer['error']}"
+            for reply in replies
+            for worker, answer in reply.items()
+            if "error" in answer
+        ]
 
     def retry(self, task_id: str) -> WorkflowRun:
         """Run again from a task that failed or was revoked: that task and what depends on it
