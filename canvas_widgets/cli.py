@@ -348,7 +348,7 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
             counts = workflow.counts()
             text = " ".join(f"{s.lower()}={n}" for s, n in sorted(counts.items()))
             progress.update(bar, completed=finished, counts=text)
-            if workflow.done:
+            if workflow._settle():  # done, and its final states read
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 return False

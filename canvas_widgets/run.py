@@ -189,6 +189,8 @@ class WorkflowRun:
         self._topological = list(nx.topological_sort(self._graph))
         self._canvas_order = {n: i for i, n in enumerate(self.task_ids)}
         self._causes: dict[str, str] | None = None  # see _stop_causes
+        self._settle_lock = threading.Lock()
+        self._settled = False  # see _settle
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
@@ -363,6 +365,21 @@ class WorkflowRun:
             for task_id, state in self._states.items()
         )
 
+    def _settle(self) -> bool:
+        """Once the run is done, read the backend once more, whoever asks first (:meth:`wait`,
+        the graph widget, the monitor), the others waiting for that read; return whether the
+        run is done and read so. Celery stores FAILURE for the tasks a failure stops (a chain's
+        later steps) just before the failure's event: from this read on, the states are
+        Celery's, not PENDING."""
+        with self._settle_lock:
+            if self._settled:
+                return True
+            if not self.done:
+                return False
+            self.reconcile()
+            self._settled = True
+            return True
+
     def _errback_not_needed(self, task_id: str) -> bool:
         """An errback that will never run (lock held): every task it is the errback of either
         succeeded or never ran with its errbacks left uncalled."""
@@ -413,9 +430,7 @@ class WorkflowRun:
                 self._done.wait(0.5 if remaining is None else min(remaining, 0.5))
         if not finished:  # raised outside the lock: the message reads the states
             raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
-        # Celery stores FAILURE for the tasks a failure stops (a chain's later steps) just before
-        # the failure's event: read them now, so that the states are Celery's from here on.
-        self.reconcile()
+        self._settle()
         if self._lost:
             task_id, message = next(iter(self._lost.items()))
             raise WorkerLost(f"task {task_id}: {message}")

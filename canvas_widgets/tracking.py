@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from celery import Celery, signals, states
@@ -70,7 +71,10 @@ def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
     if not task_ids:
         return {}
     if hasattr(backend, "mget") and hasattr(backend, "get_key_for_task"):
-        values = backend.mget([backend.get_key_for_task(i) for i in task_ids])
+        keys = [backend.get_key_for_task(i) for i in task_ids]
+        values = backend.mget(keys)
+        if isinstance(values, Mapping):  # memcached's get_multi: the keys it has, and values
+            values = [values.get(key) for key in keys]
         return {
             task_id: backend.decode_result(value)
             for task_id, value in zip(task_ids, values, strict=True)
@@ -250,18 +254,17 @@ class EventMonitor:
     def _reconcile_loop(self) -> None:
         while not self._stop.wait(self.reconcile_interval):
             for run in self._active_runs():
-                # Forget a run only after a backend read that began once it was done: Celery
-                # marks some tasks after a failure (a chord body, later chain steps) just
-                # before the event that completes the run, which may land while this read
-                # (or its 1 s liveness ping) is under way.
-                was_done = run.done
+                # Forget a run only after a backend read that began once it was done (its
+                # _settle): Celery marks some tasks after a failure (a chord body, later chain
+                # steps) just before the event that completes the run.
                 try:
-                    run.reconcile()
+                    if run._settle():
+                        run._flush()
+                        self.forget(run)
+                    else:
+                        run.reconcile()
                 except Exception:  # backend unreachable for now: try again next round
                     log.exception("reconciling run %s failed", run.id)
-                if was_done:
-                    run._flush()
-                    self.forget(run)
             run = None  # hold no run between rounds: one nobody else holds must be freed
 
     def _dispatch_loop(self) -> None:

@@ -136,8 +136,8 @@ class ResultGraph(anywidget.AnyWidget):
             self._finished_at = None
         # Subscribe before the snapshot: a change in between arrives twice, never not at all.
         run.on_change(self._on_run_change)
+        finished = _settled(run)
         snapshot = run.states
-        finished = run.done
         if finished:
             self._finished_at = _last_timestamp(run)
         with self.hold_sync():
@@ -214,9 +214,7 @@ class ResultGraph(anywidget.AnyWidget):
         while not self._stop.wait(self.progress_interval):
             if run is not self._run:  # the widget follows a retry of it now
                 return
-            finished = run.done
-            if finished:
-                _read_stored_states(run)
+            finished = _settled(run)
             snapshot = run.states
             self._send_progress(run, snapshot)
             if finished:
@@ -268,8 +266,8 @@ class ResultGraph(anywidget.AnyWidget):
         )
 
     def _snapshot(self, content: dict) -> dict[str, Any]:
+        finished = _settled(self._run) if self._run is not None else False
         snapshot = self._run.states if self._run is not None else dict(self.states)
-        finished = self._run.done if self._run is not None else False
         progress = {}
         if self._run is not None:
             for task_id, state in snapshot.items():
@@ -368,11 +366,11 @@ def _last_timestamp(run: WorkflowRun) -> float | None:
     return max(stamps, default=None)
 
 
-def _read_stored_states(run: WorkflowRun) -> None:
-    """Read what the backend holds for the tasks of a finished run that did not finish: Celery
-    stores FAILURE for the tasks a failure stops (a chain's later steps) just before the
-    failure's event, so the final states and summary are Celery's, not PENDING."""
+def _settled(run: WorkflowRun) -> bool:
+    """Whether the run is done and the backend read since (see ``WorkflowRun._settle``), so
+    that the final states and summary are Celery's."""
     try:
-        run.reconcile()
-    except Exception:  # backend unreachable: the deltas of the monitor's next read bring them
+        return run._settle()
+    except Exception:  # backend unreachable: the next tick asks again
         log.exception("result graph of run %s: reading the final states failed", run.id)
+        return False
