@@ -128,20 +128,26 @@ def run_summary(
     now: float,
     finished: bool,
     finished_at: float | None = None,
-    not_run: int = 0,
+    not_run: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Counts per state and overall progress: the view's ``summary`` trait. ``not_run``: how
-    many tasks will never run (:meth:`WorkflowRun.never_run`).
+    """Counts per state and overall progress: the view's ``summary`` trait. ``not_run``: the
+    tasks that will never run (:meth:`WorkflowRun.never_run`), counted by their state (Celery
+    marks some FAILURE or REVOKED; errbacks not needed stay PENDING).
 
     Examples
     --------
-    >>> s = run_summary({"a": "SUCCESS", "b": "FAILURE", "c": "PENDING"}, 10.0, 12.5, False)
+    >>> states = {"a": "SUCCESS", "b": "FAILURE", "c": "FAILURE", "d": "PENDING"}
+    >>> s = run_summary(states, 10.0, 12.5, False, not_run=["c", "d"])
     >>> s["total"], s["done"], s["failed"], s["elapsed"], s["finished"], s["not_run"]
-    (3, 2, 1, 2.5, False, 0)
+    (4, 3, 2, 2.5, False, {'FAILURE': 1, 'PENDING': 1})
     """
     counts = {state: 0 for state in STATES}
     for state in task_states.values():
         counts[state] = counts.get(state, 0) + 1
+    not_run_counts: dict[str, int] = {}
+    for task_id in not_run:
+        state = task_states[task_id]
+        not_run_counts[state] = not_run_counts.get(state, 0) + 1
     end = finished_at if finished and finished_at is not None else now
     return {
         "total": len(task_states),
@@ -151,7 +157,7 @@ def run_summary(
         "started_at": started_at,
         "elapsed": None if started_at is None else round(max(0.0, end - started_at), 3),
         "finished": finished,
-        "not_run": not_run,
+        "not_run": not_run_counts,
     }
 
 

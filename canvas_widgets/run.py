@@ -708,10 +708,15 @@ def _called_inline(app: Celery, node: Mapping[str, Any]) -> bool:
 def task_arguments(node: Mapping[str, Any]) -> dict[str, str]:
     """A workflow graph node's ``args`` and ``kwargs`` as text, as its details show them until
     its events say what was published: Celery's ``argsrepr``/``kwargsrepr`` where the signature
-    sets them (never the values they hide), else the values' reprs; truncated."""
+    sets them (never the values they hide), else the values' reprs, args as a tuple as Celery
+    writes them (the canvas dict holds a list); truncated.
+
+    >>> task_arguments({"args": [2, 3], "kwargs": {}, "options": {}})
+    {'args': '(2, 3)', 'kwargs': '{}'}
+    """
     args_repr, kwargs_repr = argument_reprs(node)
     return {
-        "args": short_repr(node["args"] if args_repr is None else args_repr),
+        "args": short_repr(tuple(node["args"]) if args_repr is None else args_repr),
         "kwargs": short_repr(node["kwargs"] if kwargs_repr is None else kwargs_repr),
     }
 

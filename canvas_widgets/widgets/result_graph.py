@@ -81,7 +81,8 @@ class ResultGraph(anywidget.AnyWidget):
         Live changes come by message in between (see the module's notes).
     summary : dict, default {}
         ``total``, ``done``, ``failed``, ``counts`` (per state), ``started_at``, ``elapsed``
-        (seconds) and ``finished`` (whether the run is over); at most one update a second.
+        (seconds), ``finished`` (whether the run is over) and ``not_run`` (the tasks that will
+        never run, counted by state); at most one update a second.
 
     Examples
     --------
@@ -248,7 +249,7 @@ class ResultGraph(anywidget.AnyWidget):
         if run is None:  # a preview
             return run_summary(snapshot, None, time.time(), finished)
         return run_summary(
-            snapshot, run.started_at, time.time(), finished, self._finished_at, len(run.never_run())
+            snapshot, run.started_at, time.time(), finished, self._finished_at, run.never_run()
         )
 
     # --- from the view ------------------------------------------------------------------------

@@ -149,8 +149,8 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(widget.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(
         2, timeout=RUN_TIMEOUT_MS
     )
-    # The body failed without running (Celery's ChordError): counted as failed, and as not run.
-    expect(widget.locator(".cw-progress-text")).to_contain_text("2 failed · 1 not run")
+    # The body failed without running (Celery's ChordError): counted as failed, that never ran.
+    expect(widget.locator(".cw-progress-text")).to_contain_text("2 failed (1 never ran)")
     expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
         "chord · header 3/3 done, 1 failed"
     )
@@ -359,7 +359,7 @@ def test_revoke_turns_waiting_tasks_revoked(
     details = widget.locator(".cw-details")
     expect(details).to_have_attribute("data-cw-state", "PENDING")
     details.locator('[data-cw-action="revoke-from"]').click()
-    expect(status).to_have_text("Revoked 1 task that had not finished.")
+    expect(status).to_have_text("Revoked 1 task waiting to run.")
     expect(third).to_have_attribute("data-cw-state", "REVOKED")
     expect(details).to_have_attribute("data-cw-state", "REVOKED")  # shown again, as it is now
     expect(details.locator('[data-cw-action="revoke-from"]')).to_have_count(0)
@@ -371,7 +371,7 @@ def test_revoke_turns_waiting_tasks_revoked(
     expect(revoke).to_be_enabled()
     revoke.click()
     expect(status).to_have_text(
-        "Revoked 2 tasks that had not finished; the one running goes on (Terminate stops it)."
+        "Revoked 1 task waiting to run; the one running goes on (Terminate stops it)."
     )
     expect(second).to_have_attribute("data-cw-state", "REVOKED", timeout=RUN_TIMEOUT_MS)
     expect(widget.locator('[data-cw-legend-state="REVOKED"] .cw-legend-count')).to_have_text("2")
@@ -392,6 +392,10 @@ def test_revoke_turns_waiting_tasks_revoked(
     expect(details.locator('[data-cw-action="retry"]')).to_be_enabled()  # a revoked task's
     expect(terminate).to_be_disabled()
     expect(revoke).to_be_disabled()
+    # Revoked is not success: the progress says so, its bar grey, none of it green.
+    expect(widget.locator(".cw-progress-text")).to_contain_text("3/3 done · 3 revoked")
+    expect(widget.locator(".cw-progress-revoked")).to_have_attribute("style", "width:100%")
+    expect(widget.locator(".cw-progress-done")).to_have_attribute("style", "width:0%")
     assert nb.run_cell(4), nb.output_text(4)
     assert nb.output_text(4).strip() == "['REVOKED', 'REVOKED', 'REVOKED'] True"
     assert nb.run_cell(5), nb.output_text(5)

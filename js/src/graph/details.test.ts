@@ -73,12 +73,15 @@ describe("revokedText", () => {
     not_terminated: notTerminated,
   });
   it("says how many were revoked, and what became of the ones running", () => {
-    expect(revokedText(reply(1), false)).toBe("Revoked 1 task that had not finished.");
+    expect(revokedText(reply(1), false)).toBe("Revoked 1 task waiting to run.");
     expect(revokedText(reply(2, 1), false)).toBe(
-      "Revoked 2 tasks that had not finished; the one running goes on (Terminate stops it).",
+      "Revoked 1 task waiting to run; the one running goes on (Terminate stops it).",
     );
-    expect(revokedText(reply(3, 2), false)).toBe(
-      "Revoked 3 tasks that had not finished; the 2 running go on (Terminate stops them).",
+    expect(revokedText(reply(5, 3), false)).toBe(
+      "Revoked 2 tasks waiting to run; the 3 running go on (Terminate stops them).",
+    );
+    expect(revokedText(reply(2, 2), false)).toBe(
+      "None was waiting to run; the 2 running go on (Terminate stops them).",
     );
     expect(revokedText(reply(3), true)).toBe(
       "Revoked 3 tasks that had not finished; the ones running were terminated.",

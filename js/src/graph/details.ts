@@ -125,12 +125,18 @@ export interface RevokeReply {
   not_terminated: string[];
 }
 
-/** What the status line says once tasks are revoked (with `terminate`, and terminated). */
+/** What the status line says once tasks are revoked (with `terminate`, and terminated).
+ * Without `terminate`, the ones running go on: they are not counted as revoked. */
 export function revokedText(reply: RevokeReply, terminate: boolean): string {
-  const text = `Revoked ${plural(reply.revoked, "task")} that had not finished`;
-  if (terminate && reply.not_terminated.length > 0)
-    return `${text}, but not terminated by ${reply.not_terminated.join("; ")}`;
-  if (terminate) return `${text}; the ones running were terminated.`;
+  if (terminate) {
+    const text = `Revoked ${plural(reply.revoked, "task")} that had not finished`;
+    if (reply.not_terminated.length > 0)
+      return `${text}, but not terminated by ${reply.not_terminated.join("; ")}`;
+    return `${text}; the ones running were terminated.`;
+  }
+  const waiting = reply.revoked - reply.running;
+  const text =
+    waiting > 0 ? `Revoked ${plural(waiting, "task")} waiting to run` : "None was waiting to run";
   if (reply.running === 1) return `${text}; the one running goes on (Terminate stops it).`;
   if (reply.running > 1)
     return `${text}; the ${formatCount(reply.running)} running go on (Terminate stops them).`;

@@ -49,6 +49,7 @@ import { PanZoom } from "./panzoom";
 import {
   type Drawing,
   draw,
+  outcomeWords,
   paintChordLabel,
   paintSummary,
   paintTask,
@@ -493,16 +494,16 @@ class GraphView {
   }
 
   private paintProgress(): void {
-    const { total, done, failed } = progressOf(this.store.counts.get(""));
+    const counts = this.store.counts.get("");
+    const { total, done, failed, revoked } = progressOf(counts);
     const pct = (n: number) => (total > 0 ? `${(100 * n) / total}%` : "0%");
     this.progressBar.replaceChildren(
-      h("span", { className: "cw-progress-done", style: `width:${pct(done - failed)}` }),
+      h("span", { className: "cw-progress-done", style: `width:${pct(done - failed - revoked)}` }),
       h("span", { className: "cw-progress-failed", style: `width:${pct(failed)}` }),
+      h("span", { className: "cw-progress-revoked", style: `width:${pct(revoked)}` }),
     );
     const words = [`${formatCount(done)}/${formatCount(total)} done`];
-    if (failed > 0) words.push(`${formatCount(failed)} failed`);
-    const notRun = this.summary?.not_run ?? 0;
-    if (notRun > 0) words.push(`${formatCount(notRun)} not run`);
+    words.push(...outcomeWords(counts, this.summary?.not_run));
     this.failureButton.disabled = failed === 0;
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));

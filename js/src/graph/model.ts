@@ -88,8 +88,9 @@ export interface Summary {
   elapsed: number | null;
   /** The run is over: nothing will change any more. */
   finished: boolean;
-  /** How many tasks will never run (after a failed or revoked one; errbacks not needed). */
-  not_run?: number;
+  /** The tasks that will never run (after a failed or revoked one; errbacks not needed),
+   * counted by their state. */
+  not_run?: Record<string, number>;
 }
 
 /** The synced traits of canvas_widgets/widgets/result_graph.py's ResultGraph. */

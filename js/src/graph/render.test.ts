@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { NODE_H, NODE_W } from "./layout";
 import { STATES } from "./model";
-import { arrowHead, edgePathData, nodeCorners, nodesIn, summaryCounts } from "./render";
+import {
+  arrowHead,
+  edgePathData,
+  nodeCorners,
+  nodesIn,
+  outcomeWords,
+  summaryCounts,
+} from "./render";
 
 /** The arrowhead as it was first written, with trigonometry: the reference. */
 function arrowHeadByAngle(from: { x: number; y: number }, to: { x: number; y: number }): string {
@@ -150,9 +157,27 @@ describe("summaryCounts", () => {
     );
   });
 
-  it("says how many failed, with the revoked among the done", () => {
+  it("says how many failed and how many were revoked, both among the done", () => {
     expect(summaryCounts(counts({ SUCCESS: 7, FAILURE: 2, REVOKED: 1, PENDING: 290 }))).toBe(
-      "10/300 done · 2 failed",
+      "10/300 done · 2 failed · 1 revoked",
     );
+  });
+});
+
+describe("outcomeWords", () => {
+  const counts = (byState: Record<string, number>) =>
+    Int32Array.from(STATES, (state) => byState[state] ?? 0);
+
+  it("tells the failed that never ran from the others, and the tasks that will not run", () => {
+    // A chord whose header failed: the body and the step after it marked FAILURE by Celery.
+    expect(outcomeWords(counts({ SUCCESS: 2, FAILURE: 3 }), { FAILURE: 2 })).toEqual([
+      "3 failed (2 never ran)",
+    ]);
+    // An errback not needed stays PENDING; revoked tasks are counted as such, not as "not run".
+    expect(outcomeWords(counts({ SUCCESS: 1, PENDING: 1 }), { PENDING: 1 })).toEqual([
+      "1 will not run",
+    ]);
+    expect(outcomeWords(counts({ SUCCESS: 2, REVOKED: 3 }), { REVOKED: 2 })).toEqual(["3 revoked"]);
+    expect(outcomeWords(counts({ SUCCESS: 5 }))).toEqual([]);
   });
 });

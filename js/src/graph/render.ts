@@ -18,7 +18,7 @@ import { clip, svg } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
-import { STATES } from "./model";
+import { STATES, TERMINAL } from "./model";
 import type { Scene, SceneItem } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
@@ -418,20 +418,46 @@ export function paintSummary(g: SVGGElement, counts: Counts | undefined): void {
 
 /** A summary node's counts line: "629/2,000 done · 7 running · 2 failed" (see progressOf). */
 export function summaryCounts(counts: Counts | undefined): string {
-  const { total, done, failed, running } = progressOf(counts);
+  const { total, done, running } = progressOf(counts);
   const words = [`${formatCount(done)}/${formatCount(total)} done`];
   if (running > 0) words.push(`${formatCount(running)} running`);
-  if (failed > 0) words.push(`${formatCount(failed)} failed`);
-  return words.join(" · ");
+  return [...words, ...outcomeWords(counts)].join(" · ");
 }
 
-/** A chord's label: "chord · header 3/10 done", and how many of them failed. */
+/**
+ * What did not succeed, in words: "3 failed (2 never ran)", "1 revoked", "1 will not run".
+ * `notRun`: of the tasks that will never run, how many are in each state (the summary's
+ * `not_run`): Celery marks FAILURE the steps after a failure, and errbacks not needed stay
+ * PENDING. A revoked task's count says nothing more: it was stopped, whether or not it ran.
+ */
+export function outcomeWords(
+  counts: Counts | undefined,
+  notRun: Readonly<Record<string, number>> = {},
+): string[] {
+  const { failed, revoked } = progressOf(counts);
+  const words: string[] = [];
+  if (failed > 0) {
+    const never = notRun.FAILURE ?? 0;
+    const of = never > 0 ? ` (${formatCount(never)} never ran)` : "";
+    words.push(`${formatCount(failed)} failed${of}`);
+  }
+  if (revoked > 0) words.push(`${formatCount(revoked)} revoked`);
+  let waiting = 0;
+  for (const [state, n] of Object.entries(notRun)) if (!TERMINAL.has(state)) waiting += n;
+  if (waiting > 0) words.push(`${formatCount(waiting)} will not run`);
+  return words;
+}
+
+/** A chord's label: "chord · header 3/10 done", and how many of them failed or were revoked. */
 export function paintChordLabel(
   entry: { label: SVGTextElement; header: string; kind: string },
   store: StateStore,
 ): void {
-  const { total, done, failed } = progressOf(store.counts.get(entry.header));
-  let content = total > 0 ? `${entry.kind} · header ${done}/${total} done` : entry.kind;
-  if (failed > 0) content += `, ${formatCount(failed)} failed`;
+  const counts = store.counts.get(entry.header);
+  const { total, done } = progressOf(counts);
+  const content =
+    total > 0
+      ? [`${entry.kind} · header ${done}/${total} done`, ...outcomeWords(counts)].join(", ")
+      : entry.kind;
   if (entry.label.textContent !== content) entry.label.textContent = content;
 }

@@ -37,6 +37,7 @@ describe("createStore", () => {
       total: 3,
       done: 1,
       failed: 0,
+      revoked: 0,
       running: 1, // h1, STARTED
     });
     expect(progressOf(store.counts.get("chord")).total).toBe(4);
@@ -61,6 +62,7 @@ describe("applyStates", () => {
       total: 6,
       done: 2,
       failed: 0,
+      revoked: 0,
       running: 1,
     });
   });
@@ -95,6 +97,7 @@ describe("applyStates", () => {
       total: 10_000,
       done: 1000,
       failed: 100,
+      revoked: 0,
       running: 0,
     });
   });

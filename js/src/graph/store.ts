@@ -160,12 +160,13 @@ export function countsRecord(counts: Counts | undefined): Record<string, number>
   return out;
 }
 
-/** Total, finished (SUCCESS + FAILURE + REVOKED), failed and running (STARTED + PROGRESS:
- * not the ones sent or received that wait for a worker's process), from counts. */
+/** Total, finished (SUCCESS + FAILURE + REVOKED), failed, revoked and running (STARTED +
+ * PROGRESS: not the ones sent or received that wait for a worker's process), from counts. */
 export function progressOf(counts: Counts | undefined): {
   total: number;
   done: number;
   failed: number;
+  revoked: number;
   running: number;
 } {
   let total = 0;
@@ -177,7 +178,8 @@ export function progressOf(counts: Counts | undefined): {
     if (TERMINAL.has(state)) done += n;
     if (RUNNING.has(state)) running += n;
   });
-  return { total, done, failed: counts?.[stateIndex("FAILURE")] ?? 0, running };
+  const failed = counts?.[stateIndex("FAILURE")] ?? 0;
+  return { total, done, failed, revoked: counts?.[stateIndex("REVOKED")] ?? 0, running };
 }
 
 /**
