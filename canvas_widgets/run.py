@@ -167,6 +167,7 @@ class WorkflowRun:
         self._attempts: dict[str, list[Attempt]] = {}  # task id -> its runs, once one started
         self._changes: dict[str, str] = {}
         self._callbacks: list[ChangeCallback] = []
+        self._flush_lock = threading.RLock()  # see _flush
         # Where data flows into each task: a failed or revoked task stops every task after it
         # along these edges (an errback runs when its parent fails, so link_error edges do not
         # count; see _stop_causes)...
@@ -431,6 +432,7 @@ class WorkflowRun:
         if not finished:  # raised outside the lock: the message reads the states
             raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
         self._settle()
+        self._flush()  # on_change callbacks see the final states before wait returns
         if self._lost:
             task_id, message = next(iter(self._lost.items()))
             raise WorkerLost(f"task {task_id}: {message}")
@@ -553,7 +555,9 @@ class WorkflowRun:
     def on_change(self, callback: ChangeCallback) -> None:
         """Call ``callback(run, changes)`` with ``{task id: new state}`` as states change.
 
-        Changes are batched: at most about 10 calls a second, from a background thread.
+        Changes are batched: at most about 10 calls a second, from a background thread. When
+        :meth:`wait` returns, the callbacks have been handed every change (the last batch from
+        the thread that waited).
         """
         self._callbacks.append(callback)
 
@@ -673,14 +677,16 @@ class WorkflowRun:
             self._info[task_id].pop("traceback", None)
 
     def _flush(self) -> None:
-        """Hand the changes gathered since the last flush to the callbacks."""
-        with self._lock:
-            changes, self._changes = self._changes, {}
-            if self._is_done():
-                self._done.notify_all()
-        if changes:
-            for callback in list(self._callbacks):
-                callback(self, changes)
+        """Hand the changes gathered since the last flush to the callbacks, one flush at a
+        time (so that batches reach them in order, whichever thread flushes)."""
+        with self._flush_lock:
+            with self._lock:
+                changes, self._changes = self._changes, {}
+                if self._is_done():
+                    self._done.notify_all()
+            if changes:
+                for callback in list(self._callbacks):
+                    callback(self, changes)
 
 
 _INLINE_ERRBACK = (

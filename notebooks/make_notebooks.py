@@ -411,10 +411,15 @@ run.wait(timeout=60)
         expect="[20, 40]",
     ),  # fmt: skip
     code("[run.info(t)['progress']['current'] for t in run.task_ids]", expect="[20, 40]"),
-    md("`on_change` was called with the states as they moved, in batches:"),
+    md("""
+`on_change` was called with the states as they moved, in batches of `{task id: new state}`
+(about ten a second; registered after the run began, it saw the moves from then on). The
+last state each task was handed:
+"""),
     code(
-        "sorted({state for changes in seen for state in changes.values()})[-1]", expect="'SUCCESS'"
-    ),  # fmt: skip
+        "[[changes[t] for changes in seen if t in changes][-1] for t in run.task_ids]",
+        expect="['SUCCESS', 'SUCCESS']",
+    ),
     md("""
 ## Attaching to a run by its id
 A run is stored (its frozen canvas, with every task id) in the result backend under its id.
@@ -536,7 +541,11 @@ import canvas_widgets as cw
 from celery import chord
 from canvas_widgets.demo import STATIONS, app, fetch, parse, report, summarise
 """),
-    md("## The steps, one at a time\nFirst, what does the data look like?"),
+    md("""
+## The steps, one at a time
+First, what does the data look like? `fetch(station, period)` returns the station's CSV rows
+whose date starts with `period`: `'2023-01'` is January, `'2023-01-0'` its first nine days.
+"""),
     code("print(fetch('harbour', '2023-01-0'))"),
     code(
         "records = cw.run(fetch.s('harbour', '2023-01') | parse.s(), app=app).wait(timeout=60)\n"
