@@ -307,6 +307,12 @@ def test_timeline_keeps_tasks_run_at_once_apart(
     first_attempt.click()  # its details list the earlier attempt, with its error
     attempts = widget.locator(".cw-details dt", has_text="earlier attempts").locator("+ dd")
     expect(attempts).to_contain_text(re.compile(r"1\. RETRY on .*: RuntimeError\('attempt 1"))
+    # With the details open, the bars are drawn clear of the panel, none under it.
+    panel_left = widget.locator(".cw-details").bounding_box()["x"]
+    ends = timeline.locator("[data-cw-task-id]").evaluate_all(
+        "bars => bars.map(b => b.getBoundingClientRect().right)"
+    )
+    assert max(ends) <= panel_left, (ends, panel_left)
     widget.screenshot(path=str(ARTIFACTS / "result-graph-timeline-attempts.png"))
     expect(timeline.locator("g.cw-lane")).to_have_count(1)  # one worker, two tasks at a time
     # Each bar's corners (its `points`: left, top, right, top, right, bottom, left, bottom).

@@ -606,7 +606,10 @@ class GraphView {
     const title = this.labels.get(taskId)?.name ?? taskId;
     const say = (message: string) =>
       showDetailsMessage(this.details, title, message, () => this.closeDetails());
-    if (another) say("Asking the kernel…");
+    if (another) {
+      say("Asking the kernel…");
+      this.queueTimeline(); // to draw the bars clear of the panel
+    }
     const slow = another
       ? setTimeout(() => this.detailsOf === taskId && say(NO_ANSWER_YET), SLOW_REPLY_MS)
       : undefined;
@@ -654,10 +657,9 @@ class GraphView {
     void this.showTask(taskId, false);
   }
 
-  /** How much of the stage's width the details panel leaves clear on the left, when it is
-   * shown (`withDetails`): it covers min(420px, 60 %) on the right (styles.css). */
-  private clearOfDetails(withDetails: boolean): number {
-    const { width } = this.stageSize();
+  /** How much of the stage's width (or `width`) the details panel leaves clear on the left,
+   * when it is shown (`withDetails`): it covers min(420px, 60 %) on the right (styles.css). */
+  private clearOfDetails(withDetails: boolean, width = this.stageSize().width): number {
     return withDetails ? width - Math.min(420, 0.6 * width) : width;
   }
 
@@ -810,7 +812,9 @@ class GraphView {
     const started = performance.now();
     const now = Date.now() / 1000;
     const timeline = timelineBars(this.spans, now);
-    const width = this.timelineEl.clientWidth || this.root.clientWidth || 800;
+    // The bars are drawn clear of the details panel, when it is open.
+    const full = this.timelineEl.clientWidth || this.root.clientWidth || 800;
+    const width = this.clearOfDetails(!this.details.hidden, full);
     // Bars come from the workers' events: a run attached once over has none.
     const none =
       this.summary?.finished || this.allStopped()
@@ -855,6 +859,7 @@ class GraphView {
     this.detailsOf = null;
     this.details.hidden = true;
     this.details.removeAttribute("data-cw-details");
+    this.queueTimeline(); // the bars take the whole width again
   }
 
   /** Revoke the whole run (`taskId` null); or from `taskId`, that task and what depends on it.
