@@ -330,7 +330,11 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
 
     from .tracking import TERMINAL
 
-    console = Console(stderr=True)
+    # Run by a notebook's `!` (a child of its kernel, which sets JPY_PARENT_PID), stderr is a
+    # terminal whose output the notebook shows without its cursor moves: every redraw of the
+    # live display would stay, run together. There, only the final state is printed.
+    in_notebook = "JPY_PARENT_PID" in os.environ
+    console = Console(stderr=True, force_terminal=False if in_notebook else None)
     total = len(workflow.task_ids)
     deadline = None if timeout is None else time.monotonic() + timeout
     columns = (

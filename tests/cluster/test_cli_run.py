@@ -1,13 +1,19 @@
 """``canvas-widgets run --local``: a saved canvas dict runs on a fresh LocalCluster, in process."""
 
+import contextlib
 import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from celery import chord
+from celery import chain, chord
 
 import canvas_widgets as cw
 from canvas_widgets.cli import main
-from canvas_widgets.demo import add, fail, guide_examples, pipeline, xsum
+from canvas_widgets.demo import add, fail, guide_examples, pipeline, sleep, xsum
 
 pytestmark = pytest.mark.cluster
 
@@ -47,3 +53,28 @@ def test_run_local_failing_canvas_exits_non_zero_naming_the_task(tmp_path, capsy
     assert "canvas-widgets: the run failed: " in err
     assert "FAILURE: fail at chord.header[1] (task " in err
     assert "ValueError('boom')" in err
+
+
+@pytest.mark.parametrize("in_notebook", [False, True])
+def test_run_in_a_terminal_redraws_its_progress_except_under_a_notebook(tmp_path, in_notebook):
+    # A notebook's `!` runs commands on a pseudo-terminal but shows their output without the
+    # cursor moves of a live display: there (a child of a kernel: JPY_PARENT_PID) it draws once.
+    path = _save(tmp_path, chain(sleep.si(0.5), add.si(1, 1)))
+    env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
+    if in_notebook:
+        env["JPY_PARENT_PID"] = str(os.getpid())
+    leader, follower = pty.openpty()
+    cli = str(Path(sys.executable).with_name("canvas-widgets"))  # the installed command
+    command = [cli, "run", path, "--app", APP, "--local"]
+    with subprocess.Popen(command, stdout=follower, stderr=follower, env=env) as process:
+        os.close(follower)
+        output = b""
+        with contextlib.suppress(OSError):  # EIO once the command has exited
+            while chunk := os.read(leader, 4096):
+                output += chunk
+    os.close(leader)
+    assert process.returncode == 0, output
+    text = output.decode()
+    assert "2/2" in text and "success=2" in text
+    redraws = text.count("\x1b[2K")  # rich's "erase the line" before each redraw
+    assert (redraws == 0) if in_notebook else (redraws > 1), repr(text)
