@@ -305,6 +305,8 @@ def test_timeline_keeps_tasks_run_at_once_apart(
     flaky_id = first_attempt.get_attribute("data-cw-task-id")
     expect(timeline.locator(f'[data-cw-task-id="{flaky_id}"]')).to_have_count(2)
     first_attempt.click()  # its details list the earlier attempt, with its error
+    # Its bars are outlined, as its node is in the graph.
+    expect(timeline.locator(f'.cw-selected[data-cw-task-id="{flaky_id}"]')).to_have_count(2)
     attempts = widget.locator(".cw-details dt", has_text="earlier attempts").locator("+ dd")
     expect(attempts).to_contain_text(re.compile(r"1\. RETRY on .*: RuntimeError\('attempt 1"))
     # With the details open, the bars are drawn clear of the panel, none under it.

@@ -820,7 +820,8 @@ class GraphView {
       this.summary?.finished || this.allStopped()
         ? "No task was seen starting: workers say so only while the run is followed."
         : "No task started yet.";
-    drawTimeline(this.timelineSvg, timeline, this.store.states, this.labels, width, none);
+    const { states } = this.store;
+    drawTimeline(this.timelineSvg, timeline, states, this.labels, width, none, this.detailsOf);
     this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
     const finished = performance.now();
     this.timelineNextAt = finished + 10 * (finished - started);

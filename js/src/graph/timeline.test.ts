@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Span } from "./model";
-import { niceStep, timelineBars } from "./timeline";
+import { laneLabel, niceStep, timelineBars } from "./timeline";
 
 describe("timelineBars", () => {
   it("puts each task on its worker's lane, from the first start, running ones up to now", () => {
@@ -75,6 +75,12 @@ describe("timelineBars", () => {
       duration: 0,
       origin: 0,
     });
+  });
+
+  it("cuts a long worker name from the middle, where a cluster's names differ least", () => {
+    expect(laneLabel("localcluster-bf6b76-1@vm")).toBe("localcluste…f6b76-1@vm");
+    expect(laneLabel("localcluster-bf6b76-1@vm").length).toBe(22);
+    expect(laneLabel("w1@host")).toBe("w1@host");
   });
 
   it("steps the axis by 1, 2 or 5 times a power of ten", () => {

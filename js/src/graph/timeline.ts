@@ -1,7 +1,8 @@
 /**
  * The timeline tab: each task that started as a bar on its worker's lane, from start to end
  * (like Dask's task stream), coloured by its state; a task that retried has a bar per attempt,
- * the earlier ones coloured by how they ended. A worker runs tasks side by side (its
+ * the earlier ones coloured by how they ended. The bars of the task whose details are open are
+ * outlined, as its node is in the graph. A worker runs tasks side by side (its
  * concurrency): its lane has as many rows as it ran at once, and no bar hides another.
  * `timelineBars` is pure; `drawTimeline` writes the SVG. Bars carry the DOM contract of task
  * nodes (`data-cw-task-id`, `data-cw-state`); they exist only while the tab is shown.
@@ -12,7 +13,7 @@
  * drawing them took twice as long.
  */
 
-import { clip, svg } from "../shared/dom";
+import { svg } from "../shared/dom";
 import type { Span } from "./model";
 import { corners } from "./render";
 
@@ -109,6 +110,7 @@ export function drawTimeline(
   labels: ReadonlyMap<string, { label: string }>,
   width: number,
   none: string,
+  selected: string | null = null,
 ): void {
   const plot = Math.max(100, width - LANE_LABEL_W - 16);
   const scale = plot / Math.max(timeline.duration, 0.001);
@@ -137,7 +139,8 @@ export function drawTimeline(
         width,
         height: (timeline.rows[i] as number) * LANE_H,
       }),
-      svg("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, clip(worker, 22)),
+      svg("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, laneLabel(worker)),
+      svg("title", {}, worker),
     );
     parts.push(lane);
   });
@@ -164,6 +167,7 @@ export function drawTimeline(
     polygon.setAttribute("data-cw-task-id", bar.taskId);
     polygon.setAttribute("data-cw-state", state);
     polygon.setAttribute("data-cw-lane", timeline.lanes[bar.lane] ?? "");
+    if (bar.taskId === selected) polygon.classList.add("cw-selected");
     const label = labels.get(bar.taskId)?.label ?? bar.taskId;
     const attempt = bar.attempt === undefined ? "" : ` · attempt ${bar.attempt}`;
     polygon.setAttribute(
@@ -173,6 +177,14 @@ export function drawTimeline(
     bars.append(polygon);
   }
   root.replaceChildren(...parts, bars);
+}
+
+/** A worker's name cut to fit its lane, from the middle: workers of one cluster often share
+ * a long start ("localcluster-bf6b76-1@host", "-2@host"), and differ at the end. */
+export function laneLabel(worker: string, max = 22): string {
+  if (worker.length <= max) return worker;
+  const head = Math.ceil((max - 1) / 2);
+  return `${worker.slice(0, head)}…${worker.slice(worker.length - (max - 1 - head))}`;
 }
 
 /** 1, 2 or 5 times a power of ten, at least `raw`. */
