@@ -240,6 +240,15 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(found).to_have_text("1 of 2")
     expect(failing).to_have_class("cw-node cw-selected")
     expect(widget.locator('[data-cw-legend-state="PENDING"]')).to_be_disabled()  # none to go to
+    # The legend is one tab stop: the arrows move along it, Tab goes on past it.
+    failure_item = widget.locator('[data-cw-legend-state="FAILURE"]')
+    expect(failure_item).to_be_focused()  # the one clicked
+    failure_item.press("ArrowRight")
+    expect(widget.locator('[data-cw-legend-state="REVOKED"]')).to_be_focused()
+    widget.locator('[data-cw-legend-state="REVOKED"]').press("Home")
+    expect(widget.locator('[data-cw-legend-state="PENDING"]')).to_be_focused()
+    widget.locator('[data-cw-legend-state="PENDING"]').press("Tab")
+    expect(widget.locator('[data-cw-tab="graph"]')).to_be_focused()
 
     # The keyboard, on the graph: arrows move from the highlighted task to the next one that way
     # (the details follow), the status line says where they are; Escape closes the details,

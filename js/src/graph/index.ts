@@ -44,7 +44,7 @@ import type {
   Summary,
 } from "./model";
 import { normalise, STATES } from "./model";
-import { type Direction, graphKey, nearestInDirection, nudge } from "./navigate";
+import { type Direction, graphKey, nearestInDirection, nudge, rowStep } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
   type Drawing,
@@ -221,6 +221,9 @@ class GraphView {
     this.timelineEl.append(this.timelineSvg);
     this.timelineEl.hidden = true;
     const legend = this.legend;
+    // One tab stop, not nine: the arrow keys move along it (see onLegendKey).
+    legend.setAttribute("role", "toolbar");
+    legend.setAttribute("aria-label", "States: go to the tasks in one");
     for (const state of STATES) {
       legend.append(
         h(
@@ -230,6 +233,7 @@ class GraphView {
             className: "cw-legend-item",
             title: `Go to the tasks in ${state}, one by one`,
             "data-cw-legend-state": state,
+            tabindex: legend.childElementCount === 0 ? "0" : "-1",
           },
           h("span", { className: "cw-swatch", "data-cw-state": state }),
           state,
@@ -304,8 +308,10 @@ class GraphView {
       this.findCount.textContent = "";
     });
     // A state in the legend finds the tasks in it, as its name in the find box does.
+    this.legend.addEventListener("keydown", (event) => this.onLegendKey(event));
     this.legend.addEventListener("click", (event) => {
       const item = (event.target as Element).closest("[data-cw-legend-state]");
+      if (item !== null) this.legendFocus(item as HTMLElement);
       if (item === null || item.getAttribute("aria-disabled") === "true") return;
       this.findInput.value = (item.getAttribute("data-cw-legend-state") as string).toLowerCase();
       this.find(false);
@@ -464,6 +470,24 @@ class GraphView {
       if (entry !== undefined) paintChordLabel(entry, this.store);
     }
     this.paintOverall();
+  }
+
+  /** The arrow keys, Home and End move along the legend (one tab stop). */
+  private onLegendKey(event: KeyboardEvent): void {
+    const items = Array.from(this.legend.children) as HTMLElement[];
+    const from = items.indexOf((event.target as Element).closest(".cw-legend-item") as HTMLElement);
+    const to = from < 0 ? null : rowStep(event.key, from, items.length);
+    if (to === null) return;
+    event.preventDefault();
+    event.stopPropagation(); // not the notebook's: its arrows would move between cells
+    this.legendFocus(items[to] as HTMLElement);
+  }
+
+  /** Make `item` the legend's tab stop, and focus it. */
+  private legendFocus(item: HTMLElement): void {
+    for (const other of Array.from(this.legend.children) as HTMLElement[]) other.tabIndex = -1;
+    item.tabIndex = 0;
+    item.focus();
   }
 
   private paintOverall(): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Box } from "./layout";
-import { graphKey, nearestInDirection, nudge } from "./navigate";
+import { graphKey, nearestInDirection, nudge, rowStep } from "./navigate";
 
 const box = (x: number, y: number): Box => ({ x, y, w: 100, h: 30 });
 
@@ -72,5 +72,14 @@ describe("nudge", () => {
   });
   it("puts a box too big for the region at its start", () => {
     expect(nudge({ x: 50, y: 10, w: 400, h: 30 }, view, 10)).toEqual({ dx: 40, dy: 0 });
+  });
+});
+
+describe("rowStep", () => {
+  it("steps along a row with the arrows, round at the ends, and jumps with Home and End", () => {
+    expect([rowStep("ArrowRight", 0, 9), rowStep("ArrowDown", 8, 9)]).toEqual([1, 0]);
+    expect([rowStep("ArrowLeft", 0, 9), rowStep("ArrowUp", 4, 9)]).toEqual([8, 3]);
+    expect([rowStep("Home", 5, 9), rowStep("End", 5, 9)]).toEqual([0, 8]);
+    expect([rowStep("Enter", 5, 9), rowStep("ArrowRight", 0, 0)]).toEqual([null, null]);
   });
 });

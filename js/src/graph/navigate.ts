@@ -1,6 +1,7 @@
 /**
  * Moving through the graph with the keyboard: which key does what, and which node an arrow key
- * goes to. Pure: the view (index.ts) selects the node, brings it into view and shows its details.
+ * goes to; and along a row of buttons that is one tab stop (the legend). Pure: the view
+ * (index.ts) selects the node, brings it into view and shows its details.
  */
 
 import type { Box } from "./layout";
@@ -92,4 +93,16 @@ export function nearestInDirection(
     }
   }
   return best;
+}
+
+/** Where a key moves the focus along a row of `count` buttons that is one tab stop (a toolbar's
+ * "roving tabindex"), from `index`: the arrows step (round at the ends), Home and End jump;
+ * null for any other key. */
+export function rowStep(key: string, index: number, count: number): number | null {
+  if (count === 0) return null;
+  if (key === "ArrowRight" || key === "ArrowDown") return (index + 1) % count;
+  if (key === "ArrowLeft" || key === "ArrowUp") return (index - 1 + count) % count;
+  if (key === "Home") return 0;
+  if (key === "End") return count - 1;
+  return null;
 }
