@@ -308,6 +308,8 @@ def test_timeline_keeps_tasks_run_at_once_apart(
     widget.locator('[data-cw-tab="timeline"]').click()
     timeline = widget.locator("[data-cw-timeline]")
     expect(timeline.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(5)
+    # The 1 s sleeps' bars are wide enough to say which task each is.
+    expect(timeline.locator(".cw-bar-label", has_text="sleep(1, 3)")).to_have_count(1)
     # The task that retried has a bar per attempt: the first coloured by how it ended.
     first_attempt = timeline.locator('[data-cw-state="RETRY"][data-cw-task-id]')
     expect(first_attempt).to_have_attribute("aria-label", re.compile(r"attempt 1 · RETRY"))

@@ -2,7 +2,7 @@
  * The timeline tab: each task that started as a bar on its worker's lane, from start to end
  * (like Dask's task stream), coloured by its state; a task that retried has a bar per attempt,
  * the earlier ones coloured by how they ended. The bars of the task whose details are open are
- * outlined, as its node is in the graph. A worker runs tasks side by side (its
+ * outlined, as its node is in the graph; a bar wide enough is labelled with its task. A worker runs tasks side by side (its
  * concurrency): its lane has as many rows as it ran at once, and no bar hides another.
  * `timelineBars` is pure; `drawTimeline` writes the SVG. Bars carry the DOM contract of task
  * nodes (`data-cw-task-id`, `data-cw-state`); they exist only while the tab is shown.
@@ -13,13 +13,18 @@
  * drawing them took twice as long.
  */
 
-import { svg } from "../shared/dom";
+import { clip, svg } from "../shared/dom";
 import type { Span } from "./model";
 import { corners } from "./render";
 
 export const LANE_H = 26;
 export const LANE_LABEL_W = 150;
 const BAR_H = 18;
+/** A bar's label: its padding, the width of a character (11px text, about), and the fewest
+ * characters worth showing. */
+const BAR_PAD = 4;
+const CHAR_W = 6.5;
+const MIN_CHARS = 6;
 const AXIS_H = 22;
 
 export interface Bar {
@@ -156,6 +161,7 @@ export function drawTimeline(
   }
   parts.push(axis);
   const bars = document.createDocumentFragment();
+  const names = document.createDocumentFragment(); // above every bar: none hides one
   const template = svg("polygon", { class: "cw-node cw-bar" });
   for (const bar of timeline.bars) {
     const state = bar.endedAs ?? states.get(bar.taskId) ?? "STARTED";
@@ -175,8 +181,16 @@ export function drawTimeline(
       `${label}${attempt} · ${state} · ${(bar.end - bar.start).toFixed(3)} s`,
     );
     bars.append(polygon);
+    // A bar wide enough shows which task it is, cut to fit (as Dask's task stream does not).
+    const fits = Math.floor((width - 2 * BAR_PAD) / CHAR_W);
+    if (fits >= MIN_CHARS) {
+      const name = label + (bar.attempt === undefined ? "" : ` (attempt ${bar.attempt})`);
+      names.append(
+        svg("text", { class: "cw-bar-label", x: x + BAR_PAD, y: y + BAR_H - 5 }, clip(name, fits)),
+      );
+    }
   }
-  root.replaceChildren(...parts, bars);
+  root.replaceChildren(...parts, bars, names);
 }
 
 /** A worker's name cut to fit its lane, from the middle: workers of one cluster often share
