@@ -35,22 +35,25 @@ def start_attempt(attempts: list[Attempt], worker: str, at: float) -> None:
 
 def end_attempt(
     attempts: list[Attempt], worker: str, at: float, state: str, exception: str | None = None
-) -> None:
+) -> int | None:
     """A worker's event ended the task's run there: the first of its attempts on that worker
-    still open ends (none, if the task never started there: a task revoked while waiting).
+    still open ends. Return its index; None if there was none (the task never started there:
+    a task revoked while waiting).
 
     >>> tries = []
     >>> start_attempt(tries, "w1", 1.0); start_attempt(tries, "w2", 2.0)
-    >>> end_attempt(tries, "w2", 2.5, "SUCCESS"); end_attempt(tries, "w1", 1.5, "RETRY", "boom")
+    >>> end_attempt(tries, "w2", 2.5, "SUCCESS"), end_attempt(tries, "w1", 1.5, "RETRY", "boom")
+    (1, 0)
     >>> [(a.worker, a.ended_at, a.state) for a in tries]
     [('w1', 1.5, 'RETRY'), ('w2', 2.5, 'SUCCESS')]
     """
-    for attempt in attempts:
+    for index, attempt in enumerate(attempts):
         if attempt.worker == worker and attempt.ended_at is None:
             attempt.ended_at = max(at, attempt.started_at)
             attempt.state = state
             attempt.exception = exception
-            return
+            return index
+    return None
 
 
 def timeline_span(attempts: list[Attempt]) -> list | None:

@@ -567,27 +567,37 @@ class WorkflowRun:
         task_id = event["uuid"]
         fields = _event_fields(event)
         with self._lock:
+            if not self._note_attempt(task_id, state, event, fields.get("exception")):
+                return  # an earlier attempt's end, come late: its record alone says it
+            info = self._info[task_id]
+            if event["type"] == "task-started":
+                # A new attempt: the last one's end and error are in its record now.
+                for key in ("retried_at", "exception", "traceback"):
+                    info.pop(key, None)
             if event["type"] == "task-retried":
-                # Of the attempt that retried, which may be over by now: the next one may have
-                # been received by another worker already (see attempts.py).
+                # The next attempt may have been received by another worker already.
                 fields.pop("worker", None)
-            self._info[task_id].update(fields)
-            self._note_attempt(task_id, state, event, fields.get("exception"))
+            info.update(fields)
             if state == "PROGRESS":
                 self._info[task_id]["progress"] = {
                     k: v for k, v in event.items() if k in ("current", "total", "meta")
                 }
             self._move(task_id, state)
 
-    def _note_attempt(self, task_id: str, state: str, event: dict, exception: str | None) -> None:
-        """Begin or end an attempt of the task (lock held), by a worker's event."""
+    def _note_attempt(self, task_id: str, state: str, event: dict, exception: str | None) -> bool:
+        """Begin or end an attempt of the task (lock held), by a worker's event. Return False
+        for the end of an attempt before the last one: an event come after a later attempt
+        began (events cross between workers), to change neither the task's state nor fields."""
         worker, stamp = event.get("hostname"), event.get("timestamp")
         if not worker or stamp is None:
-            return
+            return True
         if event["type"] == "task-started":
             start_attempt(self._attempts.setdefault(task_id, []), worker, stamp)
         elif state in TERMINAL or state == states.RETRY:
-            end_attempt(self._attempts.get(task_id, []), worker, stamp, state, exception)
+            tries = self._attempts.get(task_id, [])
+            ended = end_attempt(tries, worker, stamp, state, exception)
+            return ended is None or ended == len(tries) - 1
+        return True
 
     #: Seconds between pings of the workers running this run's tasks.
     liveness_interval = 3.0

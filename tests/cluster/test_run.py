@@ -290,7 +290,9 @@ def test_a_retrying_task_shows_retry_then_success(solo):
     assert seen.index("RETRY") < seen.index("SUCCESS")
     assert seen[-1] == "SUCCESS"
     info = run.info(task_id)
-    assert info["retries"] == 1 and "retried_at" in info  # the details still tell the retry
+    assert info["retries"] == 1  # the details still tell the retry, and its error
+    [earlier] = info["attempts"]
+    assert earlier["state"] == "RETRY" and "attempt 1 failed" in earlier["exception"]
     # The first attempt's error is not the outcome of a task that succeeded.
     assert info["result"] == "7"
     assert "exception" not in info and "traceback" not in info

@@ -323,6 +323,27 @@ def test_each_attempt_of_a_retried_task_is_its_own_bar_and_listed_in_its_details
         widget.close()
 
 
+def test_the_late_end_of_an_earlier_attempt_changes_neither_state_nor_fields(app):
+    run = make_run(app, add.s(1, 1))
+    (task_id,) = run.task_ids
+
+    def event(state, kind, worker, stamp, **fields):
+        fields.update(type=kind, uuid=task_id, hostname=worker, timestamp=stamp)
+        run._apply_event(state, fields)
+
+    # No countdown: the second attempt starts on w2 before w1's task-retried comes in.
+    event("STARTED", "task-started", "w1@h", 1.0)
+    event("STARTED", "task-started", "w2@h", 1.2)
+    event("RETRY", "task-retried", "w1@h", 1.1, exception="RuntimeError('attempt 1 failed')")
+
+    assert run.states[task_id] == "STARTED"  # not back to RETRY: w2 runs it
+    info = run.info(task_id)
+    assert (info["worker"], info["started_at"]) == ("w2@h", 1.2)
+    assert "exception" not in info and "retried_at" not in info
+    (earlier,) = info["attempts"]
+    assert earlier["state"] == "RETRY" and "attempt 1" in earlier["exception"]
+
+
 def test_details_text_bounds_even_the_full_text():
     texts, cut = details_text({"result": "y" * (FULL_DETAIL_LIMIT + 10)}, full=True)
     assert len(texts["result"]) == FULL_DETAIL_LIMIT and cut == ["result"]
