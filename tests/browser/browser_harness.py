@@ -342,6 +342,14 @@ _KERNEL_IDLE = f"""(path) => {{
   return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
 }}"""
 
+# The notebook's kernel restarted, as Kernel > Restart Kernel does once its dialog is confirmed.
+_RESTART = f"""async (path) => {{
+  const panel = ({_FIND_PANEL})(path);
+  if (!panel) return false;
+  await panel.sessionContext.session.kernel.restart();
+  return true;
+}}"""
+
 # Resolves when the cells have run: JupyterLab's NotebookActions wait for the execute replies.
 # The race bounds it, since page.evaluate itself has no timeout.
 _RUN = f"""async ([path, command, index, timeoutMs]) => {{
@@ -401,6 +409,12 @@ class Notebook:
     def wait_for_kernel_idle(self, timeout_ms: float = KERNEL_IDLE_TIMEOUT_MS) -> None:
         """Wait until the notebook's kernel is connected and idle."""
         self.page.wait_for_function(_KERNEL_IDLE, arg=self.path, timeout=timeout_ms)
+
+    def restart_kernel(self) -> None:
+        """Restart the notebook's kernel (as Kernel > Restart Kernel does, without its dialog)
+        and wait until the new one is idle."""
+        assert self.page.evaluate(_RESTART, self.path), f"no notebook {self.path} open"
+        self.wait_for_kernel_idle()
 
     def run_cell(self, index: int, timeout_ms: float = CELL_TIMEOUT_MS) -> bool:
         """Run one cell from the browser (JupyterLab's ``notebook:run-cell``) and wait for it.

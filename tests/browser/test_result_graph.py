@@ -420,6 +420,37 @@ def test_revoke_turns_waiting_tasks_revoked(
     assert nb.run_cell(5), nb.output_text(5)
 
 
+# --- a view whose kernel restarted says so, and how to follow the run again ----------------------
+
+KERNEL_LOST_CELLS = [
+    IMPORTS + CLUSTER + "run = cw.run(chain(sleep.si(30), add.si(1, 1)), app=app)\nrun.graph",
+    "print(run.id)",
+]
+
+
+def test_a_view_whose_kernel_restarted_says_so_and_offers_nothing(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(KERNEL_LOST_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    assert nb.run_cell(1), nb.output_text(1)
+    run_id = nb.output_text(1).strip()
+    started = widget.locator('[data-cw-task-id][data-cw-state="STARTED"]')
+    expect(started).to_have_count(1, timeout=RUN_TIMEOUT_MS)
+    expect(widget.locator('[data-cw-action="terminate"]')).to_be_enabled()
+
+    nb.restart_kernel()  # the cluster goes with it; the view stays on the page
+
+    expect(widget).to_have_attribute("data-cw-kernel-lost", "")
+    expect(widget.locator(".cw-status")).to_contain_text(
+        f"lost its kernel (restarted or shut down): it no longer follows run {run_id}"
+    )
+    expect(widget.locator(".cw-status")).to_contain_text(f'cw.ResultGraph.attach("{run_id}", app)')
+    expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()
+    expect(widget.locator('[data-cw-action="terminate"]')).to_be_disabled()
+
+
 # --- a result that looks like HTML stays text ----------------------------------------------------
 
 XSS_CELLS = [

@@ -94,8 +94,19 @@ const SNAPSHOT_UNANSWERED =
   "JupyterLab's comms over subshells lose widget messages (Settings › Kernels › Kernel Comms " +
   "over subshells: Disabled, then reload).";
 
+/** Said once a request could not be sent: the widget's comm is gone with its kernel. */
+function kernelLost(runId: string): string {
+  return (
+    `This view lost its kernel (restarted or shut down): it no longer follows run ${runId}, ` +
+    `which may go on. To follow it again, in a cell: cw.ResultGraph.attach("${runId}", app)`
+  );
+}
+
 class GraphView {
   readonly root: HTMLElement;
+  /** The kernel is gone (see loseKernel): the view shows what it last knew, and asks nothing. */
+  private kernelLost = false;
+  private frozenElapsed: number | null = null;
   private readonly progressBar = h("div", { className: "cw-progress-bar" });
   private readonly progressText = h("span", { className: "cw-progress-text" });
   private readonly legend = h("div", { className: "cw-legend" });
@@ -509,7 +520,23 @@ class GraphView {
 
   /** Whether anything can be revoked: a run (not a preview) that is not over. */
   private revokable(): boolean {
-    return this.graph.run_id !== null && !(this.summary?.finished ?? false) && !this.allStopped();
+    return (
+      this.graph.run_id !== null &&
+      !this.kernelLost &&
+      !(this.summary?.finished ?? false) &&
+      !this.allStopped()
+    );
+  }
+
+  /** The widget's comm is gone (a request could not be sent): stop the clock, offer no action,
+   * and say how to follow the run again. */
+  loseKernel(): void {
+    if (this.kernelLost || this.graph.run_id === null) return;
+    this.frozenElapsed = this.elapsed();
+    this.kernelLost = true;
+    this.root.setAttribute("data-cw-kernel-lost", "");
+    this.status.textContent = kernelLost(this.graph.run_id);
+    this.paintOverall();
   }
 
   private allStopped(): boolean {
@@ -536,6 +563,7 @@ class GraphView {
   }
 
   private elapsed(): number | null {
+    if (this.kernelLost) return this.frozenElapsed;
     const s = this.summary;
     if (s === undefined || s === null || s.elapsed === null || s.elapsed === undefined) return null;
     if (s.finished) return s.elapsed;
@@ -651,7 +679,7 @@ class GraphView {
       details.truncated.length > 0 ? () => void this.showTask(taskId, true) : null,
       () => this.closeDetails(),
       {
-        retry: this.graph.run_id === null ? null : () => void this.retry(taskId),
+        retry: this.graph.run_id === null || this.kernelLost ? null : () => void this.retry(taskId),
         revoke: this.revokable() ? () => void this.revoke(taskId, false) : null,
         terminate: this.revokable() ? () => void this.revoke(taskId, true) : null,
       },
@@ -965,6 +993,7 @@ export default {
     injectStyles(el, "graph", css);
     const requests = new Requests(model);
     const view = new GraphView(model, requests, hostWidth);
+    requests.onNotSent = () => view.loseKernel();
     el.replaceChildren(view.root);
 
     const onMessage = (message: Incoming) => {
@@ -984,6 +1013,10 @@ export default {
     model.on("change:states", onStates);
     model.on("change:summary", onSummary);
     model.on("change:graph", onGraph);
+    // The widget manager marks the comm dead when the kernel restarts: a request then cannot
+    // be sent, and the view says it lost its kernel (while alive, this refreshes the states).
+    const onCommLive = () => void view.requestSnapshot();
+    model.on("comm_live_update", onCommLive);
     // Drawn at once from the states trait; the snapshot asked for here, and the deltas after
     // it, repaint what changed.
     void view.requestSnapshot();
@@ -993,6 +1026,7 @@ export default {
       model.off("change:states", onStates);
       model.off("change:summary", onSummary);
       model.off("change:graph", onGraph);
+      model.off("comm_live_update", onCommLive);
       view.destroy();
     };
   },

@@ -55,12 +55,17 @@ describe("Requests", () => {
       },
     };
     const requests = new Requests(closed);
+    let told = 0;
+    requests.onNotSent = () => {
+      told += 1;
+    };
     await expect(requests.send("details")).resolves.toEqual({
       ok: false,
       error: "not sent to the kernel: Error: Cannot send on a closed comm",
     });
     expect(requests.waiting).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+    expect(told).toBe(1); // the view is told its kernel is gone
   });
 
   it("forgets every request when closed", () => {

@@ -19,6 +19,9 @@ export class Requests {
   >();
   private counter = 0;
   private readonly prefix = Math.random().toString(36).slice(2, 8);
+  /** Called when a request could not be sent: the comm is gone (the kernel restarted, or was
+   * shut down), and no request will ever be answered. */
+  onNotSent: (() => void) | null = null;
 
   constructor(private readonly model: { send(content: Record<string, unknown>): void }) {}
 
@@ -45,6 +48,7 @@ export class Requests {
         clearTimeout(timer);
         this.pending.delete(requestId);
         resolve({ ok: false, error: `not sent to the kernel: ${String(error)}` });
+        this.onNotSent?.();
       }
     });
   }
