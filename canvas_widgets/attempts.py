@@ -34,11 +34,20 @@ def start_attempt(attempts: list[Attempt], worker: str, at: float) -> None:
 
 
 def end_attempt(
-    attempts: list[Attempt], worker: str, at: float, state: str, exception: str | None = None
+    attempts: list[Attempt],
+    worker: str,
+    at: float,
+    state: str,
+    exception: str | None = None,
+    runtime: float | None = None,
 ) -> int | None:
     """A worker's event ended the task's run there: the first of its attempts on that worker
     still open ends. Return its index; None if there was none (the task never started there:
     a task revoked while waiting).
+
+    With no start seen, an event that says how long the task ran (``runtime``: task-succeeded
+    and task-failed do) is a whole attempt: one that began before the run was followed (a run
+    attached to), or whose task-started event was lost.
 
     >>> tries = []
     >>> start_attempt(tries, "w1", 1.0); start_attempt(tries, "w2", 2.0)
@@ -46,6 +55,8 @@ def end_attempt(
     (1, 0)
     >>> [(a.worker, a.ended_at, a.state) for a in tries]
     [('w1', 1.5, 'RETRY'), ('w2', 2.5, 'SUCCESS')]
+    >>> end_attempt(tries, "w3", 9.0, "SUCCESS", runtime=8.0), tries[2].started_at
+    (2, 1.0)
     """
     for index, attempt in enumerate(attempts):
         if attempt.worker == worker and attempt.ended_at is None:
@@ -53,7 +64,10 @@ def end_attempt(
             attempt.state = state
             attempt.exception = exception
             return index
-    return None
+    if runtime is None:
+        return None
+    attempts.append(Attempt(worker, at - runtime, at, state, exception))
+    return len(attempts) - 1
 
 
 def timeline_span(attempts: list[Attempt]) -> list | None:

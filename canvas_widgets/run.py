@@ -594,8 +594,10 @@ class WorkflowRun:
         if event["type"] == "task-started":
             start_attempt(self._attempts.setdefault(task_id, []), worker, stamp)
         elif state in TERMINAL or state == states.RETRY:
-            tries = self._attempts.get(task_id, [])
-            ended = end_attempt(tries, worker, stamp, state, exception)
+            tries = self._attempts.setdefault(task_id, [])
+            runtime = event.get("runtime")  # task-succeeded and task-failed say how long it ran
+            runtime = runtime if isinstance(runtime, int | float) else None
+            ended = end_attempt(tries, worker, stamp, state, exception, runtime)
             return ended is None or ended == len(tries) - 1
         return True
 

@@ -18,6 +18,7 @@ from celery import chord
 from playwright.sync_api import Locator, Page, expect
 
 from canvas_widgets import freeze
+from canvas_widgets.cluster import LocalCluster
 from canvas_widgets.demo import add, fail, tsum
 from canvas_widgets.demo import app as demo_app
 from canvas_widgets.run import WorkflowRun
@@ -420,35 +421,60 @@ def test_revoke_turns_waiting_tasks_revoked(
     assert nb.run_cell(5), nb.output_text(5)
 
 
-# --- a view whose kernel restarted says so, and how to follow the run again ----------------------
+# --- a view whose kernel restarted says so; the run attached to again ----------------------------
 
+# The cluster runs outside the kernel (as `canvas-widgets demo` runs one), so the run goes on
+# while the kernel restarts. CLUSTER_URL is filled in by the test.
+CONNECT = IMPORTS + "cluster = cw.LocalCluster.connect(app, CLUSTER_URL)\n"
 KERNEL_LOST_CELLS = [
-    IMPORTS + CLUSTER + "run = cw.run(chain(sleep.si(30), add.si(1, 1)), app=app)\nrun.graph",
-    "print(run.id)",
+    CONNECT + "run = cw.run(chain(sleep.si(8), add.si(1, 1)), app=app)\nrun.graph",
+    "import pathlib\npathlib.Path('run-id.txt').write_text(run.id)\nprint(run.id)",
+    CONNECT + "import pathlib\ncw.ResultGraph.attach(pathlib.Path('run-id.txt').read_text(), app)",
 ]
 
 
-def test_a_view_whose_kernel_restarted_says_so_and_offers_nothing(
+def test_a_view_whose_kernel_restarted_says_so_and_the_run_can_be_attached_to(
     notebook_factory: Callable[[list[str]], Notebook],
 ) -> None:
-    nb = notebook_factory(KERNEL_LOST_CELLS)
-    assert nb.run_cell(0), nb.output_text(0)
-    widget = result_graph(nb, 0)
-    assert nb.run_cell(1), nb.output_text(1)
-    run_id = nb.output_text(1).strip()
-    started = widget.locator('[data-cw-task-id][data-cw-state="STARTED"]')
-    expect(started).to_have_count(1, timeout=RUN_TIMEOUT_MS)
-    expect(widget.locator('[data-cw-action="terminate"]')).to_be_enabled()
+    with LocalCluster(demo_app, workers=1) as cluster:
+        url = repr(cluster.broker_url)
+        nb = notebook_factory([cell.replace("CLUSTER_URL", url) for cell in KERNEL_LOST_CELLS])
+        assert nb.run_cell(0), nb.output_text(0)
+        widget = result_graph(nb, 0)
+        assert nb.run_cell(1), nb.output_text(1)
+        run_id = nb.output_text(1).strip()
+        started = widget.locator('[data-cw-task-id][data-cw-state="STARTED"]')
+        expect(started).to_have_count(1, timeout=RUN_TIMEOUT_MS)
+        expect(widget.locator('[data-cw-action="terminate"]')).to_be_enabled()
 
-    nb.restart_kernel()  # the cluster goes with it; the view stays on the page
+        nb.restart_kernel()  # the run goes on, on the cluster; the view stays on the page
 
-    expect(widget).to_have_attribute("data-cw-kernel-lost", "")
-    expect(widget.locator(".cw-status")).to_contain_text(
-        f"lost its kernel (restarted or shut down): it no longer follows run {run_id}"
-    )
-    expect(widget.locator(".cw-status")).to_contain_text(f'cw.ResultGraph.attach("{run_id}", app)')
-    expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()
-    expect(widget.locator('[data-cw-action="terminate"]')).to_be_disabled()
+        expect(widget).to_have_attribute("data-cw-kernel-lost", "")
+        status = widget.locator(".cw-status")
+        expect(status).to_contain_text(
+            f"lost its kernel (restarted or shut down): it no longer follows run {run_id}"
+        )
+        expect(status).to_contain_text(f'cw.ResultGraph.attach("{run_id}", app)')
+        expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()
+        expect(widget.locator('[data-cw-action="terminate"]')).to_be_disabled()
+
+        # Attached to from the new kernel while the sleep runs: no bar for it until it ends
+        # (its start came before), and the timeline says so; then its bar, from its runtime.
+        assert nb.run_cell(2), nb.output_text(2)
+        attached = result_graph(nb, 2)
+        expect(attached.locator('[data-cw-task-id][data-cw-state="STARTED"]')).to_have_count(1)
+        attached.locator('[data-cw-tab="timeline"]').click()
+        note = attached.locator(".cw-timeline-note")
+        expect(note).to_have_text(
+            "1 task without a bar: started before this view followed the run "
+            "(a bar comes when one ends)."
+        )
+        timeline = attached.locator("[data-cw-timeline]")
+        expect(timeline.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(
+            2, timeout=RUN_TIMEOUT_MS
+        )
+        expect(note).to_be_hidden()
+        expect(timeline.locator(".cw-bar-label", has_text="sleep(8)")).to_have_count(1)
 
 
 # --- a result that looks like HTML stays text ----------------------------------------------------

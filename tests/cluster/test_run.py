@@ -583,6 +583,25 @@ def test_attach_while_the_run_is_going_converges(cluster):
     assert attached.states == dict.fromkeys(attached.task_ids, "SUCCESS")
 
 
+def test_attached_during_a_task_its_bar_starts_where_its_runtime_says(cluster):
+    run_id = _run_and_drop(chain(sleep.si(2, "slept"), add.si(1, 1)))
+    record = json.loads(demo_app.backend.get(f"canvas-widgets-run-{run_id}"))
+    napping = record["canvas"]["kwargs"]["tasks"][0]["options"]["task_id"]
+    nap = AsyncResult(napping, app=demo_app)
+    wait_until(lambda: nap.state == "STARTED", 10, "the sleep STARTED")  # before anyone watches
+
+    attached = WorkflowRun.attach(run_id, demo_app)
+
+    assert attached.wait(timeout=30) == 2
+    assert attached.info(napping)["result"] == "'slept'"
+    # No task-started event reached it; its task-succeeded event says how long it ran.
+    wait_until(lambda: attached.attempts(napping), 10, "the sleep's task-succeeded event")
+    [attempt] = attached.attempts(napping)
+    assert attempt.state == "SUCCESS" and attempt.ended_at - attempt.started_at >= 2
+    assert "started_at" not in attached.info(napping)
+    assert napping in timeline_spans(attached, [napping])
+
+
 def test_attach_unknown_run_id_raises_key_error(cluster):
     with pytest.raises(KeyError, match="no run"):
         WorkflowRun.attach(str(uuid.uuid4()), demo_app)

@@ -32,7 +32,7 @@ import {
 } from "./details";
 import { download, pngOf, svgSnapshot } from "./export";
 import { findTasks, stepThrough } from "./find";
-import { formatCount } from "./format";
+import { formatCount, plural } from "./format";
 import { type Box, type Layout, layoutScene, stageWidthIn } from "./layout";
 import type {
   DetailsReply,
@@ -43,7 +43,7 @@ import type {
   Span,
   Summary,
 } from "./model";
-import { normalise, STATES } from "./model";
+import { normalise, RUNNING, STATES } from "./model";
 import { type Direction, graphKey, nearestInDirection, nudge, rowStep } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
@@ -163,6 +163,8 @@ class GraphView {
     "aria-label": "Timeline: each task on its worker, start to end. Arrow keys: scroll",
   });
   private readonly timelineSvg = svg("svg");
+  /** Says when some tasks have no bar (see barsMissing). */
+  private readonly timelineNote = h("p", { className: "cw-timeline-note" });
   /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
   private spans = new Map<string, Span>();
   private showingTimeline = false;
@@ -229,7 +231,8 @@ class GraphView {
     this.svgEl.append(this.viewport);
     this.stage.append(this.svgEl);
     this.timelineSvg.setAttribute("class", "cw-timeline-svg");
-    this.timelineEl.append(this.timelineSvg);
+    this.timelineNote.hidden = true;
+    this.timelineEl.append(this.timelineNote, this.timelineSvg);
     this.timelineEl.hidden = true;
     const legend = this.legend;
     // One tab stop, not nine: the arrow keys move along it (see onLegendKey).
@@ -867,16 +870,36 @@ class GraphView {
     // The bars are drawn clear of the details panel, when it is open.
     const full = this.timelineEl.clientWidth || this.root.clientWidth || 800;
     const width = this.clearOfDetails(!this.details.hidden, full);
-    // Bars come from the workers' events: a run attached once over has none.
-    const none =
-      this.summary?.finished || this.allStopped()
-        ? "No task was seen starting: workers say so only while the run is followed."
-        : "No task started yet.";
+    // Bars come from the workers' events: a run attached once over has none, and one attached
+    // to while it ran has none for the tasks already running until they end.
+    const over = this.summary?.finished || this.allStopped();
+    const missing = this.barsMissing();
+    this.timelineNote.textContent =
+      missing === 0
+        ? ""
+        : `${plural(missing, "task")} without a bar: started before this view followed the ` +
+          `run${over ? "" : " (a bar comes when one ends)"}.`;
+    this.timelineNote.hidden = missing === 0;
+    let none = "";
+    if (missing === 0 && over)
+      none = "No task was seen starting: workers say so only while the run is followed.";
+    else if (missing === 0) none = "No task started yet.";
     const { states } = this.store;
     drawTimeline(this.timelineSvg, timeline, states, this.labels, width, none, this.detailsOf);
     this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
     const finished = performance.now();
     this.timelineNextAt = finished + 10 * (finished - started);
+  }
+
+  /** How many tasks ran (or run) without a bar: their start was not seen. A task Celery marked
+   * FAILURE without running it (the summary's not_run) has none to show. */
+  private barsMissing(): number {
+    let ran = 0;
+    for (const [taskId, state] of this.store.states) {
+      if (this.spans.has(taskId)) continue;
+      if (RUNNING.has(state) || state === "SUCCESS" || state === "FAILURE") ran += 1;
+    }
+    return Math.max(0, ran - (this.summary?.not_run?.FAILURE ?? 0));
   }
 
   private async save(format: "svg" | "png"): Promise<void> {
