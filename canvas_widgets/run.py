@@ -277,9 +277,17 @@ class WorkflowRun:
         }
 
     def attempts(self, task_id: str) -> list[Attempt]:
-        """The task's runs on workers so far, in the order they started (see attempts.py)."""
+        """The task's runs on workers so far, in the order they started (see attempts.py).
+
+        A finished task whose last attempt's end event never came (events lost; the backend
+        told the run it finished) has that attempt end when the backend says it was done."""
         with self._lock:
-            return [dataclasses.replace(a) for a in self._attempts.get(task_id, [])]
+            tries = [dataclasses.replace(a) for a in self._attempts.get(task_id, [])]
+            state, done_at = self._states[task_id], self._info[task_id].get("done_at")
+        if tries and tries[-1].ended_at is None and state in TERMINAL and done_at is not None:
+            tries[-1].ended_at = max(done_at, tries[-1].started_at)
+            tries[-1].state = state
+        return tries
 
     def never_run(self) -> set[str]:
         """The tasks that will never run: those after a failed or revoked task (Celery marks

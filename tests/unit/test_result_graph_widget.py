@@ -23,6 +23,7 @@ from canvas_widgets.result_view import (
     graph_payload,
     message_bytes,
     run_summary,
+    timeline_spans,
 )
 from canvas_widgets.run import WorkflowRun
 from canvas_widgets.widgets.result_graph import ResultGraph
@@ -342,6 +343,20 @@ def test_the_late_end_of_an_earlier_attempt_changes_neither_state_nor_fields(app
     assert "exception" not in info and "retried_at" not in info
     (earlier,) = info["attempts"]
     assert earlier["state"] == "RETRY" and "attempt 1" in earlier["exception"]
+
+
+def test_a_task_whose_end_event_was_lost_has_its_bar_end_when_the_backend_says(app):
+    run = make_run(app, add.s(1, 1))
+    (task_id,) = run.task_ids
+    started = {"type": "task-started", "uuid": task_id, "hostname": "w1@h", "timestamp": 10.0}
+    run._apply_event("STARTED", started)
+    # No task-succeeded event ever comes: the backend's record says it is done, and when.
+    run._merge_metas(
+        {task_id: {"status": "SUCCESS", "result": 2, "date_done": "1970-01-01T00:00:12"}}
+    )
+
+    assert run.states[task_id] == "SUCCESS"
+    assert timeline_spans(run, [task_id]) == {task_id: ["w1@h", 10.0, 12.0]}  # not open
 
 
 def test_details_text_bounds_even_the_full_text():
