@@ -18,7 +18,7 @@ import type { Span } from "./model";
 import { corners } from "./render";
 
 export const LANE_H = 26;
-export const LANE_LABEL_W = 150;
+const LANE_LABEL_W = 150;
 const BAR_H = 18;
 /** A bar's label: its padding, the width of a character (11px text, about), and the fewest
  * characters worth showing. */
@@ -117,7 +117,10 @@ export function drawTimeline(
   none: string,
   selected: string | null = null,
 ): void {
-  const plot = Math.max(100, width - LANE_LABEL_W - 16);
+  // Narrow (a phone, a side panel): the lane names take a quarter of the width at most, and
+  // the axis has fewer ticks, about one per 70 px, so that their labels do not run together.
+  const laneW = Math.min(LANE_LABEL_W, Math.max(80, Math.round(width / 4)));
+  const plot = Math.max(100, width - laneW - 16);
   const scale = plot / Math.max(timeline.duration, 0.001);
   const laneTop: number[] = []; // each lane's y
   let rowsAbove = 0;
@@ -144,16 +147,20 @@ export function drawTimeline(
         width,
         height: (timeline.rows[i] as number) * LANE_H,
       }),
-      svg("text", { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 }, laneLabel(worker)),
+      svg(
+        "text",
+        { class: "cw-lane-label", x: 8, y: y + LANE_H / 2 + 4 },
+        laneLabel(worker, Math.floor((laneW - 12) / CHAR_W)),
+      ),
       svg("title", {}, worker),
     );
     parts.push(lane);
   });
   // Axis: a tick every "nice" step of seconds.
-  const step = niceStep(timeline.duration / 6);
+  const step = niceStep(timeline.duration / Math.max(2, Math.min(6, Math.floor(plot / 70))));
   const axis = svg("g", { class: "cw-axis" });
   for (let t = 0; t <= timeline.duration + 1e-9; t += step) {
-    const x = LANE_LABEL_W + t * scale;
+    const x = laneW + t * scale;
     axis.append(
       svg("line", { x1: x, x2: x, y1: AXIS_H - 4, y2: height }),
       svg("text", { x: x + 2, y: AXIS_H - 8 }, `${+t.toFixed(3)} s`),
@@ -165,7 +172,7 @@ export function drawTimeline(
   const template = svg("polygon", { class: "cw-node cw-bar" });
   for (const bar of timeline.bars) {
     const state = bar.endedAs ?? states.get(bar.taskId) ?? "STARTED";
-    const x = LANE_LABEL_W + bar.start * scale;
+    const x = laneW + bar.start * scale;
     const y = (laneTop[bar.lane] as number) + bar.row * LANE_H + (LANE_H - BAR_H) / 2;
     const width = Math.max(2, (bar.end - bar.start) * scale);
     const polygon = template.cloneNode() as SVGPolygonElement;
