@@ -619,7 +619,7 @@ def test_labels_of_a_1001_task_graph_appear_when_zoomed_in(
     expect(widget.locator(".cw-node-label")).to_have_count(0)
     expect(chains.locator(".cw-box-label")).to_have_count(0)
     expect(widget.locator('[data-cw-container="chord"] .cw-box-label')).to_have_text(
-        "chord · header 0/1000 done"
+        "chord · header 0/1,000 done"
     )
     # Saved as it is fitted, the image is the drawing at scale 1: every label, and borders.
     with nb.page.expect_download() as download:

@@ -457,7 +457,10 @@ export function paintChordLabel(
   const { total, done } = progressOf(counts);
   const content =
     total > 0
-      ? [`${entry.kind} · header ${done}/${total} done`, ...outcomeWords(counts)].join(", ")
+      ? [
+          `${entry.kind} · header ${formatCount(done)}/${formatCount(total)} done`,
+          ...outcomeWords(counts),
+        ].join(", ")
       : entry.kind;
   if (entry.label.textContent !== content) entry.label.textContent = content;
 }
