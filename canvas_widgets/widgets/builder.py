@@ -41,7 +41,7 @@ __all__ = ["CanvasBuilder"]
 _COMPUTED = frozenset({"catalogue", "custom_types", "problems", "python_source", "run_status"})
 #: Keyword arguments the constructor takes besides ``app`` and ``canvas``.
 _SETTABLE = frozenset({"selected", "layout"})
-_IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": ""}
+_IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": "", "edited": False}
 # user:password@ in any URL-like text (a broker URL in an exception message, say).
 _CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]*@")
 
@@ -96,7 +96,8 @@ class CanvasBuilder(anywidget.AnyWidget):
         The path of the selected node (same scheme as problem paths), or "" for none.
     run_status : dict, default ``{"state": "idle", "run_id": "", "value_repr": "", "error": ""}``
         The latest run: ``state`` is idle, running, done or failed; ``value_repr`` the repr of
-        its value when done; ``error`` what went wrong when failed. Text only.
+        its value when done; ``error`` what went wrong when failed; ``edited``, whether the
+        canvas was changed since that run was made from it. Text only.
 
     Examples
     --------
@@ -133,7 +134,7 @@ class CanvasBuilder(anywidget.AnyWidget):
     ).tag(sync=True)
     selected = traitlets.Unicode("", help="The selected node's path, or ''.").tag(sync=True)
     run_status = traitlets.Dict(
-        default_value=_IDLE, help="{state, run_id, value_repr, error} of the latest run."
+        default_value=_IDLE, help="{state, run_id, value_repr, error, edited} of the latest run."
     ).tag(sync=True)
 
     def __init__(
@@ -157,6 +158,7 @@ class CanvasBuilder(anywidget.AnyWidget):
         # Plain attributes, never traits: nothing of the app may reach the saved widget state.
         self._app = app
         self._run: WorkflowRun | None = None
+        self._run_canvas: dict | None = None  # canvas_dict as the latest run was made from
         self._run_lock = threading.Lock()
         # Made when the builder is first displayed: the builder above, the run's graph below.
         self._view: ipywidgets.VBox | None = None
@@ -218,6 +220,15 @@ class CanvasBuilder(anywidget.AnyWidget):
     @traitlets.observe("canvas_dict")
     def _on_canvas_dict(self, change: dict) -> None:
         self._recompute()
+        with self._run_lock:
+            if self.run_status.get("state", "idle") != "idle":
+                edited = self._edited_since_run()
+                if edited != self.run_status.get("edited"):
+                    self.run_status = {**self.run_status, "edited": edited}
+
+    def _edited_since_run(self) -> bool:
+        """Whether the canvas differs from the one the latest run was made from."""
+        return self.canvas_dict != self._run_canvas
 
     def _recompute(self) -> None:
         d = self.canvas_dict
@@ -313,6 +324,7 @@ class CanvasBuilder(anywidget.AnyWidget):
         workflow = run_canvas(self.canvas, app=self._app)
         with self._run_lock:
             self._run = workflow
+            self._run_canvas = copy.deepcopy(self.canvas_dict)
             self.run_status = {**_IDLE, "state": "running", "run_id": workflow.id}
             if self._results is not None:  # displayed: show the run's graph below the builder
                 self._results.children = (workflow.graph,)
@@ -330,7 +342,8 @@ class CanvasBuilder(anywidget.AnyWidget):
             status = {**_IDLE, "state": "done", "value_repr": self._scrub(short_repr(value))}
         with self._run_lock:
             if self._run is workflow:  # a later run owns the status now
-                self.run_status = {**status, "run_id": workflow.id}
+                edited = self._edited_since_run()
+                self.run_status = {**status, "run_id": workflow.id, "edited": edited}
 
     def _on_custom_msg(self, widget: object, content: object, buffers: object) -> None:
         answer(self, content, {"run": self._run_request})

@@ -174,6 +174,11 @@ def test_build_the_guide_chord_by_dragging_and_run_it(
     set_theme(page, "JupyterLab Dark")
     widget.screenshot(path=str(ARTIFACTS / "builder-chord-dark.png"))
     set_theme(page, "JupyterLab Light")
+
+    # Edited after its run, the builder says its result is of the canvas as it was run.
+    select_and_edit(widget, header_tasks.first, "args", "5, 5")
+    expect(header_tasks.first).to_contain_text("add.s(5, 5)")
+    expect(status).to_have_text("result: 90 · canvas edited since")
     assert nb.run_cell(4), nb.output_text(4)
 
 

@@ -283,6 +283,14 @@ def test_failing_chord_shows_failure_and_traceback(
     expect(failing.locator("title")).to_have_text("fail() · FAILURE")
     expect(cells).to_have_count(cells_before)
     expect(prompt).to_have_text(prompt_before)
+    # In a narrow view the details go below the graph instead of over most of it.
+    nb.page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
+    nb.page.set_viewport_size({"width": 480, "height": 1000})
+    narrow = "(el) => el.getBoundingClientRect().width < 560"
+    nb.page.wait_for_function(narrow, arg=widget.element_handle())
+    stage_box = widget.locator(".cw-stage").bounding_box()
+    details_box = details.bounding_box()
+    assert details_box["y"] >= stage_box["y"] + stage_box["height"] - 1, (stage_box, details_box)
     assert nb.run_cell(3), nb.output_text(3)
 
 

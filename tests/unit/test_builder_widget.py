@@ -39,7 +39,13 @@ def test_traits_and_their_defaults() -> None:
     b = CanvasBuilder(app)
     assert b.canvas_dict is None and b.canvas is None and b.to_dict() is None
     assert b.problems == [] and b.python_source == "" and b.selected == ""
-    assert b.run_status == {"state": "idle", "run_id": "", "value_repr": "", "error": ""}
+    assert b.run_status == {
+        "state": "idle",
+        "run_id": "",
+        "value_repr": "",
+        "error": "",
+        "edited": False,
+    }
     add_info = next(t for t in b.catalogue if t["name"] == "canvas_widgets.demo.add")
     assert add_info["doc"] == "Return x + y."
     assert [p["name"] for p in add_info["parameters"]] == ["x", "y"]
@@ -219,9 +225,17 @@ def test_run_on_a_local_cluster_sets_run_status(monkeypatch: pytest.MonkeyPatch)
             "run_id": b.last_run.id,
             "value_repr": "90",
             "error": "",
+            "edited": False,
         }
         state = json.dumps(b.get_state())
         assert cluster.broker_url not in state and "redis://" not in state
+        # Edited after the run, the result is said to be of the canvas as it was; edited
+        # back, it is the canvas's again.
+        ran = b.canvas_dict
+        b.canvas = cw.to_dict(add.s(1, 1))
+        assert b.run_status["state"] == "done" and b.run_status["edited"] is True
+        b.canvas_dict = ran
+        assert b.run_status["edited"] is False
 
         # b.run() does the same from Python, and a failing run says why.
         failed = reaching(b, "failed")

@@ -633,6 +633,11 @@ class BuilderView {
       full = `run ${status.run_id} failed: ${status.error}`;
       text = `failed: ${clip(status.error, 80)}`;
     }
+    if (status.edited && text !== "") {
+      // The result (and the graph below) are of the canvas as it was run.
+      text += " · canvas edited since";
+      full += " (the canvas has been edited since it was run)";
+    }
     this.status.replaceChildren(
       h("span", { className: "cw-run-dot", "aria-hidden": "true" }),
       h("span", { className: "cw-run-text", "data-cw-run-value": "" }, text),

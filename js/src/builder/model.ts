@@ -13,6 +13,8 @@ export interface RunStatus {
   run_id: string;
   value_repr: string;
   error: string;
+  /** The canvas was changed since this run was made from it. */
+  edited?: boolean;
 }
 
 /**

@@ -80,6 +80,8 @@ const LABEL_SCALE = 0.5;
 const BORDER_SCALE = 0.3;
 /** Room kept around a node brought into view (screen pixels). */
 const REVEAL_MARGIN = 16;
+/** Narrower than this, the details panel goes below the graph, not over it (styles.css). */
+const NARROW_PX = 560;
 /** After this long without a reply, the details say why there may be none. */
 const SLOW_REPLY_MS = 3_000;
 const NO_ANSWER_YET =
@@ -562,7 +564,11 @@ class GraphView {
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));
     if (this.graph.run_id === null) words.push("preview: not run");
-    this.progressText.textContent = words.join(" · ");
+    const text = words.join(" · ");
+    if (this.progressText.textContent !== text) {
+      this.progressText.textContent = text;
+      this.progressText.title = text; // the whole of it, when a narrow view cuts it short
+    }
   }
 
   private elapsed(): number | null {
@@ -713,9 +719,10 @@ class GraphView {
   }
 
   /** How much of the stage's width (or `width`) the details panel leaves clear on the left,
-   * when it is shown (`withDetails`): it covers min(420px, 60 %) on the right (styles.css). */
+   * when it is shown (`withDetails`): it covers min(420px, 60 %) on the right, or nothing in a
+   * narrow view, where it goes below (styles.css). */
   private clearOfDetails(withDetails: boolean, width = this.stageSize().width): number {
-    return withDetails ? width - Math.min(420, 0.6 * width) : width;
+    return withDetails && width >= NARROW_PX ? width - Math.min(420, 0.6 * width) : width;
   }
 
   private showSummary(path: string): void {
