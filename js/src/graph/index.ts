@@ -80,7 +80,8 @@ const LABEL_SCALE = 0.5;
 const BORDER_SCALE = 0.3;
 /** Room kept around a node brought into view (screen pixels). */
 const REVEAL_MARGIN = 16;
-/** Narrower than this, the details panel goes below the graph, not over it (styles.css). */
+/** Narrower than this, the view is `cw-narrow`: the details panel goes below the graph, not
+ * over it (styles.css). */
 const NARROW_PX = 560;
 /** After this long without a reply, the details say why there may be none. */
 const SLOW_REPLY_MS = 3_000;
@@ -346,6 +347,8 @@ class GraphView {
         if (box !== undefined) {
           this.stageWidth = box.width;
           this.stageHeight = box.height;
+          // (A hidden stage, the timeline shown, is 0 wide: not narrow.)
+          if (box.width > 0) this.root.classList.toggle("cw-narrow", box.width < NARROW_PX);
         }
         if (!this.panZoom.userMoved) this.panZoom.fit();
       });
