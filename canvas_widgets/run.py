@@ -565,7 +565,9 @@ class WorkflowRun:
 
         Changes are batched: at most about 10 calls a second, from a background thread. When
         :meth:`wait` returns, the callbacks have been handed every change (the last batch from
-        the thread that waited).
+        the thread that waited). A task may come again with the state it had when a run of it
+        on a worker began or ended after the result backend told its state (see
+        :meth:`attempts`).
         """
         self._callbacks.append(callback)
 
@@ -575,7 +577,8 @@ class WorkflowRun:
         task_id = event["uuid"]
         fields = _event_fields(event)
         with self._lock:
-            if not self._note_attempt(task_id, state, event, fields.get("exception")):
+            attempted = self._note_attempt(task_id, state, event, fields.get("exception"))
+            if attempted is None:
                 return  # an earlier attempt's end, come late: its record alone says it
             info = self._info[task_id]
             if event["type"] == "task-started":
@@ -587,27 +590,37 @@ class WorkflowRun:
                 fields.pop("worker", None)
             info.update(fields)
             if state == "PROGRESS":
-                self._info[task_id]["progress"] = {
+                info["progress"] = {
                     k: v for k, v in event.items() if k in ("current", "total", "meta")
                 }
             self._move(task_id, state)
+            if attempted and task_id not in self._changes:
+                # Its timeline bar changed, not its state (the backend told the run first):
+                # its state goes out again, and with it the bar (see on_change).
+                self._changes[task_id] = self._states[task_id]
 
-    def _note_attempt(self, task_id: str, state: str, event: dict, exception: str | None) -> bool:
-        """Begin or end an attempt of the task (lock held), by a worker's event. Return False
-        for the end of an attempt before the last one: an event come after a later attempt
-        began (events cross between workers), to change neither the task's state nor fields."""
+    def _note_attempt(
+        self, task_id: str, state: str, event: dict, exception: str | None
+    ) -> bool | None:
+        """Begin or end an attempt of the task (lock held), by a worker's event. Return whether
+        an attempt began or ended; None for the end of an attempt before the last one: an event
+        come after a later attempt began (events cross between workers), which is to change
+        neither the task's state nor its fields."""
         worker, stamp = event.get("hostname"), event.get("timestamp")
         if not worker or stamp is None:
-            return True
+            return False
         if event["type"] == "task-started":
             start_attempt(self._attempts.setdefault(task_id, []), worker, stamp)
-        elif state in TERMINAL or state == states.RETRY:
+            return True
+        if state in TERMINAL or state == states.RETRY:
             tries = self._attempts.setdefault(task_id, [])
             runtime = event.get("runtime")  # task-succeeded and task-failed say how long it ran
             runtime = runtime if isinstance(runtime, int | float) else None
             ended = end_attempt(tries, worker, stamp, state, exception, runtime)
-            return ended is None or ended == len(tries) - 1
-        return True
+            if ended is not None and ended < len(tries) - 1:
+                return None
+            return ended is not None
+        return False
 
     #: Seconds between pings of the workers running this run's tasks.
     liveness_interval = 3.0

@@ -474,8 +474,8 @@ def test_a_view_whose_kernel_restarted_says_so_and_the_run_can_be_attached_to(
         attached.locator('[data-cw-tab="timeline"]').click()
         note = attached.locator(".cw-timeline-note")
         expect(note).to_have_text(
-            "1 task without a bar: started before this view followed the run "
-            "(a bar comes when one ends)."
+            "1 task without a bar: no event said when it started (before this view followed "
+            "the run, or the events are late). A bar comes when one ends."
         )
         timeline = attached.locator("[data-cw-timeline]")
         expect(timeline.locator('[data-cw-state="SUCCESS"][data-cw-task-id]')).to_have_count(

@@ -359,6 +359,32 @@ def test_a_task_whose_end_event_was_lost_has_its_bar_end_when_the_backend_says(a
     assert timeline_spans(run, [task_id]) == {task_id: ["w1@h", 10.0, 12.0]}  # not open
 
 
+def test_a_bar_whose_events_come_after_the_backend_told_the_state_still_reaches_the_view(app):
+    run = make_run(app, add.s(1, 1))
+    (task_id,) = run.task_ids
+    widget = ResultGraph(run)
+    recorder = Recorder(widget)
+    try:
+        run._merge_metas({task_id: {"status": "SUCCESS", "result": 2}})  # events lagging
+        run._flush()
+        wait_until(lambda: recorder.of_type("states"))
+        (first,) = recorder.of_type("states")
+        assert first["changes"] == {task_id: "SUCCESS"} and "spans" not in first
+        for state, kind, stamp in (
+            ("STARTED", "task-started", 1.0),
+            ("SUCCESS", "task-succeeded", 2.0),
+        ):
+            event = {"type": kind, "uuid": task_id, "hostname": "w1@h", "timestamp": stamp}
+            run._apply_event(state, event)
+        run._flush()
+        wait_until(lambda: len(recorder.of_type("states")) == 2)
+        second = recorder.of_type("states")[1]
+        assert second["changes"] == {task_id: "SUCCESS"}  # the same state, again
+        assert second["spans"] == {task_id: ["w1@h", 1.0, 2.0]}  # with its bar
+    finally:
+        widget.close()
+
+
 def test_details_text_bounds_even_the_full_text():
     texts, cut = details_text({"result": "y" * (FULL_DETAIL_LIMIT + 10)}, full=True)
     assert len(texts["result"]) == FULL_DETAIL_LIMIT and cut == ["result"]

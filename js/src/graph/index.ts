@@ -887,8 +887,9 @@ class GraphView {
     this.timelineNote.textContent =
       missing === 0
         ? ""
-        : `${plural(missing, "task")} without a bar: started before this view followed the ` +
-          `run${over ? "" : " (a bar comes when one ends)"}.`;
+        : `${plural(missing, "task")} without a bar: no event said when ${missing === 1 ? "it" : "they"} ` +
+          "started (before this view followed the run, or the events are late)." +
+          (over ? "" : " A bar comes when one ends.");
     this.timelineNote.hidden = missing === 0;
     let none = "";
     if (missing === 0 && over)
