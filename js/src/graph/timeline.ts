@@ -2,8 +2,9 @@
  * The timeline tab: each task that started as a bar on its worker's lane, from start to end
  * (like Dask's task stream), coloured by its state; a task that retried has a bar per attempt,
  * the earlier ones coloured by how they ended. The bars of the task whose details are open are
- * outlined, as its node is in the graph; a bar wide enough is labelled with its task. A worker runs tasks side by side (its
- * concurrency): its lane has as many rows as it ran at once, and no bar hides another.
+ * outlined, as its node is in the graph; a bar wide enough is labelled with its task. A worker
+ * runs tasks side by side (its concurrency): its lane has as many rows as it ran at once, and
+ * no bar hides another.
  * `timelineBars` is pure; `drawTimeline` writes the SVG. Bars carry the DOM contract of task
  * nodes (`data-cw-task-id`, `data-cw-state`); they exist only while the tab is shown.
  *
@@ -188,7 +189,7 @@ export function drawTimeline(
       `${label}${attempt} · ${state} · ${(bar.end - bar.start).toFixed(3)} s`,
     );
     bars.append(polygon);
-    // A bar wide enough shows which task it is, cut to fit (as Dask's task stream does not).
+    // A bar wide enough shows which task it is, cut to fit.
     const fits = Math.floor((width - 2 * BAR_PAD) / CHAR_W);
     if (fits >= MIN_CHARS) {
       const name = label + (bar.attempt === undefined ? "" : ` (attempt ${bar.attempt})`);
