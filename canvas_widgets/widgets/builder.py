@@ -94,7 +94,7 @@ class CanvasBuilder(anywidget.AnyWidget):
         is no canvas or when it cannot be built yet.
     selected : str, default ""
         The path of the selected node (same scheme as problem paths), or "" for none.
-    run_status : dict, default ``{"state": "idle", "run_id": "", "value_repr": "", "error": ""}``
+    run_status : dict, default: state idle, the other fields empty, ``edited`` False
         The latest run: ``state`` is idle, running, done or failed; ``value_repr`` the repr of
         its value when done; ``error`` what went wrong when failed; ``edited``, whether the
         canvas was changed since that run was made from it. Text only.
