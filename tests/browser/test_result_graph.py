@@ -353,9 +353,22 @@ def test_timeline_keeps_tasks_run_at_once_apart(
     cells_before = cells.count()
     timeline.click(position={"x": 4, "y": 4})
     expect(timeline).to_be_focused()
-    for key in ("a", "ArrowDown", "End"):
+    for key in ("a", "ArrowDown"):
         timeline.press(key)
     expect(cells).to_have_count(cells_before)
+    # The keys go from task to task in the order they started, each with its details.
+    first_to_start = timeline.locator("[data-cw-task-id]").evaluate_all(
+        "bars => bars.reduce((a, b) => a.points[0].x <= b.points[0].x ? a : b)"
+        ".getAttribute('data-cw-task-id')"
+    )
+    shown = widget.locator('.cw-details [data-cw-field="task_id"]')
+    timeline.press("Home")
+    expect(shown).to_have_text(first_to_start)
+    expect(timeline.locator(f'.cw-selected[data-cw-task-id="{first_to_start}"]')).to_have_count(1)
+    timeline.press("ArrowRight")
+    expect(shown).not_to_have_text(first_to_start)
+    timeline.press("Escape")
+    expect(widget.locator(".cw-details")).to_be_hidden()
     assert nb.run_cell(2), nb.output_text(2)
 
 

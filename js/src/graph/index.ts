@@ -163,9 +163,15 @@ class GraphView {
     className: "cw-timeline",
     "data-cw-timeline": "",
     tabindex: "0",
-    "aria-label": "Timeline: each task on its worker, start to end. Arrow keys: scroll",
+    "aria-label":
+      "Timeline: each task on its worker, start to end. Left and right arrows, Home, End: " +
+      "from task to task, with its details; Escape: close them; up and down arrows: scroll",
   });
   private readonly timelineSvg = svg("svg");
+  /** The timeline's tasks in the order they started (its keys go along it), and whether the
+   * next drawing is to bring the selected one into view. */
+  private timelineOrder: string[] = [];
+  private revealBar = false;
   /** Says when some tasks have no bar (see barsMissing). */
   private readonly timelineNote = h("p", { className: "cw-timeline-note" });
   /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
@@ -318,7 +324,9 @@ class GraphView {
     });
     // The timeline scrolls with the keys once focused (clicked, or tabbed to); they stay in it.
     this.timelineEl.addEventListener("keydown", (event) => {
-      if (!isNotebookKey(event)) event.stopPropagation();
+      if (isNotebookKey(event)) return;
+      event.stopPropagation();
+      this.onTimelineKey(event);
     });
     // A new query (or the box cleared): the count was the old one's.
     this.findInput.addEventListener("input", () => {
@@ -897,9 +905,38 @@ class GraphView {
     else if (missing === 0) none = "No task started yet.";
     const { states } = this.store;
     drawTimeline(this.timelineSvg, timeline, states, this.labels, width, none, this.detailsOf);
+    const order = new Set<string>();
+    for (const bar of timeline.bars) order.add(bar.taskId); // by start: the bars are sorted
+    this.timelineOrder = [...order];
+    if (this.revealBar) {
+      // Gone to with the keys: brought into view.
+      this.revealBar = false;
+      this.timelineSvg.querySelector(".cw-selected")?.scrollIntoView({ block: "nearest" });
+    }
     this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
     const finished = performance.now();
     this.timelineNextAt = finished + 10 * (finished - started);
+  }
+
+  /** Left and right arrows, Home and End go from task to task on the timeline, in the order
+   * they started, showing each one's details; Escape closes them. Up and down scroll. */
+  private onTimelineKey(event: KeyboardEvent): void {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape") {
+      this.closeDetails();
+      return;
+    }
+    const order = this.timelineOrder;
+    const at = this.detailsOf === null ? -1 : order.indexOf(this.detailsOf);
+    let to: number | null = null;
+    if (event.key === "ArrowRight") to = Math.min(at + 1, order.length - 1);
+    else if (event.key === "ArrowLeft") to = Math.max(at - 1, 0);
+    else if (event.key === "Home") to = 0;
+    else if (event.key === "End") to = order.length - 1;
+    if (to === null || order.length === 0) return;
+    event.preventDefault(); // not the scroll those keys would make
+    this.revealBar = true;
+    void this.showTask(order[to] as string, false);
   }
 
   /** How many tasks ran (or run) without a bar: their start was not seen. A task Celery marked
