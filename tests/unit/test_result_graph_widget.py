@@ -26,6 +26,7 @@ from canvas_widgets.result_view import (
     timeline_spans,
 )
 from canvas_widgets.run import WorkflowRun
+from canvas_widgets.tracking import _EVENT_STATES
 from canvas_widgets.widgets.result_graph import ResultGraph
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -39,6 +40,12 @@ def app() -> Celery:
 
 def make_run(app: Celery, canvas) -> WorkflowRun:
     return WorkflowRun(app, cw.freeze(canvas, app), run_id=str(uuid.uuid4()))
+
+
+def worker_event(run: WorkflowRun, task_id: str, kind: str, worker: str, stamp: float, **fields):
+    """Hand the run a worker's task event (``task-started``, ...) as the event monitor does."""
+    fields.update(type=kind, uuid=task_id, hostname=worker, timestamp=stamp)
+    run._apply_event(_EVENT_STATES[kind], fields)
 
 
 def move(run: WorkflowRun, changes: dict[str, str]) -> None:
@@ -295,23 +302,22 @@ def test_each_attempt_of_a_retried_task_is_its_own_bar_and_listed_in_its_details
     try:
         (task_id,) = run.task_ids
 
-        def event(state, kind, worker, stamp, **fields):
-            fields.update(type=kind, uuid=task_id, hostname=worker, timestamp=stamp)
-            run._apply_event(state, fields)
+        def event(kind, worker, stamp, **fields):
+            worker_event(run, task_id, kind, worker, stamp, **fields)
 
         # As measured with two workers: the second attempt is received before the first
         # attempt's task-retried event arrives.
-        event("RECEIVED", "task-received", "w1@h", 1.0, retries=0)
-        event("STARTED", "task-started", "w1@h", 1.1)
-        event("RECEIVED", "task-received", "w2@h", 1.2, retries=1)
-        event("RETRY", "task-retried", "w1@h", 1.3, exception="RuntimeError('attempt 1 failed')")
+        event("task-received", "w1@h", 1.0, retries=0)
+        event("task-started", "w1@h", 1.1)
+        event("task-received", "w2@h", 1.2, retries=1)
+        event("task-retried", "w1@h", 1.3, exception="RuntimeError('attempt 1 failed')")
         assert run.info(task_id)["worker"] == "w2@h"  # where the task is now
-        event("STARTED", "task-started", "w2@h", 1.4)
+        event("task-started", "w2@h", 1.4)
         move(run, {})
         (delta,) = recorder.of_type("states")
         # The running attempt is open, not ended by the earlier attempt's retry.
         assert delta["spans"][task_id] == ["w2@h", 1.4, None, [["w1@h", 1.1, 1.3, "RETRY"]]]
-        event("SUCCESS", "task-succeeded", "w2@h", 1.6, result=2)
+        event("task-succeeded", "w2@h", 1.6, result=2)
         details = ask(widget, recorder, type="details", task_id=task_id)["details"]
         assert details["worker"] == "w2@h" and details["state"] == "SUCCESS"
         assert details["attempts"] == (
@@ -328,14 +334,11 @@ def test_the_late_end_of_an_earlier_attempt_changes_neither_state_nor_fields(app
     run = make_run(app, add.s(1, 1))
     (task_id,) = run.task_ids
 
-    def event(state, kind, worker, stamp, **fields):
-        fields.update(type=kind, uuid=task_id, hostname=worker, timestamp=stamp)
-        run._apply_event(state, fields)
-
     # No countdown: the second attempt starts on w2 before w1's task-retried comes in.
-    event("STARTED", "task-started", "w1@h", 1.0)
-    event("STARTED", "task-started", "w2@h", 1.2)
-    event("RETRY", "task-retried", "w1@h", 1.1, exception="RuntimeError('attempt 1 failed')")
+    worker_event(run, task_id, "task-started", "w1@h", 1.0)
+    worker_event(run, task_id, "task-started", "w2@h", 1.2)
+    failed = "RuntimeError('attempt 1 failed')"
+    worker_event(run, task_id, "task-retried", "w1@h", 1.1, exception=failed)
 
     assert run.states[task_id] == "STARTED"  # not back to RETRY: w2 runs it
     info = run.info(task_id)
@@ -348,8 +351,7 @@ def test_the_late_end_of_an_earlier_attempt_changes_neither_state_nor_fields(app
 def test_a_task_whose_end_event_was_lost_has_its_bar_end_when_the_backend_says(app):
     run = make_run(app, add.s(1, 1))
     (task_id,) = run.task_ids
-    started = {"type": "task-started", "uuid": task_id, "hostname": "w1@h", "timestamp": 10.0}
-    run._apply_event("STARTED", started)
+    worker_event(run, task_id, "task-started", "w1@h", 10.0)
     # No task-succeeded event ever comes: the backend's record says it is done, and when.
     run._merge_metas(
         {task_id: {"status": "SUCCESS", "result": 2, "date_done": "1970-01-01T00:00:12"}}
@@ -370,12 +372,8 @@ def test_a_bar_whose_events_come_after_the_backend_told_the_state_still_reaches_
         wait_until(lambda: recorder.of_type("states"))
         (first,) = recorder.of_type("states")
         assert first["changes"] == {task_id: "SUCCESS"} and "spans" not in first
-        for state, kind, stamp in (
-            ("STARTED", "task-started", 1.0),
-            ("SUCCESS", "task-succeeded", 2.0),
-        ):
-            event = {"type": kind, "uuid": task_id, "hostname": "w1@h", "timestamp": stamp}
-            run._apply_event(state, event)
+        worker_event(run, task_id, "task-started", "w1@h", 1.0)
+        worker_event(run, task_id, "task-succeeded", "w1@h", 2.0)
         run._flush()
         wait_until(lambda: len(recorder.of_type("states")) == 2)
         second = recorder.of_type("states")[1]
@@ -484,10 +482,8 @@ def test_deltas_carry_timeline_spans_of_started_tasks(app):
     widget = ResultGraph(run)
     recorder = Recorder(widget)
     try:
-        events = [("STARTED", "task-started", 10.0), ("SUCCESS", "task-succeeded", 10.5)]
-        for state, kind, stamp in events:
-            event = {"type": kind, "uuid": first, "hostname": "w1@h", "timestamp": stamp}
-            run._apply_event(state, event)
+        worker_event(run, first, "task-started", "w1@h", 10.0)
+        worker_event(run, first, "task-succeeded", "w1@h", 10.5)
         move(run, {second: "SENT"})
         (delta,) = recorder.of_type("states")
         assert delta["spans"] == {first: ["w1@h", 10.0, 10.5]}  # the unstarted one has none

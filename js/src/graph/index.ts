@@ -98,7 +98,7 @@ const SNAPSHOT_UNANSWERED =
   "over subshells: Disabled, then reload).";
 
 /** Said once a request could not be sent: the widget's comm is gone with its kernel. */
-function kernelLost(runId: string): string {
+function kernelLostText(runId: string): string {
   return (
     `This view lost its kernel (restarted or shut down): it no longer follows run ${runId}, ` +
     `which may go on. To follow it again, in a cell: cw.ResultGraph.attach("${runId}", app)`
@@ -551,7 +551,7 @@ class GraphView {
     this.frozenElapsed = this.elapsed();
     this.kernelLost = true;
     this.root.setAttribute("data-cw-kernel-lost", "");
-    this.status.textContent = kernelLost(this.graph.run_id);
+    this.status.textContent = kernelLostText(this.graph.run_id);
     this.paintOverall();
   }
 
