@@ -29,7 +29,19 @@ class Attempt:
 
 
 def start_attempt(attempts: list[Attempt], worker: str, at: float) -> None:
-    """A worker started the task: a new attempt."""
+    """A worker started the task: a new attempt. An attempt still open on that worker ended
+    without an event (its pool process died, and the task came back to the same worker): it
+    ran until now at the most; its state stays None, its end not seen.
+
+    >>> tries = []
+    >>> start_attempt(tries, "w1", 1.0); start_attempt(tries, "w2", 2.0)
+    >>> start_attempt(tries, "w1", 3.0)
+    >>> [(a.worker, a.ended_at, a.state) for a in tries]
+    [('w1', 3.0, None), ('w2', None, None), ('w1', None, None)]
+    """
+    for attempt in attempts:
+        if attempt.worker == worker and attempt.ended_at is None:
+            attempt.ended_at = max(at, attempt.started_at)
     attempts.append(Attempt(worker, at))
 
 
@@ -76,10 +88,15 @@ def timeline_span(attempts: list[Attempt]) -> list | None:
     earlier attempts' ``[worker, start, end, state]`` if it ran more than once; None if it never
     started (as far as events tell).
 
+    An earlier attempt whose end was never seen (its worker process killed, the task given to
+    another) ran until the next attempt began at the latest: its bar ends there, its state None.
+
     >>> timeline_span([Attempt("w1", 10.0001, 10.25, "SUCCESS")])
     ['w1', 10.0, 10.25]
     >>> timeline_span([Attempt("w1", 1.0, 1.5, "RETRY"), Attempt("w2", 2.0)])
     ['w2', 2.0, None, [['w1', 1.0, 1.5, 'RETRY']]]
+    >>> timeline_span([Attempt("w1", 1.0), Attempt("w2", 4.0, 5.0, "SUCCESS")])
+    ['w2', 4.0, 5.0, [['w1', 1.0, 4.0, None]]]
     >>> timeline_span([]) is None
     True
     """
@@ -88,12 +105,17 @@ def timeline_span(attempts: list[Attempt]) -> list | None:
     *earlier, last = attempts
     span: list[Any] = [last.worker, *_times(last)]
     if earlier:
-        span.append([[a.worker, *_times(a), a.state] for a in earlier])
+        span.append(
+            [
+                [a.worker, *_times(a, attempts[i + 1].started_at), a.state]
+                for i, a in enumerate(earlier)
+            ]
+        )
     return span
 
 
-def _times(attempt: Attempt) -> list[float | None]:
-    end = attempt.ended_at
+def _times(attempt: Attempt, end_at_latest: float | None = None) -> list[float | None]:
+    end = attempt.ended_at if attempt.ended_at is not None else end_at_latest
     return [round(attempt.started_at, 3), None if end is None else round(end, 3)]
 
 

@@ -182,7 +182,17 @@ def to_dict(canvas: Signature | Mapping) -> dict:
     try:
         return json.loads(json.dumps(plain))
     except (TypeError, ValueError) as exc:
-        raise CanvasError(kind_of(canvas), f"not JSON-serialisable: {exc}") from exc
+        raise CanvasError(_unserialisable(canvas), f"not JSON-serialisable: {exc}") from exc
+
+
+def _unserialisable(canvas: Signature) -> str:
+    """The path of the first task whose arguments or options JSON refuses; else the canvas's."""
+    for path, sig in iter_tasks(canvas):
+        try:
+            json.dumps(_plain(sig))
+        except (TypeError, ValueError):
+            return path
+    return kind_of(canvas)
 
 
 def _plain(value: Any) -> Any:
@@ -244,7 +254,10 @@ def from_dict(d: Mapping, app: Celery | None = None) -> Signature:
 def _load(d: Any, path: str | None, app: Celery | None) -> Signature:
     """Check one node (path None means the root, named by its kind) and build it with Celery."""
     if not isinstance(d, Mapping):
-        raise CanvasError(path or "canvas", f"expected a signature dict, got {_describe(d)}")
+        several = " (several tasks: a group or a chain of them)" if isinstance(d, list) else ""
+        raise CanvasError(
+            path or "canvas", f"expected a signature dict, got {_describe(d)}{several}"
+        )
     unknown = sorted(str(key) for key in d if key not in _KEYS + _OPTIONAL_KEYS)
     if unknown:
         raise CanvasError(
@@ -449,6 +462,8 @@ def _canonical(sig: Signature) -> Signature:
     app = sig._app
     if typ is None:
         node = sig
+        # A tuple, as Celery makes it (a dict loads it as a list): what the task's events show.
+        node.args = tuple(node.args)
     elif typ == "chain":
         steps = [_canonical(step) for step in sig.tasks]
         if len(steps) > 1:

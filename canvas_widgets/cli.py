@@ -22,6 +22,7 @@ that cannot be imported, an invalid canvas), each reported in one line saying wh
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib
 import json
 import os
@@ -347,12 +348,13 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("tasks", total=total, counts="")
         while True:
+            settled = workflow._settle()  # done, and its final states read: shown last
             snapshot = workflow.states
             finished = sum(state in TERMINAL for state in snapshot.values())
-            counts = workflow.counts()
+            counts = collections.Counter(snapshot.values())
             text = " ".join(f"{s.lower()}={n}" for s, n in sorted(counts.items()))
             progress.update(bar, completed=finished, counts=text)
-            if workflow._settle():  # done, and its final states read
+            if settled:
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 return False

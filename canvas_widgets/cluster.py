@@ -251,12 +251,30 @@ class _Resources:
             pids.write(f"{proc.pid}\n")
 
 
+#: Per app, the clusters that configured it and are not closed, in the order they did.
+_LAYERS: weakref.WeakKeyDictionary[Celery, list[_Resources]] = weakref.WeakKeyDictionary()
+
+
+def _take_off(res: _Resources) -> None:
+    """Forget a closing cluster's hold on its app. A cluster that configured the app after it
+    (say, the cell that made it run again) gives the app, when it closes, what this one found:
+    not this one's settings, which point at a server stopping now."""
+    layers = _LAYERS.get(res.app, [])
+    for i, layer in enumerate(layers):
+        if layer is res:
+            if i + 1 < len(layers):
+                layers[i + 1].previous_settings = res.previous_settings
+            del layers[i]
+            return
+
+
 def _shutdown(res: _Resources) -> None:
     """Stop what the cluster started (workers first, then Redis), restore the app, clean up."""
     if os.getpid() != res.owner_pid:  # a forked child must not stop its parent's cluster
         return
     # Give the app its previous broker back, unless someone re-pointed it since.
     still_ours = res.previous_settings is not None and res.app.conf.get("broker_url") == res.url
+    _take_off(res)
     with contextlib.ExitStack() as cleanup:
         # Registered in reverse order of running; each runs even if an earlier one raised or
         # was interrupted, so that Redis and the temporary files never outlive a failed stop.
@@ -274,6 +292,8 @@ def _shutdown(res: _Resources) -> None:
             cleanup.callback(EventMonitor.stop_for, res.app)
             if res.redis is not None:  # our server is stopping (a connect()-ed one is not ours)
                 cleanup.callback(_release_connections, res.app)
+        elif res.redis is not None and res.url is not None:
+            cleanup.callback(EventMonitor.stop_at, res.url)  # the receiver of runs sent here
         cleanup.callback(_restore_in_kernel_state, res)
         _stop_workers(res)
 
@@ -515,6 +535,7 @@ class LocalCluster:
         settings.update(result_backend=url, **shared)
         self._res.previous_settings = {key: conf.get(key) for key in settings}
         self._res.url = url
+        _LAYERS.setdefault(self.app, []).append(self._res)
         conf.update(settings)
         _drop_cached_connections(self.app)
         if {conf.broker_read_url, conf.broker_write_url, conf.result_backend} != {url}:

@@ -127,8 +127,14 @@ def frozen_graph(sig: Signature) -> nx.DiGraph:
 
 def _add(
     graph: nx.DiGraph, sig: Signature, path: str, container: str | None, callback: str | None
-) -> tuple[list[str], list[str]]:
-    """Add a node and what it contains; return the ids data enters by and leaves by."""
+) -> tuple[list[str], list[str], list[str]]:
+    """Add a node and what it contains; return the ids data enters by and leaves by, and the
+    tasks an errback linked to it is called for.
+
+    Celery links a chain's errback to every step (``_chain.prepare_steps``), a group's to every
+    member, and a chord's to its body (its header too only with
+    ``task_allow_error_cb_on_chord_header``, off by default); a link goes to the exits.
+    """
     kind = kind_of(sig)
     if kind in ("chain", "group", "chord"):
         containers = graph.graph["containers"]
@@ -140,22 +146,24 @@ def _add(
             "id": sig.options.get("task_id"),
         }
     if kind == "chain":
-        entries, exits = [], []
+        entries, exits, failing = [], [], []
         for i, step in enumerate(sig.tasks):
-            step_entries, step_exits = _add(
+            step_entries, step_exits, step_failing = _add(
                 graph, maybe_signature(step), f"{path}.tasks[{i}]", path, callback
             )
             graph.add_edges_from(((u, v) for u in exits for v in step_entries), kind="chain")
             entries = entries or step_entries
             exits = step_exits
+            failing += step_failing
     elif kind == "group":
-        entries, exits = [], []
+        entries, exits, failing = [], [], []
         for i, member in enumerate(sig.tasks):
-            member_entries, member_exits = _add(
+            member_entries, member_exits, member_failing = _add(
                 graph, maybe_signature(member), f"{path}.tasks[{i}]", path, callback
             )
             entries += member_entries
             exits += member_exits
+            failing += member_failing
     elif kind == "chord":
         header_path = f"{path}.header"
         graph.graph["containers"][header_path] = {
@@ -164,28 +172,29 @@ def _add(
             "parent": path,
             "id": None,
         }
-        entries, header_exits = [], []
+        entries, header_exits, failing = [], [], []
         for i, member in enumerate(chord_header(sig)):
-            member_entries, member_exits = _add(
+            member_entries, member_exits, _ = _add(
                 graph, member, f"{header_path}[{i}]", header_path, callback
             )
             entries += member_entries
             header_exits += member_exits
         exits = header_exits
         if sig.body is not None:
-            body_entries, exits = _add(graph, sig.body, f"{path}.body", path, callback)
+            body_entries, exits, failing = _add(graph, sig.body, f"{path}.body", path, callback)
             graph.add_edges_from(((u, v) for u in header_exits for v in body_entries), kind="chord")
     else:
         task_id = sig.options["task_id"]
         graph.add_node(task_id, **_task_attributes(sig, kind, path, container, callback))
-        entries = exits = [task_id]
+        entries = exits = failing = [task_id]
     for key in ("link", "link_error"):
+        sources = failing if key == "link_error" else exits
         for i, cb in enumerate(sig.options.get(key) or ()):
-            cb_entries, _ = _add(
+            cb_entries, _, _ = _add(
                 graph, maybe_signature(cb), f"{path}.options.{key}[{i}]", container, key
             )
-            graph.add_edges_from(((u, v) for u in exits for v in cb_entries), kind=key)
-    return entries, exits
+            graph.add_edges_from(((u, v) for u in sources for v in cb_entries), kind=key)
+    return entries, exits, failing
 
 
 def _task_attributes(

@@ -219,12 +219,14 @@ def _attempt_line(number: int, attempt: Mapping[str, Any]) -> str:
     >>> _attempt_line(1, {"worker": "w1@h", "started_at": 0.0, "ended_at": 0.0363,
     ...                   "state": "RETRY", "exception": "RuntimeError('no')"})
     "1. RETRY on w1@h, started 1970-01-01T00:00:00+00:00, ran 0.0363 s: RuntimeError('no')"
+    >>> _attempt_line(2, {"worker": "w1@h", "started_at": 0.0, "ended_at": 2.5, "state": None})
+    '2. no end seen on w1@h, started 1970-01-01T00:00:00+00:00, ran 2.5 s at most'
     """
     started, ended = attempt["started_at"], attempt["ended_at"]
     line = f"{number}. {attempt['state'] or 'no end seen'} on {attempt['worker']}, "
     line += f"started {_as_text('started_at', started)}"
-    if ended is not None:
-        line += f", ran {ended - started:.3g} s"
+    if ended is not None:  # with no end seen: until the next attempt began
+        line += f", ran {ended - started:.3g} s" + ("" if attempt["state"] else " at most")
     if attempt.get("exception"):
         line += f": {attempt['exception']}"
     return line

@@ -96,6 +96,7 @@ def run(
         If the broker or the backend cannot be reached; nothing is sent.
     """
     app = app or getattr(canvas, "_app", None) or _current_app()
+    _check_app(app)
     d = to_dict(canvas)
     check(d, app)
     # Before freezing: freezing a group or chord already subscribes to its results on a Redis
@@ -118,6 +119,11 @@ def _current_app() -> Celery:
     return current_app._get_current_object()
 
 
+def _check_app(app: object) -> None:
+    if not isinstance(app, Celery):
+        raise TypeError(f"app must be a Celery app, not {type(app).__name__} {app!r:.60}")
+
+
 def _ensure_reachable(app: Celery, timeout: float) -> None:
     try:
         with app.connection_for_write() as connection:
@@ -125,16 +131,25 @@ def _ensure_reachable(app: Celery, timeout: float) -> None:
     except Exception as exc:
         url = app.connection_for_write().as_uri()  # as_uri() masks the password
         raise BrokerUnreachable(
-            f"cannot reach the broker at {url}: {exc}. Nothing was sent. Is it running? "
-            "(cw.LocalCluster(app) starts one.)"
+            f"cannot reach the broker at {url}: {_sentence(exc)} Nothing was sent. Is it "
+            "running? (cw.LocalCluster(app) starts one.)"
         ) from exc
     try:
         app.backend.get_task_meta(str(uuid.uuid4()))
     except Exception as exc:
         raise BrokerUnreachable(
-            f"cannot reach the result backend ({type(app.backend).__name__}): {exc}. "
+            f"cannot reach the result backend ({type(app.backend).__name__}): {_sentence(exc)} "
             "Nothing was sent."
         ) from exc
+
+
+def _sentence(exc: Exception) -> str:
+    """An error's text ending with one full stop (redis's end with theirs already).
+
+    >>> _sentence(ConnectionError("Connection refused.")), _sentence(OSError("timed out"))
+    ('Connection refused.', 'timed out.')
+    """
+    return str(exc).rstrip(".") + "."
 
 
 class WorkflowRun:
@@ -218,9 +233,28 @@ class WorkflowRun:
         ------
         KeyError
             If the backend has no record of that run (wrong id, or it expired).
+        BrokerUnreachable
+            If the result backend cannot be reached.
         """
+        if not isinstance(run_id, str):
+            raise TypeError(
+                f"run_id must be a run's id (a str, such as run.id), not {type(run_id).__name__}"
+            )
+        _check_app(app)
         backend = app.backend
-        raw = backend.get(_RUN_KEY.format(run_id)) if hasattr(backend, "get") else None
+        if not hasattr(backend, "get"):
+            raise KeyError(
+                f"no run {run_id!r}: the app's result backend ({type(backend).__name__}) keeps "
+                "no runs. Attach with the app configured as when the run started (its cluster "
+                "running)."
+            )
+        try:
+            raw = backend.get(_RUN_KEY.format(run_id))
+        except Exception as exc:
+            raise BrokerUnreachable(
+                f"cannot reach the result backend ({type(backend).__name__}) to read run "
+                f"{run_id}: {_sentence(exc)}"
+            ) from exc
         if raw is None:
             raise KeyError(f"no run {run_id!r} in the result backend (unknown id, or it expired)")
         record = json.loads(raw)
@@ -275,6 +309,39 @@ class WorkflowRun:
             **({"no_state": _INLINE_ERRBACK} if task_id in self._inline_errbacks else {}),
             **known,
         }
+
+    def full_values(self, task_id: str) -> dict[str, str]:
+        """The task's values in full where :meth:`info`'s may be cut short (reprs).
+
+        :meth:`info` has them from Celery's events, which cut them at 1,024 characters and
+        nested values three levels down (``argsrepr_maxsize``, ``resultrepr_maxsize``). Here:
+        the ``result`` or ``exception`` as the result backend holds it, once the task succeeded
+        or failed (one read); ``args`` and ``kwargs`` from the canvas, when they are all the
+        task gets (nothing passed on from a task before it) and its signature hides neither
+        (``argsrepr``/``kwargsrepr``), and is not a map or starmap (the graph keeps only how
+        many items those map). Fields not known in full here are left out.
+        """
+        if task_id not in self._graph:
+            raise KeyError(self._not_in_run(task_id))
+        node = self._graph.nodes[task_id]
+        values: dict[str, str] = {}
+        args_repr, kwargs_repr = argument_reprs(node)
+        own = "mapped_task" not in node  # a map's node has its items' count, not the items
+        passed_on = not node["immutable"] and any(
+            kind in ("chain", "chord") for *_, kind in self._graph.in_edges(task_id, data="kind")
+        )
+        if own and args_repr is None and not passed_on:
+            values["args"] = repr(tuple(node["args"]))
+        if own and kwargs_repr is None:
+            values["kwargs"] = repr(node["kwargs"])
+        with self._lock:
+            state = self._states[task_id]
+        if state in (states.SUCCESS, states.FAILURE):
+            meta = self.app.backend.get_task_meta(task_id, cache=False)
+            if meta.get("status") == state:
+                key = "result" if state == states.SUCCESS else "exception"
+                values[key] = repr(meta.get("result"))
+        return values
 
     def attempts(self, task_id: str) -> list[Attempt]:
         """The task's runs on workers so far, in the order they started (see attempts.py).
@@ -390,11 +457,13 @@ class WorkflowRun:
             return True
 
     def _errback_not_needed(self, task_id: str) -> bool:
-        """An errback that will never run (lock held): every task it is the errback of either
-        succeeded or never ran with its errbacks left uncalled."""
+        """An errback that will never run (lock held): not run so far, and every task it is
+        the errback of either succeeded or never ran with its errbacks left uncalled."""
         parents = self._errback_of[task_id]
-        return bool(parents) and all(
-            self._states[p] == states.SUCCESS or self._stopped_silently(p) for p in parents
+        return (
+            bool(parents)
+            and self._states[task_id] == states.PENDING
+            and all(self._states[p] == states.SUCCESS or self._stopped_silently(p) for p in parents)
         )
 
     def _stopped_silently(self, task_id: str) -> bool:
@@ -667,9 +736,11 @@ class WorkflowRun:
                         f"{self._states[task_id]}; the task was lost"
                     )
                     self._lost[task_id] = message
-                    self._info[task_id]["exception"] = f"WorkerLost: {message}"
+                    # Failed when found lost: the run's end, if it is the last to finish.
+                    now = time.time()
+                    self._info[task_id].update(exception=f"WorkerLost: {message}", failed_at=now)
                     tries = self._attempts.get(task_id, [])
-                    end_attempt(tries, worker, time.time(), states.FAILURE, message)
+                    end_attempt(tries, worker, now, states.FAILURE, message)
                     self._move(task_id, states.FAILURE)
 
     def _merge_metas(self, metas: dict[str, dict]) -> None:

@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import kombu
 from celery import Celery, signals, states
 from celery.events.receiver import EventReceiver
 
@@ -166,8 +167,17 @@ class EventMonitor:
     @classmethod
     def stop_for(cls, app: Celery) -> None:
         """Stop the monitor of the app's broker, if there is one (say, before the broker stops)."""
+        cls._stop_key(cls._key(app))
+
+    @classmethod
+    def stop_at(cls, url: str) -> None:
+        """Stop the monitor of the broker at ``url``, if there is one."""
+        cls._stop_key(kombu.Connection(url).as_uri(include_password=True))
+
+    @classmethod
+    def _stop_key(cls, key: str) -> None:
         with cls._instances_lock:
-            monitor = cls._instances.pop(cls._key(app), None)
+            monitor = cls._instances.pop(key, None)
         if monitor is not None:
             monitor.close()
 

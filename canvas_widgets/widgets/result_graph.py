@@ -287,6 +287,10 @@ class ResultGraph(anywidget.AnyWidget):
         task_id = self._task_id(content)
         if self._run is not None:
             info = self._run.info(task_id)
+            try:
+                info.update(self._run.full_values(task_id))
+            except Exception:  # backend unreachable: what the events said, cut short
+                log.exception("run %s: reading task %s from the backend", self._run.id, task_id)
         else:
             node = self._preview_graph.nodes[task_id]
             info = {

@@ -738,6 +738,33 @@ def unlabelled_in_view(stage: Locator) -> int:
     )
 
 
+# --- an errback after its task: drawn as an errback, not as the data flowing on -----------------
+
+ERRBACK_CELLS = [
+    IMPORTS + "from canvas_widgets.demo import on_error\n"
+    "ResultGraph.preview(chord([add.s(1, 1), add.s(2, 2)], tsum.s().on_error(on_error.s())))"
+]
+
+
+def test_an_errback_in_a_row_is_drawn_dashed_in_the_failure_colour(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(ERRBACK_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    expect(widget.locator("[data-cw-task-id]")).to_have_count(4)
+    errback = widget.locator('[data-cw-edge-kind="link_error"]')
+    expect(errback).to_have_count(1)  # tsum -> on_error
+    expect(widget.locator('[data-cw-edge-kind="chain"]')).to_have_count(1)  # header -> tsum
+    style = errback.evaluate(
+        "e => [getComputedStyle(e).strokeDasharray, getComputedStyle(e).stroke]"
+    )
+    failure = widget.locator('.cw-swatch[data-cw-state="FAILURE"]').evaluate(
+        "e => getComputedStyle(e).fill"
+    )
+    assert style[0] != "none" and style[1] == failure
+
+
 # --- callbacks that fork: the one shape laid out in layers by dagre ---------------------------
 
 CALLBACK_CELLS = [IMPORTS + "ResultGraph.preview(add.s(1, 1).set(link=[add.s(2), add.s(3)]))"]
@@ -867,6 +894,8 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     nb = notebook_factory(SAVE_CELLS)
     assert nb.run_cell(0), nb.output_text(0)
     widget = result_graph(nb, 0)
+    widget.locator("[data-cw-task-id]").nth(1).click()  # selected: outlined in the page
+    expect(widget.locator(".cw-selected")).to_have_count(1)
     widget.locator("[data-cw-task-id]").first.hover()  # lends it the drawing's tooltip
     with nb.page.expect_download() as svg_download:
         widget.locator('[data-cw-action="save-svg"]').click()
@@ -878,8 +907,11 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     assert text.count("data-cw-task-id=") == 4
     assert 'data-cw-state="PENDING"' in text and "fill:" in text  # states and styles inlined
     assert "add(1, 1)" in text
-    # The page's view, not the picture: no keys (tabindex), no tooltip of the node last hovered.
+    # The page's view, not the picture: no keys (tabindex), no tooltip of the node last hovered,
+    # no outline of the node selected (still selected in the page).
     assert "tabindex" not in text and "<title" not in text and "aria-label" not in text
+    assert "cw-selected" not in text and "stroke-width:2.5" not in text.replace(" ", "")
+    expect(widget.locator(".cw-selected")).to_have_count(1)
 
     with nb.page.expect_download() as png_download:
         widget.locator('[data-cw-action="save-png"]').click()
@@ -888,6 +920,17 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     assert png_download.value.suggested_filename == "workflow-preview.png"
     data = png_path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+    # On the Timeline tab, the buttons save the timeline.
+    widget.locator('[data-cw-tab="timeline"]').click()
+    with nb.page.expect_download() as timeline_download:
+        widget.locator('[data-cw-action="save-svg"]').click()
+    assert timeline_download.value.suggested_filename == "workflow-preview-timeline.svg"
+    timeline_path = ARTIFACTS / "result-graph-timeline-saved.svg"
+    timeline_download.value.save_as(timeline_path)
+    timeline = timeline_path.read_text(encoding="utf-8")
+    assert "cw-lane-label" in timeline and "data-cw-task-id=" not in timeline
+    widget.locator('[data-cw-tab="graph"]').click()
 
     # A task that did not fail (here: a preview's, never run) offers no retry.
     widget.locator("[data-cw-task-id]").first.click()

@@ -53,6 +53,8 @@ def test_run_local_failing_canvas_exits_non_zero_naming_the_task(tmp_path, capsy
     assert "canvas-widgets: the run failed: " in err
     assert "FAILURE: fail at chord.header[1] (task " in err
     assert "ValueError('boom')" in err
+    # The progress display ends with the final states: the body failed too (ChordError).
+    assert "3/3 failure=2 success=1" in err
 
 
 @pytest.mark.parametrize("in_notebook", [False, True])

@@ -18,9 +18,11 @@ from celery import Celery, chord
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import AsyncResult
 
+import canvas_widgets as cw
 from canvas_widgets.cluster import ClusterError, LocalCluster, redis_server_executable
 from canvas_widgets.demo import add, sleep, tsum
 from canvas_widgets.demo import app as demo_app
+from canvas_widgets.tracking import EventMonitor
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
@@ -186,6 +188,24 @@ def test_close_stops_exactly_what_it_started_and_gives_the_app_back(cluster):
     assert time.monotonic() - t0 < 2
     assert all(_alive(pid) for pid in session_pids)
     # The demo app points at the session cluster again, and works there.
+    assert demo_app.conf.broker_url == cluster.broker_url
+    assert add.delay(5, 6).get(timeout=10) == 11
+
+
+@needs_proc
+def test_a_cluster_made_again_before_the_first_closes_gives_the_app_back_to_what_it_was(cluster):
+    # A notebook cell `cluster = LocalCluster(app)` run twice: the second cluster takes the app,
+    # then the first goes (its last reference dropped). The second's close must not give the
+    # app the first one's settings: its Redis is gone.
+    first = LocalCluster(demo_app, workers=1)
+    assert cw.run(add.si(1, 2), app=demo_app).wait(timeout=10) == 3
+    watching_first = EventMonitor._key(demo_app)
+    second = LocalCluster(demo_app, workers=1)
+    assert cw.run(add.si(2, 2), app=demo_app).wait(timeout=10) == 4
+    first.close()
+    assert watching_first not in EventMonitor._instances  # no receiver retries a dead server
+    assert add.delay(3, 4).get(timeout=10) == 7  # the second still serves the app
+    second.close()
     assert demo_app.conf.broker_url == cluster.broker_url
     assert add.delay(5, 6).get(timeout=10) == 11
 

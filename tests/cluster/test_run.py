@@ -488,6 +488,9 @@ def test_sigkill_of_the_pool_process_reruns_an_acks_late_task(cluster):
     assert "FAILURE" not in seen
     assert run.info(task_id)["started_at"] > first_start  # it really started a second time
     assert AsyncResult(task_id, app=demo_app).get(timeout=1) == "done"
+    # The killed attempt sent no end: on the timeline it ends where the next one began.
+    _, start, _, [[_, first_begin, first_end, how]] = timeline_spans(run, [task_id])[task_id]
+    assert how is None and first_begin == round(first_start, 3) and first_end == start
 
 
 def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
@@ -510,6 +513,8 @@ def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
     assert "WorkerLost" in run.info(task_id)["exception"]
     [attempt] = run.attempts(task_id)  # its bar on the timeline ends where it was found lost
     assert attempt.state == "FAILURE" and attempt.ended_at is not None
+    # ...and so does the task: the run's elapsed time runs to then, not to its start.
+    assert run.info(task_id)["failed_at"] == attempt.ended_at > attempt.started_at
     # Nobody finished it: the backend still says STARTED (its pool child died too).
     assert AsyncResult(task_id, app=demo_app).state == "STARTED"
 
@@ -545,6 +550,8 @@ def test_unreachable_broker_raises_and_sends_nothing(cluster, rdb):
     assert backend_keys(rdb, task_ids) == []  # not on the real cluster either
     assert rdb.dbsize() == keys_before
     assert EventMonitor._key(app) not in EventMonitor._instances  # nothing watches it
+    with pytest.raises(BrokerUnreachable, match="cannot reach the result backend"):
+        WorkflowRun.attach(str(uuid.uuid4()), app)
 
 
 # --- 7. attach --------------------------------------------------------------------------------
@@ -605,6 +612,10 @@ def test_attached_during_a_task_its_bar_starts_where_its_runtime_says(cluster):
 def test_attach_unknown_run_id_raises_key_error(cluster):
     with pytest.raises(KeyError, match="no run"):
         WorkflowRun.attach(str(uuid.uuid4()), demo_app)
+    with pytest.raises(TypeError, match=r"a str, such as run.id\), not WorkflowRun"):
+        WorkflowRun.attach(cw.run(add.s(1, 1), app=demo_app), demo_app)
+    with pytest.raises(KeyError, match="keeps no runs"):  # an app without a result backend
+        WorkflowRun.attach(str(uuid.uuid4()), Celery("no-backend", set_as_current=False))
 
 
 # --- 8. a run published before anyone watched it --------------------------------------------
@@ -730,6 +741,37 @@ def test_argsrepr_and_kwargsrepr_hide_arguments_from_every_view(cluster):
         assert str(account) not in shown and str(pin) not in shown
     finally:
         widget.close()
+
+
+def test_values_celery_cuts_short_are_shown_in_full_from_the_canvas_and_the_backend(cluster):
+    # Celery's events cut reprs at 1,024 characters and nested values three levels down.
+    big, nested = "x" * 5_000, {"a": {"b": {"c": [1, 2, {"d": None}]}}}
+    canvas = chain(sleep.si(0, big), sleep.si(0, nested), fail.si("E" * 3_000), add.si(1, 1))
+    run = cw.run(canvas, app=demo_app)
+    with pytest.raises(ValueError):
+        run.wait(timeout=30)
+    first, second, failing, _ = run.task_ids
+    assert len(run.info(first)["result"]) < 2_000  # as the event had it
+    assert run.full_values(first)["result"] == repr(big)
+    assert run.full_values(first)["args"] == repr((0, big))
+    assert run.full_values(second)["result"] == repr(nested)
+    assert run.full_values(failing)["exception"] == repr(ValueError("E" * 3_000))
+    # The widget's details: cut to the first 1,000 characters, all of it on request.
+    widget = run.graph
+    try:
+        reply = widget._details({"task_id": first})
+        assert set(reply["truncated"]) == {"args", "result"}
+        full = widget._details({"task_id": first, "full": True})
+        assert full["details"]["result"] == repr(big) and not full["truncated"]
+        nested_reply = widget._details({"task_id": second})
+        assert nested_reply["details"]["result"] == repr(nested)
+    finally:
+        widget.close()
+    # A step given its predecessor's result: its args are Celery's (the canvas has a part).
+    run = cw.run(chain(add.si(1, 1), add.s(2)), app=demo_app)
+    assert run.wait(timeout=30) == 4
+    assert "args" not in run.full_values(run.task_ids[1])
+    assert run.info(run.task_ids[1])["args"] == "(2, 2)"
 
 
 # --- 11. Celery's internal tasks are never nodes ----------------------------------------------

@@ -136,6 +136,6 @@ def test_to_dict_accepts_a_dict_and_checks_it():
 
 def test_nested_groups_unroll_in_order():
     canonical = cw.canonical(group(add.s(1, 1), group(add.s(2, 2), add.s(3, 3)), mul.s(4, 4)))
-    assert [t.args for t in canonical.tasks] == [[1, 1], [2, 2], [3, 3], [4, 4]]
+    assert [t.args for t in canonical.tasks] == [(1, 1), (2, 2), (3, 3), (4, 4)]
     with_options = cw.canonical(group(add.s(1, 1), group(add.s(2, 2)).set(queue="q")))
     assert [cw.canvas.kind_of(t) for t in with_options.tasks] == ["task", "group"]

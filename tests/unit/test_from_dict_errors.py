@@ -3,11 +3,12 @@
 import json
 
 import pytest
+from celery import chain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import canvas_widgets as cw
-from canvas_widgets.demo import app
+from canvas_widgets.demo import add, app
 
 
 def _task(name="canvas_widgets.demo.add", *args, **extra):
@@ -201,3 +202,15 @@ def test_well_formed_canvas_dicts_round_trip_and_check_cleanly(d):
     if not any(p.severity == "error" for p in problems):
         graph = cw.workflow_graph(out, app)
         assert all(len(node) == 36 for node in graph)
+
+
+def test_a_list_of_tasks_or_bytes_in_a_task_say_what_and_where():
+    with pytest.raises(cw.CanvasError, match=r"^canvas: expected .* \(several tasks: a group or"):
+        cw.to_dict([add.s(1, 1), add.s(2, 2)])
+    with pytest.raises(cw.CanvasError, match=r"^chain.tasks\[1\]: not JSON-serialisable"):
+        cw.to_dict(chain(add.s(1, 1), add.s(b"x")))
+
+
+def test_run_refuses_what_is_not_a_celery_app():
+    with pytest.raises(TypeError, match="app must be a Celery app, not str 'app'"):
+        cw.run(add.s(1, 1), app="app")

@@ -5,11 +5,11 @@ import re
 
 import networkx as nx
 import pydot
-from celery import chord, group, signature
+from celery import chain, chord, group, signature
 from celery.canvas import _chain
 
 import canvas_widgets as cw
-from canvas_widgets.demo import add, fail, mul, tsum
+from canvas_widgets.demo import add, fail, mul, on_error, tsum
 from canvas_widgets.graph import node_label
 
 
@@ -49,6 +49,20 @@ def test_callbacks_are_nodes_with_their_own_edges():
     kinds = sorted(kind for *_, kind in graph.edges(data="kind"))
     assert kinds == ["link", "link_error"]
     assert sorted(graph.nodes[n]["callback"] or "-" for n in graph) == ["-", "link", "link_error"]
+
+
+def test_an_errback_of_a_chain_is_linked_to_every_step_and_a_link_to_the_last():
+    # Celery gives a chain's errback to each step (a chord step: its body), a link to the last.
+    canvas = chain(add.si(1, 1), chord([add.si(2, 2), add.si(3, 3)], tsum.s()), mul.s(2))
+    canvas.set(link=mul.s(3), link_error=on_error.s())
+    graph = cw.workflow_graph(canvas)
+    by = {graph.nodes[n]["path"]: n for n in graph}
+    errback, link = by["chain.options.link_error[0]"], by["chain.options.link[0]"]
+    # (The chord then mul.s(2) is a chord whose body is tsum then mul, as in Celery.)
+    failing = {graph.nodes[u]["path"] for u, _ in graph.in_edges(errback)}
+    body = "chain.tasks[1].body"
+    assert failing == {"chain.tasks[0]", f"{body}.tasks[0]", f"{body}.tasks[1]"}
+    assert {graph.nodes[u]["path"] for u, _ in graph.in_edges(link)} == {f"{body}.tasks[1]"}
 
 
 def test_chunks_are_one_node_per_chunk_in_a_chunks_box():

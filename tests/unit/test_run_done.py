@@ -80,6 +80,34 @@ def test_an_errback_is_awaited_when_its_parent_failed_and_not_when_it_succeeded(
     )
 
 
+def test_an_errback_of_a_chain_is_awaited_when_any_step_failed() -> None:
+    # Celery gives a chain's errback to every step: the second step's failure calls it.
+    run, _ = _run(chain(add.si(1, 1), fail.si(), add.si(3, 3)).set(link_error=on_error.s()))
+    graph = run.to_networkx()
+    by_path = {graph.nodes[n]["path"]: n for n in graph}
+    first, failing, last = (by_path[f"chain.tasks[{i}]"] for i in range(3))
+    errback_id = by_path["chain.options.link_error[0]"]
+    _event(run, first, "SUCCESS")
+    _event(run, failing, "FAILURE")
+    assert not run.done  # the errback runs now
+    assert "not_run" not in run.info(errback_id)
+    _event(run, errback_id, "SUCCESS")
+    assert run.done
+    assert "not_run" not in run.info(errback_id)
+    assert run.info(last)["not_run"].startswith("never ran: canvas_widgets.demo.fail")
+
+
+def test_an_errback_that_ran_is_never_said_not_to_run() -> None:
+    # Whatever its parents' states say (an event lost, say), a task seen running ran.
+    run, _ = _run(add.si(1, 1).set(link_error=on_error.s()))
+    step, errback_id = run.task_ids
+    _event(run, step, "SUCCESS")
+    assert run.info(errback_id)["not_run"].startswith("will not run")
+    _event(run, errback_id, "SUCCESS")
+    assert "not_run" not in run.info(errback_id)
+    assert errback_id not in run.never_run()
+
+
 def test_a_long_chain_is_settled_after_a_failure_at_its_head() -> None:
     run, ids = _run(chain(fail.si(), *[add.s(1) for _ in range(9_999)]))
     _event(run, ids[0], "FAILURE")

@@ -23,14 +23,23 @@ const STYLE_PROPS = [
 ];
 
 /**
- * A standalone SVG document of `drawing` (whose first child group is the pan/zoom viewport), the
- * whole drawing `width` x `height` at scale 1, with computed styles inlined.
+ * A standalone SVG document of `drawing` (the graph, whose pan/zoom viewport is left at scale 1,
+ * or the timeline), the whole drawing `width` x `height`, with computed styles inlined. What is
+ * selected in the page (outlined) is not in the picture.
  */
 export function svgSnapshot(drawing: SVGSVGElement, width: number, height: number): string {
+  const selected = [...drawing.querySelectorAll(".cw-selected")];
+  for (const el of selected) el.classList.remove("cw-selected");
   const clone = drawing.cloneNode(true) as SVGSVGElement;
-  inlineStyles(drawing, clone);
-  const viewport = clone.firstElementChild;
-  viewport?.setAttribute("transform", "translate(8,8)");
+  try {
+    inlineStyles(drawing, clone);
+  } finally {
+    for (const el of selected) el.classList.add("cw-selected");
+  }
+  clone.querySelector(":scope > .cw-viewport")?.removeAttribute("transform");
+  const margin = svg("g", { transform: "translate(8,8)" });
+  margin.append(...clone.childNodes);
+  clone.append(margin);
   const w = Math.ceil(width + 16);
   const h = Math.ceil(height + 16);
   clone.setAttribute("xmlns", SVG_NS);

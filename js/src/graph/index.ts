@@ -145,10 +145,10 @@ class GraphView {
   private readonly fitButton = button("Fit", "Fit the whole graph into view", {
     "data-cw-action": "fit",
   });
-  private readonly svgButton = button("SVG", "Save the graph as an SVG image", {
+  private readonly svgButton = button("SVG", "Save the tab shown as an SVG image", {
     "data-cw-action": "save-svg",
   });
-  private readonly pngButton = button("PNG", "Save the graph as a PNG image", {
+  private readonly pngButton = button("PNG", "Save the tab shown as a PNG image", {
     "data-cw-action": "save-png",
   });
   private readonly graphTab = button("Graph", "The workflow graph", {
@@ -950,26 +950,37 @@ class GraphView {
     return Math.max(0, ran - (this.summary?.not_run?.FAILURE ?? 0));
   }
 
+  /** Save the tab shown: the graph, or the timeline (`-timeline` ends its file's name). */
   private async save(format: "svg" | "png"): Promise<void> {
     const layout = this.layout;
     if (layout === null) return;
-    const name = `workflow-${this.graph.run_id ?? "preview"}`;
+    const timeline = this.showingTimeline;
+    const name = `workflow-${this.graph.run_id ?? "preview"}${timeline ? "-timeline" : ""}`;
     try {
-      // The image is the whole drawing at scale 1: every label, and borders, as seen close up;
-      // then the view goes back to what its own scale shows.
-      if (this.drawing !== null) showLabels(this.drawing, this.labels, this.store);
-      this.svgEl.removeAttribute("data-cw-far");
-      this.svgEl.removeAttribute("data-cw-tiny");
       let text: string;
-      try {
-        text = svgSnapshot(this.svgEl, layout.width, layout.height);
-      } finally {
-        this.panZoom.set();
+      let width: number;
+      let height: number;
+      if (timeline) {
+        width = Number(this.timelineSvg.getAttribute("width"));
+        height = Number(this.timelineSvg.getAttribute("height"));
+        text = svgSnapshot(this.timelineSvg, width, height);
+      } else {
+        // The image is the whole drawing at scale 1: every label, and borders, as seen close
+        // up; then the view goes back to what its own scale shows.
+        ({ width, height } = layout);
+        if (this.drawing !== null) showLabels(this.drawing, this.labels, this.store);
+        this.svgEl.removeAttribute("data-cw-far");
+        this.svgEl.removeAttribute("data-cw-tiny");
+        try {
+          text = svgSnapshot(this.svgEl, width, height);
+        } finally {
+          this.panZoom.set();
+        }
       }
       if (format === "svg") {
         download(new Blob([text], { type: "image/svg+xml" }), `${name}.svg`, this.root);
       } else {
-        const png = await pngOf(text, layout.width + 16, layout.height + 16);
+        const png = await pngOf(text, width + 16, height + 16);
         download(png, `${name}.png`, this.root);
       }
       this.status.textContent = `Saved ${name}.${format}.`;

@@ -14,7 +14,7 @@
  */
 
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from "@dagrejs/dagre";
-import { containersOutermostFirst, type Scene, type SceneItem } from "./scene";
+import { containersOutermostFirst, type Scene, type SceneEdge, type SceneItem } from "./scene";
 
 export const NODE_W = 168;
 export const NODE_H = 30;
@@ -73,9 +73,10 @@ export interface ArrowRun {
 
 export interface Layout {
   boxes: Map<string, Box>;
-  /** Edges that are not a row's arrows (dagre's routes: callbacks, forks). */
+  /** Edges that are not a row's data arrows: dagre's routes (forks), and a row's callback
+   * arrows (link, link_error), each drawn in its kind's style. */
   routes: Route[];
-  /** The rows' arrows (kind chain). */
+  /** The rows' data arrows (kinds chain and chord), drawn alike. */
   arrows: ArrowRun[];
   width: number;
   height: number;
@@ -123,6 +124,20 @@ export function arrangement(it: SceneItem): "row" | "column" | "grid" | "layered
   return "layered";
 }
 
+/** The kinds of a row's callback arrows (link, link_error), indexed by arrow (arrow k joins
+ * children k and k + 1; data arrows are undefined), or null when the row has none: most rows. */
+function calledBack(it: SceneItem): (string | undefined)[] | null {
+  const edges = it.edges;
+  let found: (string | undefined)[] | null = null;
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i] as SceneEdge;
+    if (edge.kind === "chain" || edge.kind === "chord") continue;
+    found ??= [];
+    found[it.children.indexOf(edge.source)] = edge.kind;
+  }
+  return found;
+}
+
 /** Lay out a scene: every item gets a box; edges get routes. */
 export function layoutScene(scene: Scene): Layout {
   const items = scene.items;
@@ -137,6 +152,8 @@ export function layoutScene(scene: Scene): Layout {
   /** Container key -> its children's sizes, in order (looked up once per child, not thrice). */
   const childSizesOf = new Map<string, Size[]>();
   const memo = new Map<string, Local>();
+  /** Row container key -> the kinds of its callback arrows, by arrow (see calledBack). */
+  const callbacksOf = new Map<string, (string | undefined)[]>();
   let layeredRuns = 0;
 
   // The boxes, outermost first; tasks and summaries have nothing inside to lay out.
@@ -148,8 +165,11 @@ export function layoutScene(scene: Scene): Layout {
     const top = it.key === scene.root ? PAD_BOTTOM : PAD_TOP;
     const how = arrangement(it);
     let local: Local;
-    if (how === "row") local = row(childSizes, top);
-    else if (how === "column") local = column(childSizes, top);
+    if (how === "row") {
+      local = row(childSizes, top);
+      const callbacks = calledBack(it);
+      if (callbacks !== null) callbacksOf.set(it.key, callbacks);
+    } else if (how === "column") local = column(childSizes, top);
     else if (how === "grid") local = grid(childSizes, top);
     else {
       const index = new Map(it.children.map((c, j) => [c, j]));
@@ -193,10 +213,25 @@ export function layoutScene(scene: Scene): Layout {
       });
     }
     // A row's arrow k joins children k and k + 1: it carries on the run of arrow k - 1 when
-    // child k, between them, is a task or a summary (an opaque box of one size).
+    // child k, between them, is a task or a summary (an opaque box of one size). A callback's
+    // arrow (an errback after its task) is a route of its own kind, and ends the run.
     const arrows = local.arrows;
+    const callbacks = callbacksOf.get(it.key);
     let run: ArrowRun | null = null;
     for (let j = 0; j < arrows.length; j += 3) {
+      const callback = callbacks?.[j / 3];
+      if (callback !== undefined) {
+        const arrowY = y + (arrows[j + 2] ?? 0);
+        routes.push({
+          kind: callback,
+          points: [
+            { x: x + (arrows[j] ?? 0), y: arrowY },
+            { x: x + (arrows[j + 1] ?? 0), y: arrowY },
+          ],
+        });
+        run = null;
+        continue;
+      }
       const between = childSizes[j / 3];
       if (run === null || (between !== TASK_SIZE && between !== SUMMARY_SIZE)) {
         run = { y: y + (arrows[j + 2] ?? 0), from: x + (arrows[j] ?? 0), tips: [] };

@@ -186,6 +186,34 @@ describe("layoutScene", () => {
     expect(before?.y).toBe(box("t0").y + NODE_H / 2);
   });
 
+  it("draws an errback after its task in a row as a route of its own kind, not a data arrow", () => {
+    // chord([add, add], tsum.s().on_error(errback)): header box -> tsum -> errback, one row.
+    const payload = chordPayload(2);
+    payload.nodes.push({
+      ...task("errback", "chord.body.options.link_error[0]", "chord", "demo.on_error"),
+      callback: "link_error",
+    });
+    payload.edges.push({ source: "body", target: "errback", kind: "link_error" });
+    const scene = buildScene(payload);
+    expect(arrangement(at(scene, "c:chord"))).toBe("row");
+    const layout = layoutScene(scene);
+    const body = layout.boxes.get("body") as { x: number; y: number };
+    const errback = layout.boxes.get("errback") as { x: number; y: number };
+    // The data arrow (header box -> tsum) ends at tsum; the errback's is dashed, on its own.
+    expect(layout.arrows).toHaveLength(1);
+    expect(layout.arrows[0]?.tips).toEqual([body.x]);
+    const y = body.y + NODE_H / 2;
+    expect(layout.routes).toEqual([
+      {
+        kind: "link_error",
+        points: [
+          { x: body.x + NODE_W, y },
+          { x: errback.x, y },
+        ],
+      },
+    ]);
+  });
+
   it("puts many single tasks into a grid", () => {
     const scene = buildScene(groupPayload(150));
     expect(arrangement(at(scene, "c:group"))).toBe("grid");

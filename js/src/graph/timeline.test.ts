@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Span } from "./model";
-import { laneLabel, niceStep, timelineBars } from "./timeline";
+import { barState, laneLabel, niceStep, timelineBars } from "./timeline";
 
 describe("timelineBars", () => {
   it("puts each task on its worker's lane, from the first start, running ones up to now", () => {
@@ -65,6 +65,30 @@ describe("timelineBars", () => {
       ["a", 1, 2, 3, undefined, undefined], // the last attempt, still running: to now
     ]);
     expect(t.rows).toEqual([1, 1]);
+  });
+
+  it("colours an attempt by how it ended, and one whose end was never seen grey", () => {
+    const spans = new Map<string, Span>([
+      [
+        "a",
+        [
+          "w2@h",
+          3,
+          4,
+          [
+            ["w1@h", 1, 2, "RETRY"],
+            ["w1@h", 2, 3, null], // its worker process killed: it ended by 3, the next start
+          ],
+        ],
+      ],
+    ]);
+    const states = new Map([["a", "SUCCESS"]]);
+    const bars = timelineBars(spans, 5).bars;
+    expect(bars.map((bar) => barState(bar, states))).toEqual([
+      { state: "RETRY", said: "RETRY" },
+      { state: "PENDING", said: "no end seen, ran until the next attempt at most" },
+      { state: "SUCCESS", said: "SUCCESS" },
+    ]);
   });
 
   it("is empty without spans", () => {

@@ -107,6 +107,20 @@ export function timelineBars(spans: ReadonlyMap<string, Span>, now: number): Tim
   return { lanes, rows, bars, duration, origin: Number.isFinite(origin) ? origin : 0 };
 }
 
+/** The state a bar is coloured by, and what its label says of it: an earlier attempt by how it
+ * ended, the last by the task's state. An earlier attempt whose end no event told (its worker
+ * process died; the task went to another) is grey: it ran until the next began, at most. */
+export function barState(
+  bar: Pick<Bar, "taskId" | "attempt" | "endedAs">,
+  states: ReadonlyMap<string, string>,
+): { state: string; said: string } {
+  if (bar.attempt !== undefined && bar.endedAs === undefined) {
+    return { state: "PENDING", said: "no end seen, ran until the next attempt at most" };
+  }
+  const state = bar.endedAs ?? states.get(bar.taskId) ?? "STARTED";
+  return { state, said: state };
+}
+
 /** Draw the timeline into `root` (emptied first), `width` pixels wide; `none` says why there
  * is no bar, if there is none. */
 export function drawTimeline(
@@ -172,7 +186,7 @@ export function drawTimeline(
   const names = document.createDocumentFragment(); // above every bar: none hides one
   const template = svg("polygon", { class: "cw-node cw-bar" });
   for (const bar of timeline.bars) {
-    const state = bar.endedAs ?? states.get(bar.taskId) ?? "STARTED";
+    const { state, said } = barState(bar, states);
     const x = laneW + bar.start * scale;
     const y = (laneTop[bar.lane] as number) + bar.row * LANE_H + (LANE_H - BAR_H) / 2;
     const width = Math.max(2, (bar.end - bar.start) * scale);
@@ -186,7 +200,7 @@ export function drawTimeline(
     const attempt = bar.attempt === undefined ? "" : ` · attempt ${bar.attempt}`;
     polygon.setAttribute(
       "aria-label",
-      `${label}${attempt} · ${state} · ${(bar.end - bar.start).toFixed(3)} s`,
+      `${label}${attempt} · ${said} · ${(bar.end - bar.start).toFixed(3)} s`,
     );
     bars.append(polygon);
     // A bar wide enough shows which task it is, cut to fit.
