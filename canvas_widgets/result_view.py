@@ -129,10 +129,13 @@ def run_summary(
     finished: bool,
     finished_at: float | None = None,
     not_run: Iterable[str] = (),
+    ran_without_state: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Counts per state and overall progress: the view's ``summary`` trait. ``not_run``: the
     tasks that will never run (:meth:`WorkflowRun.never_run`), counted by their state (Celery
-    marks some FAILURE or REVOKED; errbacks not needed stay PENDING).
+    marks some FAILURE or REVOKED; errbacks not needed stay PENDING). ``ran_without_state``:
+    errbacks that ran inside a worker, PENDING for good (:meth:`WorkflowRun.ran_without_state`),
+    counted.
 
     Examples
     --------
@@ -140,6 +143,8 @@ def run_summary(
     >>> s = run_summary(states, 10.0, 12.5, False, not_run=["c", "d"])
     >>> s["total"], s["done"], s["failed"], s["elapsed"], s["finished"], s["not_run"]
     (4, 3, 2, 2.5, False, {'FAILURE': 1, 'PENDING': 1})
+    >>> run_summary(states, 10.0, 12.5, True, ran_without_state=["d"])["ran_without_state"]
+    1
     """
     counts = {state: 0 for state in STATES}
     for state in task_states.values():
@@ -158,6 +163,7 @@ def run_summary(
         "elapsed": None if started_at is None else round(max(0.0, end - started_at), 3),
         "finished": finished,
         "not_run": not_run_counts,
+        "ran_without_state": sum(1 for _ in ran_without_state),
     }
 
 

@@ -364,6 +364,20 @@ class WorkflowRun:
             errbacks = {t for t in self.task_ids if self._errback_not_needed(t)}
             return set(self._stop_causes()) | errbacks
 
+    def ran_without_state(self) -> set[str]:
+        """Errbacks Celery called inside a failed task's worker, as functions (they take
+        request, exc and traceback): they ran, and have no state of their own (PENDING here).
+        See :meth:`info`'s ``no_state``."""
+        with self._lock:
+            return {
+                task_id
+                for task_id in self._inline_errbacks
+                if any(
+                    self._states[p] == states.FAILURE and not self._stopped_silently(p)
+                    for p in self._errback_of[task_id]
+                )
+            }
+
     def _why_not_run(self, task_id: str) -> str | None:
         """Why a task will never run (lock held), or None if it ran or may still.
 
@@ -372,12 +386,12 @@ class WorkflowRun:
         failed or revoked one along data edges never ran. An errback whose tasks all succeeded,
         or never ran, will not run either (see _errback_not_needed).
         """
-        if task_id in self._inline_errbacks:
-            return None  # see info's "no_state"
         if self._errback_not_needed(task_id):
             if all(self._states[p] == states.SUCCESS for p in self._errback_of[task_id]):
                 return "will not run: the task it is the errback of succeeded"
             return "will not run: the task it is the errback of never ran (no errback is called)"
+        if task_id in self._inline_errbacks:
+            return None  # see info's "no_state"
         cause = self._stop_causes().get(task_id)
         if cause is None:
             return None

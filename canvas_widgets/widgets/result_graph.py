@@ -249,7 +249,13 @@ class ResultGraph(anywidget.AnyWidget):
         if run is None:  # a preview
             return run_summary(snapshot, None, time.time(), finished)
         return run_summary(
-            snapshot, run.started_at, time.time(), finished, self._finished_at, run.never_run()
+            snapshot,
+            run.started_at,
+            time.time(),
+            finished,
+            self._finished_at,
+            run.never_run(),
+            run.ran_without_state(),
         )
 
     # --- from the view ------------------------------------------------------------------------

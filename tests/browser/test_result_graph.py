@@ -560,6 +560,7 @@ def test_a_summary_and_its_open_details_follow_the_run(
 
 BIG_CELLS = [
     IMPORTS + "g = ResultGraph.preview(group(add.si(i, i) for i in range(10_000)))\ng",
+    IMPORTS + "ResultGraph.preview(add.chunks(zip(range(300), range(300)), 1))",
 ]
 
 
@@ -567,6 +568,12 @@ def test_10000_task_group_is_one_summary_node(
     notebook_factory: Callable[[list[str]], Notebook],
 ) -> None:
     nb = notebook_factory(BIG_CELLS)
+    # 300 chunks: one summary, named as its box is (chunks), not as Celery runs it (a group).
+    assert nb.run_cell(1), nb.output_text(1)
+    chunks = nb.output(1).locator("[data-cw-summary]")
+    expect(chunks).to_contain_text("chunks · 300 tasks")
+    chunks.click()
+    expect(nb.output(1).locator(".cw-details")).to_contain_text("chunks (summary)")
     assert nb.run_cell(0), nb.output_text(0)
     widget = result_graph(nb, 0)
     summary = widget.locator("[data-cw-summary]")
@@ -583,6 +590,7 @@ def test_10000_task_group_is_one_summary_node(
     expect(widget.locator('[data-cw-action="revoke"]')).to_be_disabled()  # a preview runs nothing
     summary.click()
     expect(widget.locator(".cw-details")).to_contain_text("10,000")
+    expect(widget.locator(".cw-details")).to_contain_text("group (summary)")
 
     # Expanded on request (every task drawn, in a grid), and folded back. The keys go on from
     # its first task.
@@ -907,6 +915,7 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     assert text.count("data-cw-task-id=") == 4
     assert 'data-cw-state="PENDING"' in text and "fill:" in text  # states and styles inlined
     assert "add(1, 1)" in text
+    assert 'class="cw-export-legend"' in text and ">PENDING 4</text>" in text  # what colours say
     # The page's view, not the picture: no keys (tabindex), no tooltip of the node last hovered,
     # no outline of the node selected (still selected in the page).
     assert "tabindex" not in text and "<title" not in text and "aria-label" not in text

@@ -268,6 +268,7 @@ def test_a_run_with_an_errback_ends_and_says_what_became_of_it(cluster, case):
     assert run.done
     info = run.info(errback)
     assert {"no_state", "not_run"} & set(info) == ({note} if note else set())
+    assert run.ran_without_state() == ({errback} if note == "no_state" else set())
 
 
 # --- 3. retries -------------------------------------------------------------------------------

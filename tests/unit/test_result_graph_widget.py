@@ -557,7 +557,20 @@ def test_an_errback_called_inside_the_worker_is_not_waited_for(app):
     move(run, {failing: "FAILURE"})
     assert run.done  # the errback has no state to wait for: add takes (request, exc, traceback)
     assert "inside the failing task's worker" in run.info(errback)["no_state"]
-    assert run.never_run() == set()  # it may well have run
+    assert run.never_run() == set()  # it ran, in the worker
+    assert run.ran_without_state() == {errback}
+    widget = ResultGraph(run)
+    try:  # the view says so: "1 failed · 1 errback ran without a state"
+        assert widget.summary["finished"] and widget.summary["ran_without_state"] == 1
+    finally:
+        widget.close()
+
+    # Its task succeeded: it will not run, and is said so.
+    run = make_run(app, add.si(1, 1).set(link_error=add.si(0, 0)))
+    task_id, errback = run.task_ids
+    move(run, {task_id: "SUCCESS"})
+    assert run.info(errback)["not_run"] == "will not run: the task it is the errback of succeeded"
+    assert run.never_run() == {errback} and run.ran_without_state() == set()
 
     run = make_run(app, fail.si().set(link_error=on_error.s()))
     failing, errback = run.task_ids

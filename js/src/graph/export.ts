@@ -22,12 +22,28 @@ const STYLE_PROPS = [
   "visibility",
 ];
 
+/** A line of the picture's legend: a state's colour and what it says ("SUCCESS 9"). */
+export interface LegendEntry {
+  colour: string;
+  label: string;
+}
+
+/** The legend's height below the drawing, and its entries' spacing. */
+const LEGEND_H = 24;
+const LEGEND_CHAR_W = 7.5;
+
 /**
  * A standalone SVG document of `drawing` (the graph, whose pan/zoom viewport is left at scale 1,
- * or the timeline), the whole drawing `width` x `height`, with computed styles inlined. What is
- * selected in the page (outlined) is not in the picture.
+ * or the timeline), the whole drawing `width` x `height`, with computed styles inlined, and a
+ * legend of `legend` below it (the colours say nothing outside the page). What is selected in
+ * the page (outlined) is not in the picture. Returns the document and its size.
  */
-export function svgSnapshot(drawing: SVGSVGElement, width: number, height: number): string {
+export function svgSnapshot(
+  drawing: SVGSVGElement,
+  width: number,
+  height: number,
+  legend: readonly LegendEntry[] = [],
+): { text: string; width: number; height: number } {
   const selected = [...drawing.querySelectorAll(".cw-selected")];
   for (const el of selected) el.classList.remove("cw-selected");
   const clone = drawing.cloneNode(true) as SVGSVGElement;
@@ -41,7 +57,8 @@ export function svgSnapshot(drawing: SVGSVGElement, width: number, height: numbe
   margin.append(...clone.childNodes);
   clone.append(margin);
   const w = Math.ceil(width + 16);
-  const h = Math.ceil(height + 16);
+  const h = Math.ceil(height + 16 + (legend.length > 0 ? LEGEND_H : 0));
+  if (legend.length > 0) clone.append(legendOf(legend, height + 16, getComputedStyle(drawing)));
   clone.setAttribute("xmlns", SVG_NS);
   clone.setAttribute("width", String(w));
   clone.setAttribute("height", String(h));
@@ -54,7 +71,29 @@ export function svgSnapshot(drawing: SVGSVGElement, width: number, height: numbe
   clone.querySelector("title")?.remove();
   const background = svg("rect", { width: "100%", height: "100%", fill: backgroundOf(drawing) });
   clone.insertBefore(background, clone.firstChild);
-  return new XMLSerializer().serializeToString(clone);
+  return { text: new XMLSerializer().serializeToString(clone), width: w, height: h };
+}
+
+/** The legend: a swatch and a label per entry, in a row from the left, at `top`. */
+function legendOf(
+  legend: readonly LegendEntry[],
+  top: number,
+  style: CSSStyleDeclaration,
+): SVGGElement {
+  const g = svg("g", {
+    class: "cw-export-legend",
+    transform: `translate(8,${top})`,
+    style: `font-family:${style.fontFamily};font-size:12px;fill:${style.color}`,
+  });
+  let x = 0;
+  for (const { colour, label } of legend) {
+    g.append(
+      svg("rect", { x, y: 2, width: 10, height: 10, rx: 2, style: `fill:${colour}` }),
+      svg("text", { x: x + 14, y: 11 }, label),
+    );
+    x += 14 + label.length * LEGEND_CHAR_W + 12;
+  }
+  return g;
 }
 
 function inlineStyles(source: Element, target: Element): void {

@@ -30,7 +30,7 @@ import {
   showSummaryDetails,
   showTaskDetails,
 } from "./details";
-import { download, pngOf, svgSnapshot } from "./export";
+import { download, type LegendEntry, pngOf, svgSnapshot } from "./export";
 import { findTasks, stepThrough } from "./find";
 import { formatCount, plural } from "./format";
 import { type Box, type Layout, layoutScene, stageWidthIn } from "./layout";
@@ -570,7 +570,7 @@ class GraphView {
       h("span", { className: "cw-progress-revoked", style: `width:${pct(revoked)}` }),
     );
     const words = [`${formatCount(done)}/${formatCount(total)} done`];
-    words.push(...outcomeWords(counts, this.summary?.not_run));
+    words.push(...outcomeWords(counts, this.summary?.not_run, this.summary?.ran_without_state));
     this.failureButton.disabled = failed === 0;
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));
@@ -743,7 +743,10 @@ class GraphView {
     this.select(summaryKey(path));
     showSummaryDetails(
       this.details,
-      node.getAttribute("data-cw-kind") ?? "group",
+      // What its box says (chunks, a custom type), as Celery's kind may not (a group).
+      this.scene?.items.get(summaryKey(path))?.label ??
+        node.getAttribute("data-cw-kind") ??
+        "group",
       path,
       this.store.counts.get(path),
       () => this.toggleExpanded(path),
@@ -950,6 +953,21 @@ class GraphView {
     return Math.max(0, ran - (this.summary?.not_run?.FAILURE ?? 0));
   }
 
+  /** The states the run's tasks are in, with their colours as the legend shows them and their
+   * counts: the saved picture's legend. */
+  private legendEntries(): LegendEntry[] {
+    const counts = this.store.counts.get("");
+    const entries: LegendEntry[] = [];
+    STATES.forEach((state, i) => {
+      const n = counts?.[i] ?? 0;
+      const swatch = this.legend.querySelector(`.cw-swatch[data-cw-state="${state}"]`);
+      if (n === 0 || swatch === null) return;
+      const colour = getComputedStyle(swatch).backgroundColor;
+      entries.push({ colour, label: `${state} ${formatCount(n)}` });
+    });
+    return entries;
+  }
+
   /** Save the tab shown: the graph, or the timeline (`-timeline` ends its file's name). */
   private async save(format: "svg" | "png"): Promise<void> {
     const layout = this.layout;
@@ -957,31 +975,29 @@ class GraphView {
     const timeline = this.showingTimeline;
     const name = `workflow-${this.graph.run_id ?? "preview"}${timeline ? "-timeline" : ""}`;
     try {
-      let text: string;
-      let width: number;
-      let height: number;
+      const legend = this.legendEntries();
+      let picture: { text: string; width: number; height: number };
       if (timeline) {
-        width = Number(this.timelineSvg.getAttribute("width"));
-        height = Number(this.timelineSvg.getAttribute("height"));
-        text = svgSnapshot(this.timelineSvg, width, height);
+        const width = Number(this.timelineSvg.getAttribute("width"));
+        const height = Number(this.timelineSvg.getAttribute("height"));
+        picture = svgSnapshot(this.timelineSvg, width, height, legend);
       } else {
         // The image is the whole drawing at scale 1: every label, and borders, as seen close
         // up; then the view goes back to what its own scale shows.
-        ({ width, height } = layout);
         if (this.drawing !== null) showLabels(this.drawing, this.labels, this.store);
         this.svgEl.removeAttribute("data-cw-far");
         this.svgEl.removeAttribute("data-cw-tiny");
         try {
-          text = svgSnapshot(this.svgEl, width, height);
+          picture = svgSnapshot(this.svgEl, layout.width, layout.height, legend);
         } finally {
           this.panZoom.set();
         }
       }
+      const { text, width, height } = picture;
       if (format === "svg") {
         download(new Blob([text], { type: "image/svg+xml" }), `${name}.svg`, this.root);
       } else {
-        const png = await pngOf(text, width + 16, height + 16);
-        download(png, `${name}.png`, this.root);
+        download(await pngOf(text, width, height), `${name}.png`, this.root);
       }
       this.status.textContent = `Saved ${name}.${format}.`;
     } catch (error) {

@@ -91,6 +91,8 @@ export interface Summary {
   /** The tasks that will never run (after a failed or revoked one; errbacks not needed),
    * counted by their state. */
   not_run?: Record<string, number>;
+  /** Errbacks that ran inside a failed task's worker: no state of their own (PENDING). */
+  ran_without_state?: number;
 }
 
 /** The synced traits of canvas_widgets/widgets/result_graph.py's ResultGraph. */

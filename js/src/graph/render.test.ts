@@ -180,4 +180,14 @@ describe("outcomeWords", () => {
     expect(outcomeWords(counts({ SUCCESS: 2, REVOKED: 3 }), { REVOKED: 2 })).toEqual(["3 revoked"]);
     expect(outcomeWords(counts({ SUCCESS: 5 }))).toEqual([]);
   });
+
+  it("counts the errbacks that ran inside a worker, PENDING for good", () => {
+    expect(outcomeWords(counts({ FAILURE: 1, PENDING: 1 }), {}, 1)).toEqual([
+      "1 failed",
+      "1 errback ran without a state",
+    ]);
+    expect(outcomeWords(counts({ FAILURE: 2, PENDING: 2 }), {}, 2)[1]).toBe(
+      "2 errbacks ran without a state",
+    );
+  });
 });

@@ -425,14 +425,17 @@ export function summaryCounts(counts: Counts | undefined): string {
 }
 
 /**
- * What did not succeed, in words: "3 failed (2 never ran)", "1 revoked", "1 will not run".
+ * What did not succeed, in words: "3 failed (2 never ran)", "1 revoked", "1 will not run",
+ * "1 errback ran without a state".
  * `notRun`: of the tasks that will never run, how many are in each state (the summary's
  * `not_run`): Celery marks FAILURE the steps after a failure, and errbacks not needed stay
  * PENDING. A revoked task's count says nothing more: it was stopped, whether or not it ran.
+ * `ranWithoutState`: errbacks Celery ran inside a failed task's worker (they stay PENDING).
  */
 export function outcomeWords(
   counts: Counts | undefined,
   notRun: Readonly<Record<string, number>> = {},
+  ranWithoutState = 0,
 ): string[] {
   const { failed, revoked } = progressOf(counts);
   const words: string[] = [];
@@ -445,6 +448,9 @@ export function outcomeWords(
   let waiting = 0;
   for (const [state, n] of Object.entries(notRun)) if (!TERMINAL.has(state)) waiting += n;
   if (waiting > 0) words.push(`${formatCount(waiting)} will not run`);
+  if (ranWithoutState > 0) {
+    words.push(`${plural(ranWithoutState, "errback")} ran without a state`);
+  }
   return words;
 }
 
