@@ -27,7 +27,7 @@ from celery.result import AsyncResult, ResultBase
 from celery.utils.functional import arity_greater
 
 from .attempts import Attempt, earlier_attempts, end_attempt, start_attempt
-from .canvas import freeze, from_dict, to_dict
+from .canvas import freeze, from_dict, iter_tasks, kind_of, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
 from .tracking import (
@@ -173,6 +173,14 @@ class WorkflowRun:
         self.canvas_dict = to_dict(frozen)
         self._graph = frozen_graph(frozen)
         self.task_ids = list(self._graph.nodes)
+        # What each map and starmap maps, that its details show (Celery's args and kwargs for
+        # them are its own plumbing); not where the signature hides its arguments.
+        self._mapped_items = {
+            sig.options["task_id"]: list(sig.kwargs["it"])
+            for _, sig in iter_tasks(frozen)
+            if kind_of(sig) in ("map", "starmap")
+            and argument_reprs(self._graph.nodes[sig.options["task_id"]]) == (None, None)
+        }
         self.result: ResultBase | None = None
         self.started_at = time.time()
         self._lock = threading.Lock()
@@ -278,7 +286,8 @@ class WorkflowRun:
         """What is known of one task: name, args and kwargs, state, result or exception and
         traceback, runtime, worker, timestamps (sent/received/started/done), retries, progress;
         ``not_run``, why it will never run (see :meth:`never_run`); ``no_state`` for an errback
-        Celery calls inside the failing worker; ``maps``, the task a map or starmap maps;
+        Celery calls inside the failing worker; ``maps``, the task a map or starmap maps, and
+        ``items``, what it maps (in place of its args and kwargs, Celery's own plumbing);
         ``attempts``, the runs before the last of a task that retried (worker, start, end, state,
         exception). The other fields are of its last attempt.
 
@@ -299,11 +308,16 @@ class WorkflowRun:
             earlier = earlier_attempts(self._attempts.get(task_id, []))
         if earlier:
             known["attempts"] = earlier
+        arguments = task_arguments(node)  # until its events say what was published
+        if task_id in self._mapped_items:
+            arguments = {"items": short_repr(self._mapped_items[task_id])}
+            known.pop("args", None)
+            known.pop("kwargs", None)
         return {
             "task_id": task_id,
             "name": node["name"],
             **({"maps": node["mapped_task"]} if "mapped_task" in node else {}),  # celery.map's
-            **task_arguments(node),  # until its events say what was published
+            **arguments,
             "state": state,
             **({"not_run": not_run} if not_run else {}),
             **({"no_state": _INLINE_ERRBACK} if task_id in self._inline_errbacks else {}),
@@ -334,6 +348,8 @@ class WorkflowRun:
             values["args"] = repr(tuple(node["args"]))
         if own and kwargs_repr is None:
             values["kwargs"] = repr(node["kwargs"])
+        if task_id in self._mapped_items:
+            values["items"] = repr(self._mapped_items[task_id])
         with self._lock:
             state = self._states[task_id]
         if state in (states.SUCCESS, states.FAILURE):

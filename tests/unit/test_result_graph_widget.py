@@ -585,6 +585,22 @@ def test_a_map_says_which_task_it_maps(app):
     info = run.info(task_id)
     assert info["name"] == "celery.starmap"
     assert info["maps"] == "canvas_widgets.demo.add"
+    # What it maps, in place of Celery's plumbing (args (), kwargs {'task': ..., 'it': ...}),
+    # also once its events brought Celery's.
+    assert info["items"] == "[[1, 1], [2, 2]]" and "args" not in info and "kwargs" not in info
+    run._apply_event(
+        "RECEIVED",
+        {
+            "type": "task-received",
+            "uuid": task_id,
+            "timestamp": 1.0,
+            "args": "()",
+            "kwargs": "{'task': {...}, 'it': [[1, 1], ...]}",
+        },
+    )
+    info = run.info(task_id)
+    assert info["items"] == "[[1, 1], [2, 2]]" and "args" not in info and "kwargs" not in info
+    assert run.full_values(task_id) == {"items": "[[1, 1], [2, 2]]"}
 
 
 def test_run_exports_dot_with_states(app, tmp_path):

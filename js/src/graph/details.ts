@@ -15,6 +15,7 @@ import type { Counts } from "./store";
 export const FIELD_ORDER = [
   "name",
   "maps",
+  "items",
   "task_id",
   "state",
   "not_run",
