@@ -56,9 +56,13 @@ export function svgSnapshot(
   const margin = svg("g", { transform: "translate(8,8)" });
   margin.append(...clone.childNodes);
   clone.append(margin);
-  const w = Math.ceil(width + 16);
+  let w = Math.ceil(width + 16);
   const h = Math.ceil(height + 16 + (legend.length > 0 ? LEGEND_H : 0));
-  if (legend.length > 0) clone.append(legendOf(legend, height + 16, getComputedStyle(drawing)));
+  if (legend.length > 0) {
+    const { g, width: legendWidth } = legendOf(legend, height + 16, getComputedStyle(drawing));
+    clone.append(g);
+    w = Math.max(w, Math.ceil(legendWidth + 16)); // a small drawing: the legend may be wider
+  }
   clone.setAttribute("xmlns", SVG_NS);
   clone.setAttribute("width", String(w));
   clone.setAttribute("height", String(h));
@@ -74,12 +78,13 @@ export function svgSnapshot(
   return { text: new XMLSerializer().serializeToString(clone), width: w, height: h };
 }
 
-/** The legend: a swatch and a label per entry, in a row from the left, at `top`. */
+/** The legend: a swatch and a label per entry, in a row from the left, at `top`; and its
+ * width (the labels' estimated). */
 function legendOf(
   legend: readonly LegendEntry[],
   top: number,
   style: CSSStyleDeclaration,
-): SVGGElement {
+): { g: SVGGElement; width: number } {
   const g = svg("g", {
     class: "cw-export-legend",
     transform: `translate(8,${top})`,
@@ -93,7 +98,7 @@ function legendOf(
     );
     x += 14 + label.length * LEGEND_CHAR_W + 12;
   }
-  return g;
+  return { g, width: x - 12 };
 }
 
 function inlineStyles(source: Element, target: Element): void {
