@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 __all__ = ["STATIC", "bundle"]
@@ -22,11 +23,19 @@ _MISSING = """export default {{
 
 
 def bundle(name: str) -> Path | str:
-    """The path of a built bundle in ``canvas_widgets/static/``, or an ES module saying how to
-    build it when it is missing."""
+    """A built bundle of ``canvas_widgets/static/`` as text, or an ES module saying how to build
+    it when it is missing.
+
+    Its path only with ``ANYWIDGET_HMR=1`` (development: anywidget then reloads it on change).
+    Given a path, anywidget watches the file and ties every widget to the watcher's signal, so
+    that no widget of the class is ever freed, nor the run it shows (anywidget#929).
+    """
     path = STATIC / name
     if path.is_file():
-        return path
+        if os.environ.get("ANYWIDGET_HMR") == "1":
+            return path
+        text = path.read_text(encoding="utf-8")
+        return text if "\n" in text else text + "\n"  # one line would pass for a file name
     message = (
         f"canvas_widgets: the front end {name} is not built. In the repository, run "
         "`npm ci && npm run build` in js/ (./dev does it), then restart the kernel."

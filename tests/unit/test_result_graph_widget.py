@@ -4,11 +4,13 @@ published) and its states are moved by hand, as the event monitor would."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import threading
 import time
 import uuid
+import weakref
 
 import pytest
 from celery import Celery, chain, chord, group
@@ -615,3 +617,17 @@ def test_run_exports_dot_with_states(app, tmp_path):
     legend = re.search(r"<div data-cw-legend.*?</div>\s*</div>", page.read_text(), re.S)[0]
     assert "Workflow: 2 tasks" in legend
     assert "background:#81c784" in legend and "SUCCESS 1" in legend and "PENDING 1" in legend
+
+
+def test_a_closed_or_dropped_widget_and_its_run_are_freed(app):
+    # A notebook makes many: once closed (as ipywidgets frees a widget), neither the widget
+    # class nor anything global may keep them, nor the run shown.
+    run = make_run(app, chord([add.si(1, 1), add.si(2, 2)], tsum.s()))
+    move(run, dict.fromkeys(run.task_ids, "SUCCESS"))
+    widgets = [ResultGraph(run), ResultGraph.preview(add.s(1, 1)), cw.CanvasBuilder(app)]
+    refs = [weakref.ref(x) for x in (run, *widgets)]
+    for widget in widgets:
+        widget.close()
+    del run, widgets, widget
+    gc.collect()
+    assert [ref() for ref in refs] == [None] * 4
