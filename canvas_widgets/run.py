@@ -143,6 +143,28 @@ def _ensure_reachable(app: Celery, timeout: float) -> None:
         ) from exc
 
 
+def _release_waiters(backend: Any, task_ids: list[str]) -> None:
+    """Let the result backend stop waiting for these tasks' results.
+
+    Celery makes each member of every GroupResult it builds (freezing a chord, publishing it) a
+    waiter that only a ``.get()`` of it clears: on Redis a subscription, and the result object,
+    for as long as the process lives. A run reads states from events and the backend and never
+    ``.get()``s them: measured, 200 runs of a chord of 5 left 1,000 channels subscribed. A
+    ``.get()`` after this waits afresh.
+    """
+    pending = getattr(backend, "_pending_results", None)  # Celery's async backends (Redis)
+    if pending is None:
+        return
+    for mapping in pending:
+        for task_id in task_ids:
+            waiters = mapping.get(task_id)
+            if waiters is None:
+                continue
+            # Several objects may wait on an id (Celery 5.7: a mapping of them; before: one).
+            for result in list(waiters.values()) if isinstance(waiters, Mapping) else [waiters]:
+                backend.remove_pending_result(result)
+
+
 def _sentence(exc: Exception) -> str:
     """An error's text ending with one full stop (redis's end with theirs already).
 
@@ -491,6 +513,10 @@ class WorkflowRun:
             if not self.done:
                 return False
             self.reconcile()
+            # Not the members of the run's result, if a group's: its .get() (wait's) waits
+            # on them as they were registered, and clears them itself.
+            members = {r.id for r in getattr(self.result, "results", None) or ()}
+            _release_waiters(self.app.backend, [t for t in self.task_ids if t not in members])
             self._settled = True
             return True
 

@@ -184,6 +184,16 @@ def test_chord_with_a_failing_header_task(cluster):
     assert run.counts() == {"SUCCESS": 2, "FAILURE": 2}
 
 
+def test_a_finished_run_leaves_no_result_subscription_behind(cluster, rdb):
+    # Celery subscribes to each chord header result it makes a GroupResult of; a run never
+    # .get()s them, so they would stay subscribed for as long as the kernel lives.
+    run = cw.run(chord([add.si(i, i) for i in range(5)], tsum.s()), app=demo_app)
+    assert run.wait(timeout=30) == 20
+    channels = {c.decode() for c in rdb.pubsub_channels("celery-task-meta-*")}
+    assert not channels & {f"celery-task-meta-{task_id}" for task_id in run.task_ids}
+    assert run.result.get(timeout=5) == 20  # a .get() after it still answers
+
+
 def test_the_steps_a_failure_stops_are_failure_once_the_run_is_over(cluster):
     # Celery stores FAILURE for a failed step's successors just before the failure's event.
     # The run is over at that event; its waiter and its graph's final summary read them then:
