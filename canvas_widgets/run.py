@@ -295,6 +295,11 @@ class WorkflowRun:
             ) from exc
         if raw is None:
             raise KeyError(f"no run {run_id!r} in the result backend (unknown id, or it expired)")
+        # The run this process follows already, if it does: one run object per run, so that
+        # the events of its tasks reach every view of it.
+        known = EventMonitor.for_app(app).watching(run_id)
+        if known is not None:
+            return known
         record = json.loads(raw)
         sig = from_dict(record["canvas"], app)
         workflow = cls(app, sig, run_id)

@@ -116,6 +116,10 @@ class EventMonitor:
         self.app = app
         self._runs: dict[str, weakref.ReferenceType[WorkflowRun]] = {}  # task id -> run
         self._active: weakref.WeakSet[WorkflowRun] = weakref.WeakSet()
+        # Runs collected while followed (dropped before they were done): their refs, put here
+        # by the collector, and, by id(ref), their task ids, whose routes go in _sweep.
+        self._gone: list[weakref.ReferenceType[WorkflowRun]] = []
+        self._ids_of: dict[int, list[str]] = {}
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._probe_seen = threading.Event()
@@ -245,17 +249,34 @@ class EventMonitor:
 
     def watch(self, run: WorkflowRun) -> None:
         """Route events of the run's tasks to it and reconcile it until it is done."""
-        ref = weakref.ref(run)
+        ref = weakref.ref(run, self._gone.append)
         with self._lock:
             for task_id in run.task_ids:
                 self._runs[task_id] = ref
+            self._ids_of[id(ref)] = run.task_ids
             self._active.add(run)
+
+    def watching(self, run_id: str) -> WorkflowRun | None:
+        """The run of that id this monitor still follows, if any."""
+        with self._lock:
+            return next((run for run in self._active if run.id == run_id), None)
 
     def forget(self, run: WorkflowRun) -> None:
         with self._lock:
             for task_id in run.task_ids:
-                self._runs.pop(task_id, None)
+                ref = self._runs.pop(task_id, None)
+                if ref is not None:
+                    self._ids_of.pop(id(ref), None)
             self._active.discard(run)
+
+    def _sweep(self) -> None:
+        """Drop the routes of the runs collected while followed."""
+        while self._gone:
+            ref = self._gone.pop()
+            with self._lock:
+                for task_id in self._ids_of.pop(id(ref), ()):
+                    if self._runs.get(task_id) is ref:
+                        del self._runs[task_id]
 
     def _active_runs(self) -> list[WorkflowRun]:
         with self._lock:
@@ -276,6 +297,7 @@ class EventMonitor:
                 except Exception:  # backend unreachable for now: try again next round
                     log.exception("reconciling run %s failed", run.id)
             run = None  # hold no run between rounds: one nobody else holds must be freed
+            self._sweep()
 
     def _dispatch_loop(self) -> None:
         while not self._stop.wait(self.flush_interval):

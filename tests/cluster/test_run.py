@@ -578,6 +578,16 @@ def _run_and_drop(canvas) -> str:
     return run_id
 
 
+def test_a_run_dropped_while_going_leaves_no_route_behind(cluster):
+    # Its events have nowhere to go: the monitor's routes for its tasks go too.
+    monitor = EventMonitor.for_app(demo_app)
+    run = cw.run(chain(sleep.si(0.5), add.si(1, 1)), app=demo_app)
+    task_ids, ref = set(run.task_ids), weakref.ref(run)
+    del run
+    wait_until(lambda: gc.collect() is not None and ref() is None, 3, "the run collected")
+    wait_until(lambda: not task_ids & set(monitor._runs), 5, "the dropped run's routes gone")
+
+
 def test_attach_after_every_reference_is_dropped(cluster):
     run_id = _run_and_drop(chord([add.s(i, i) for i in range(5)], tsum.s()))
     time.sleep(0.5)  # the run's tasks go on without it
@@ -599,6 +609,20 @@ def test_attach_while_the_run_is_going_converges(cluster):
     assert not attached.done
     assert attached.wait(timeout=30) == 5
     assert attached.states == dict.fromkeys(attached.task_ids, "SUCCESS")
+
+
+def test_attaching_a_run_this_process_follows_gives_that_run(cluster):
+    # One run object per run: a second one would take the events of its tasks from the first
+    # (and from every view of it).
+    run = cw.run(chain(sleep.si(0.5), add.si(1, 1)), app=demo_app)
+    assert WorkflowRun.attach(run.id, demo_app) is run
+    widget = cw.ResultGraph.attach(run.id, demo_app)
+    try:
+        assert widget.run is run
+    finally:
+        widget.close()
+    assert run.wait(timeout=30) == 2
+    assert all(run.info(task_id).get("started_at") for task_id in run.task_ids)
 
 
 def test_attached_during_a_task_its_bar_starts_where_its_runtime_says(cluster):
