@@ -17,7 +17,15 @@ from .cluster import ClusterError, LocalCluster
 from .graph import to_dot, to_html, workflow_graph
 from .python_source import to_python
 from .retry import RetryError, retry_canvas
-from .run import BrokerUnreachable, NotTerminated, WorkerLost, WorkflowRun, report_progress, run
+from .run import (
+    BrokerUnreachable,
+    NotTerminated,
+    RunCutOff,
+    WorkerLost,
+    WorkflowRun,
+    report_progress,
+    run,
+)
 from .validation import Problem, check, validate
 from .widgets import CanvasBuilder, ResultGraph
 
@@ -32,6 +40,7 @@ __all__ = [
     "Problem",
     "ResultGraph",
     "RetryError",
+    "RunCutOff",
     "TaskInfo",
     "WorkerLost",
     "WorkflowRun",

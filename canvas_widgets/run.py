@@ -44,6 +44,7 @@ from .validation import check
 __all__ = [
     "BrokerUnreachable",
     "NotTerminated",
+    "RunCutOff",
     "WorkerLost",
     "WorkflowRun",
     "report_progress",
@@ -62,6 +63,11 @@ class BrokerUnreachable(ConnectionError):
 
 class WorkerLost(RuntimeError):
     """A task's worker stopped answering while the task was running, and nobody finished it."""
+
+
+class RunCutOff(RuntimeError):
+    """The run's broker went away before it finished (its cluster closed, say): the tasks not
+    done are followed no further."""
 
 
 class NotTerminated(RuntimeWarning):
@@ -246,6 +252,8 @@ class WorkflowRun:
         self._settle_lock = threading.Lock()
         self._settled = False  # see _settle
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
+        #: Why the run is followed no further before it finished (see cut_off), or None.
+        self.cut_off: str | None = None
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
         #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
@@ -506,6 +514,13 @@ class WorkflowRun:
             for task_id, state in self._states.items()
         )
 
+    def _cut(self, why: str) -> None:
+        """Follow the run no further (its broker went away): :meth:`wait` raises
+        :class:`RunCutOff` if it is not done, and its views say why."""
+        with self._done:
+            self.cut_off = why
+            self._done.notify_all()
+
     def _settle(self) -> bool:
         """Once the run is done, read the backend once more, whoever asks first (:meth:`wait`,
         the graph widget, the monitor), the others waiting for that read; return whether the
@@ -570,12 +585,15 @@ class WorkflowRun:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._done:
-            while not (finished := self._is_done()):
+            while not (finished := self._is_done()) and self.cut_off is None:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     break
                 self._done.wait(0.5 if remaining is None else min(remaining, 0.5))
-        if not finished:  # raised outside the lock: the message reads the states
+        # Raised outside the lock: the messages read the states.
+        if not finished and self.cut_off is not None:
+            raise RunCutOff(f"run {self.id} not finished: {self.cut_off}: {self!r}")
+        if not finished:
             raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
         self._settle()
         self._flush()  # on_change callbacks see the final states before wait returns

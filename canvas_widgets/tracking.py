@@ -306,10 +306,15 @@ class EventMonitor:
             run = None  # as in _reconcile_loop
 
     def close(self) -> None:
-        """Stop the threads (the monitor is made anew by the next :meth:`for_app`)."""
+        """Stop the threads (the monitor is made anew by the next :meth:`for_app`); the runs
+        still followed, their broker going away, are cut off (see ``WorkflowRun.cut_off``)."""
         self._stop.set()
         if self._receiver is not None:
             self._receiver.should_stop = True
+        broker = self.app.connection_for_read().as_uri()  # as_uri() masks the password
+        for run in self._active_runs():
+            if not run.done:
+                run._cut(f"its broker {broker} went away (its cluster closed?)")
 
 
 def merge_state(current: str, new: str) -> bool:

@@ -218,6 +218,11 @@ class ResultGraph(anywidget.AnyWidget):
             finished = _settled(run)
             snapshot = run.states
             self._send_progress(run, snapshot)
+            if run.cut_off is not None and not finished:  # its broker went away
+                with self.hold_sync():
+                    self.summary = self._summary(snapshot, True)
+                    self.states = snapshot
+                return
             if finished:
                 # When its last task ended, not this tick (up to progress_interval later).
                 last = _last_timestamp(run)
@@ -256,6 +261,7 @@ class ResultGraph(anywidget.AnyWidget):
             self._finished_at,
             run.never_run(),
             run.ran_without_state(),
+            run.cut_off,
         )
 
     # --- from the view ------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from canvas_widgets.demo import (
 from canvas_widgets.demo import app as demo_app
 from canvas_widgets.graph import frozen_graph
 from canvas_widgets.result_view import timeline_spans
-from canvas_widgets.run import BrokerUnreachable, WorkerLost, WorkflowRun
+from canvas_widgets.run import BrokerUnreachable, RunCutOff, WorkerLost, WorkflowRun
 from canvas_widgets.tracking import EventMonitor
 
 # Client-side writes to the Redis backend (revoke() marks unsent tasks REVOKED) go through
@@ -528,6 +528,26 @@ def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
     assert run.info(task_id)["failed_at"] == attempt.ended_at > attempt.started_at
     # Nobody finished it: the backend still says STARTED (its pool child died too).
     assert AsyncResult(task_id, app=demo_app).state == "STARTED"
+
+
+def test_a_run_whose_cluster_closes_is_cut_off_not_waited_for_forever(cluster):
+    # One process: one sleep runs (its worker's warm shutdown lets it end), the others wait in
+    # the queue of a broker about to go: they will never run.
+    own = LocalCluster(demo_app, workers=1, concurrency=1)
+    try:
+        run = cw.run(group(sleep.si(1.5) for _ in range(4)), app=demo_app)
+        widget = run.graph
+        wait_until(lambda: "STARTED" in run.states.values(), 10, "a sleep STARTED")
+    finally:
+        own.close()
+    try:
+        with pytest.raises(RunCutOff, match=r"its broker redis://.* went away"):
+            run.wait(timeout=20)  # at once: not after the timeout (nor never, without one)
+        wait_until(lambda: widget.summary["finished"], 5, "the view told")
+        assert "went away" in widget.summary["cut_off"]
+    finally:
+        widget.close()
+    assert demo_app.conf.broker_url == cluster.broker_url
 
 
 # --- 6. broker unreachable --------------------------------------------------------------------

@@ -575,6 +575,8 @@ class GraphView {
     const elapsed = this.elapsed();
     if (elapsed !== null) words.push(formatSeconds(elapsed));
     if (this.graph.run_id === null) words.push("preview: not run");
+    const cutOff = this.summary?.cut_off;
+    if (cutOff) words.push(`followed no further: ${cutOff}`);
     const text = words.join(" · ");
     if (this.progressText.textContent !== text) {
       this.progressText.textContent = text;

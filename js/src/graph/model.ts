@@ -93,6 +93,8 @@ export interface Summary {
   not_run?: Record<string, number>;
   /** Errbacks that ran inside a failed task's worker: no state of their own (PENDING). */
   ran_without_state?: number;
+  /** Why the run is followed no further before it finished (its broker went away). */
+  cut_off?: string | null;
 }
 
 /** The synced traits of canvas_widgets/widgets/result_graph.py's ResultGraph. */
