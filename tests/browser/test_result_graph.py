@@ -981,3 +981,25 @@ def test_repeated_progress_moves_the_bar(notebook_factory: Callable[[list[str]],
     assert nb.run_cell(2), nb.output_text(2)
     assert nb.output_text(2).strip() == "40"
     assert nb.run_cell(3), nb.output_text(3)
+
+
+# --- a run whose cluster closes: cut off, and said so ---------------------------------------------
+
+CUT_OFF_CELLS = [
+    IMPORTS
+    + "cluster = cw.LocalCluster(app, workers=1, concurrency=1)\n"
+    + "run = cw.run(group(sleep.si(1.5) for _ in range(4)), app=app)\nrun.graph",
+    "import time\nwhile 'STARTED' not in run.states.values(): time.sleep(0.1)\ncluster.close()",
+]
+
+
+def test_a_run_whose_cluster_closes_says_it_is_followed_no_further(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(CUT_OFF_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    assert nb.run_cell(1), nb.output_text(1)
+    progress = widget.locator(".cw-progress-text")
+    expect(progress).to_contain_text("followed no further: its broker redis://", timeout=10_000)
+    expect(widget).to_have_attribute("data-cw-finished", "true")  # its clock stopped
