@@ -66,7 +66,8 @@ def workflow_graph(canvas: Signature | Mapping, app: Celery | None = None) -> nx
     networkx.DiGraph
         Node attributes: ``name``, ``kind`` (task, map or starmap), ``args``, ``kwargs``,
         ``immutable``, ``options``, ``path``, ``container`` and ``callback`` (``None``,
-        ``"link"`` or ``"link_error"``); map and starmap nodes also have ``mapped_task``.
+        ``"link"`` or ``"link_error"``); map and starmap nodes also have ``mapped_task``, and
+        ``items``, what they map, unless their signature hides its arguments.
         Edge attribute ``kind``: ``chain``, ``chord``, ``link`` or ``link_error``.
         ``graph.graph["containers"]``: path -> ``kind`` (chain, group, chord or header),
         ``label`` (the kind, or ``chunks`` or a custom type's name for what stands for one),
@@ -217,9 +218,11 @@ def _task_attributes(
         inner = maybe_signature(sig.kwargs["task"])
         items = list(sig.kwargs["it"])
         attributes.update(mapped_task=inner.task, args=[], kwargs={"items": len(items)})
-        if items and argument_reprs(attributes) == (None, None):  # nothing to hide
-            first = repr(items[0])  # to tell one chunk from another
-            attributes["first_item"] = first if len(first) <= 40 else first[:39] + "…"
+        if argument_reprs(attributes) == (None, None):  # nothing to hide
+            attributes["items"] = items
+            if items:
+                first = repr(items[0])  # to tell one chunk from another
+                attributes["first_item"] = first if len(first) <= 40 else first[:39] + "…"
     return attributes
 
 

@@ -27,7 +27,7 @@ from celery.result import AsyncResult, ResultBase
 from celery.utils.functional import arity_greater
 
 from .attempts import Attempt, earlier_attempts, end_attempt, start_attempt
-from .canvas import freeze, from_dict, iter_tasks, to_dict
+from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
 from .tracking import (
@@ -201,22 +201,6 @@ class WorkflowRun:
         self.canvas_dict = to_dict(frozen)
         self._graph = frozen_graph(frozen)
         self.task_ids = list(self._graph.nodes)
-        # What each map and starmap maps, that its details show (Celery's args and kwargs for
-        # them are its own plumbing); not where the signature hides its arguments.
-        shown = {
-            task_id
-            for task_id, node in self._graph.nodes(data=True)
-            if "mapped_task" in node and argument_reprs(node) == (None, None)
-        }
-        self._mapped_items = (
-            {
-                sig.options["task_id"]: list(sig.kwargs["it"])
-                for _, sig in iter_tasks(frozen)
-                if sig.options.get("task_id") in shown
-            }
-            if shown  # the walk costs 30 ms at 10,000 tasks: only for canvases that map
-            else {}
-        )
         self.result: ResultBase | None = None
         self.started_at = time.time()
         self._lock = threading.Lock()
@@ -305,7 +289,8 @@ class WorkflowRun:
             raise KeyError(f"no run {run_id!r} in the result backend (unknown id, or it expired)")
         # The run this process follows already, if it does: one run object per run, so that
         # the events of its tasks reach every view of it.
-        known = EventMonitor.for_app(app).watching(run_id)
+        monitor = EventMonitor.for_app(app)
+        known = monitor.watching(run_id)
         if known is not None:
             return known
         record = json.loads(raw)
@@ -314,7 +299,7 @@ class WorkflowRun:
         workflow.result = sig.freeze()  # ids are all set: freezing again only rebuilds results
         workflow.started_at = record["started_at"]
         workflow.reconcile()
-        EventMonitor.for_app(app).watch(workflow)
+        monitor.watch(workflow)
         return workflow
 
     # --- reading -----------------------------------------------------------------------------
@@ -352,8 +337,8 @@ class WorkflowRun:
         if earlier:
             known["attempts"] = earlier
         arguments = task_arguments(node)  # until its events say what was published
-        if task_id in self._mapped_items:
-            arguments = {"items": short_repr(self._mapped_items[task_id])}
+        if "items" in node:  # a map's args and kwargs are Celery's plumbing: what it maps
+            arguments = {"items": short_repr(node["items"])}
             known.pop("args", None)
             known.pop("kwargs", None)
         return {
@@ -391,8 +376,8 @@ class WorkflowRun:
             values["args"] = repr(tuple(node["args"]))
         if own and kwargs_repr is None:
             values["kwargs"] = repr(node["kwargs"])
-        if task_id in self._mapped_items:
-            values["items"] = repr(self._mapped_items[task_id])
+        if "items" in node:
+            values["items"] = repr(node["items"])
         with self._lock:
             state = self._states[task_id]
         if state in (states.SUCCESS, states.FAILURE):
