@@ -329,12 +329,22 @@ def test_timeline_keeps_tasks_run_at_once_apart(
     expect(timeline.locator(f'.cw-selected[data-cw-task-id="{flaky_id}"]')).to_have_count(2)
     attempts = widget.locator(".cw-details dt", has_text="earlier attempts").locator("+ dd")
     expect(attempts).to_contain_text(re.compile(r"1\. RETRY on .*: RuntimeError\('attempt 1"))
-    # With the details open, the bars are drawn clear of the panel, none under it.
-    panel_left = widget.locator(".cw-details").bounding_box()["x"]
-    ends = timeline.locator("[data-cw-task-id]").evaluate_all(
-        "bars => bars.map(b => b.getBoundingClientRect().right)"
+    # With the details open, the bars are drawn clear of the panel, none under it. The timeline
+    # is drawn again for that at its next turn (a slow drawing waits ten times its cost), which
+    # may come after the details: waited for.
+    bars_clear = timeline.evaluate(
+        """async (timeline) => {
+          const panel = timeline.parentElement.querySelector(".cw-details");
+          const ends = () => [...timeline.querySelectorAll("[data-cw-task-id]")]
+            .map((bar) => bar.getBoundingClientRect().right);
+          for (let tries = 0; tries < 100; tries += 1) {
+            if (Math.max(...ends()) <= panel.getBoundingClientRect().left) break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return { ends: ends(), panelLeft: panel.getBoundingClientRect().left };
+        }"""
     )
-    assert max(ends) <= panel_left, (ends, panel_left)
+    assert max(bars_clear["ends"]) <= bars_clear["panelLeft"], bars_clear
     widget.screenshot(path=str(ARTIFACTS / "result-graph-timeline-attempts.png"))
     expect(timeline.locator("g.cw-lane")).to_have_count(1)  # one worker, two tasks at a time
     # Each bar's corners (its `points`: left, top, right, top, right, bottom, left, bottom).

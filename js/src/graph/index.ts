@@ -32,7 +32,7 @@ import {
 } from "./details";
 import { download, type LegendEntry, pngOf, svgSnapshot } from "./export";
 import { findTasks, stepThrough } from "./find";
-import { formatCount, plural } from "./format";
+import { formatCount } from "./format";
 import { type Box, type Layout, layoutScene, stageWidthIn } from "./layout";
 import type {
   DetailsReply,
@@ -68,7 +68,7 @@ import {
   stateIndex,
 } from "./store";
 import css from "./styles.css";
-import { drawTimeline, timelineBars } from "./timeline";
+import { TimelinePane } from "./timeline-pane";
 
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
@@ -159,27 +159,26 @@ class GraphView {
     "data-cw-tab": "timeline",
     "aria-selected": "false",
   });
-  private readonly timelineEl = h("div", {
-    className: "cw-timeline",
-    "data-cw-timeline": "",
-    tabindex: "0",
-    "aria-label":
-      "Timeline: each task on its worker, start to end. Left and right arrows, Home, End: " +
-      "from task to task, with its details; Escape: close them; up and down arrows: scroll",
-  });
-  private readonly timelineSvg = svg("svg");
-  /** The timeline's tasks in the order they started (its keys go along it), and whether the
-   * next drawing is to bring the selected one into view. */
-  private timelineOrder: string[] = [];
-  private revealBar = false;
-  /** Says when some tasks have no bar (see barsMissing). */
-  private readonly timelineNote = h("p", { className: "cw-timeline-note" });
   /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
   private spans = new Map<string, Span>();
-  private showingTimeline = false;
-  private timelineQueued = false;
-  /** When the timeline may be redrawn next (see queueTimeline). */
-  private timelineNextAt = 0;
+  /** The timeline tab's pane; what it draws is read from this view each time. */
+  private readonly timeline = new TimelinePane(
+    () => ({
+      spans: this.spans,
+      states: this.store.states,
+      labels: this.labels,
+      missing: this.barsMissing(),
+      over: (this.summary?.finished ?? false) || this.allStopped(),
+      // Clear of the details panel, when it is open.
+      width: (pane) =>
+        this.clearOfDetails(!this.details.hidden, pane || this.root.clientWidth || 800),
+    }),
+    {
+      selected: () => this.detailsOf,
+      show: (taskId) => void this.showTask(taskId, false),
+      close: () => this.closeDetails(),
+    },
+  );
 
   private store: StateStore;
   private graph: GraphPayload;
@@ -239,10 +238,6 @@ class GraphView {
     this.viewport.setAttribute("class", "cw-viewport");
     this.svgEl.append(this.viewport);
     this.stage.append(this.svgEl);
-    this.timelineSvg.setAttribute("class", "cw-timeline-svg");
-    this.timelineNote.hidden = true;
-    this.timelineEl.append(this.timelineNote, this.timelineSvg);
-    this.timelineEl.hidden = true;
     const legend = this.legend;
     // One tab stop, not nine: the arrow keys move along it (see onLegendKey).
     legend.setAttribute("role", "toolbar");
@@ -284,21 +279,13 @@ class GraphView {
         h("div", { className: "cw-tabs", role: "tablist" }, this.graphTab, this.timelineTab),
         h("div", { className: "cw-run-actions" }, this.revokeButton, this.terminateButton),
       ),
-      h("div", { className: "cw-panes" }, this.stage, this.timelineEl, this.details),
+      h("div", { className: "cw-panes" }, this.stage, this.timeline.el, this.details),
       this.status,
     );
     this.graphTab.addEventListener("click", () => this.showTab(false));
     this.timelineTab.addEventListener("click", () => this.showTab(true));
     this.svgButton.addEventListener("click", () => void this.save("svg"));
     this.pngButton.addEventListener("click", () => void this.save("png"));
-    this.timelineSvg.addEventListener("click", (event) => {
-      const bar = (event.target as Element).closest("[data-cw-task-id]");
-      if (bar !== null) void this.showTask(bar.getAttribute("data-cw-task-id") as string, false);
-    });
-    this.timelineSvg.addEventListener("pointerover", (event) => {
-      const bar = (event.target as Element).closest(".cw-bar");
-      if (bar !== null) showTitle(this.timelineSvg, bar, bar.getAttribute("aria-label") ?? "");
-    });
     this.svgEl.addEventListener("pointerover", (event) => {
       const node = (event.target as Element).closest("[data-cw-task-id]");
       const taskId = node?.getAttribute("data-cw-task-id");
@@ -316,17 +303,11 @@ class GraphView {
     this.findInput.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         // Back to the graph's keys (or the timeline's).
-        (this.showingTimeline ? this.timelineEl : this.svgEl).focus();
+        (this.timeline.shown ? this.timeline.el : this.svgEl).focus();
       } else if (event.key === "Enter") {
         event.preventDefault();
         this.find(event.shiftKey);
       }
-    });
-    // The timeline scrolls with the keys once focused (clicked, or tabbed to); they stay in it.
-    this.timelineEl.addEventListener("keydown", (event) => {
-      if (isNotebookKey(event)) return;
-      event.stopPropagation();
-      this.onTimelineKey(event);
     });
     // A new query (or the box cleared): the count was the old one's.
     this.findInput.addEventListener("input", () => {
@@ -345,7 +326,7 @@ class GraphView {
     this.svgEl.addEventListener("click", (event) => this.onClick(event));
     this.timer = setInterval(() => {
       this.paintProgress();
-      if (this.showingTimeline && !(this.summary?.finished ?? false)) this.queueTimeline();
+      if (!(this.summary?.finished ?? false)) this.timeline.queue();
     }, 1000);
     // The view may be rendered before it is attached (no size yet), and resized later: fit
     // again whenever the stage's size changes, until the user pans or zooms.
@@ -422,7 +403,7 @@ class GraphView {
     this.spans = new Map();
     this.expanded.clear();
     this.closeDetails();
-    this.queueTimeline();
+    this.timeline.queue();
   }
 
   applyStates(changes: Record<string, string>, spans?: Record<string, Span>): void {
@@ -434,7 +415,7 @@ class GraphView {
       spansChanged = true;
     }
     if (changed.length > 0) this.repaint(changed);
-    if (changed.length > 0 || spansChanged) this.queueTimeline();
+    if (changed.length > 0 || spansChanged) this.timeline.queue();
     // The details shown follow their task: its result once it succeeds, its traceback once it fails.
     const shown = this.detailsOf;
     if (shown !== null && changed.includes(shown)) void this.showTask(shown, false);
@@ -682,7 +663,7 @@ class GraphView {
       showDetailsMessage(this.details, title, message, () => this.closeDetails());
     if (another) {
       say("Asking the kernel…");
-      this.queueTimeline(); // to draw the bars clear of the panel
+      this.timeline.queue(); // to draw the bars clear of the panel
     }
     const slow = another
       ? setTimeout(() => this.detailsOf === taskId && say(NO_ANSWER_YET), SLOW_REPLY_MS)
@@ -723,7 +704,7 @@ class GraphView {
 
   /** Bring a task into view in the graph, zoomed in to read, and show its details. */
   private goTo(taskId: string): void {
-    if (this.showingTimeline) this.showTab(false);
+    if (this.timeline.shown) this.showTab(false);
     // Its node, or the summary node that stands for it.
     const owner = this.scene === null ? undefined : ownerOf(this.scene, taskId);
     const box = owner === undefined ? undefined : this.layout?.boxes.get(owner);
@@ -860,88 +841,10 @@ class GraphView {
   // --- timeline and export -----------------------------------------------------------------------
 
   private showTab(timeline: boolean): void {
-    this.showingTimeline = timeline;
     this.graphTab.setAttribute("aria-selected", String(!timeline));
     this.timelineTab.setAttribute("aria-selected", String(timeline));
     this.stage.hidden = timeline;
-    this.timelineEl.hidden = !timeline;
-    if (timeline) this.drawTimelineNow();
-    else this.timelineSvg.replaceChildren(); // bars exist only while shown
-  }
-
-  /**
-   * Redraw the timeline while it is shown: once per frame at most, and, when a redraw is slow
-   * (thousands of bars), no sooner than ten times its cost after the last one, so that a big
-   * run's timeline takes a tenth of the main thread at most.
-   */
-  private queueTimeline(): void {
-    if (!this.showingTimeline || this.timelineQueued) return;
-    this.timelineQueued = true;
-    const wait = Math.max(0, this.timelineNextAt - performance.now());
-    setTimeout(() => {
-      requestAnimationFrame(() => {
-        this.timelineQueued = false;
-        if (this.showingTimeline) this.drawTimelineNow();
-      });
-    }, wait);
-  }
-
-  private drawTimelineNow(): void {
-    const started = performance.now();
-    const now = Date.now() / 1000;
-    const timeline = timelineBars(this.spans, now);
-    // The bars are drawn clear of the details panel, when it is open.
-    const full = this.timelineEl.clientWidth || this.root.clientWidth || 800;
-    const width = this.clearOfDetails(!this.details.hidden, full);
-    // Bars come from the workers' events: a run attached once over has none, and one attached
-    // to while it ran has none for the tasks already running until they end.
-    const over = this.summary?.finished || this.allStopped();
-    const missing = this.barsMissing();
-    this.timelineNote.textContent =
-      missing === 0
-        ? ""
-        : `${plural(missing, "task")} without a bar: no event said when ${missing === 1 ? "it" : "they"} ` +
-          "started (before this view followed the run, or the events are late)." +
-          (over ? "" : " A bar comes when one ends.");
-    this.timelineNote.hidden = missing === 0;
-    let none = "";
-    if (missing === 0 && over)
-      none = "No task was seen starting: workers say so only while the run is followed.";
-    else if (missing === 0) none = "No task started yet.";
-    const { states } = this.store;
-    drawTimeline(this.timelineSvg, timeline, states, this.labels, width, none, this.detailsOf);
-    const order = new Set<string>();
-    for (const bar of timeline.bars) order.add(bar.taskId); // by start: the bars are sorted
-    this.timelineOrder = [...order];
-    if (this.revealBar) {
-      // Gone to with the keys: brought into view.
-      this.revealBar = false;
-      this.timelineSvg.querySelector(".cw-selected")?.scrollIntoView({ block: "nearest" });
-    }
-    this.timelineEl.setAttribute("data-cw-bars", String(timeline.bars.length));
-    const finished = performance.now();
-    this.timelineNextAt = finished + 10 * (finished - started);
-  }
-
-  /** Left and right arrows, Home and End go from task to task on the timeline, in the order
-   * they started, showing each one's details; Escape closes them. Up and down scroll. */
-  private onTimelineKey(event: KeyboardEvent): void {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key === "Escape") {
-      this.closeDetails();
-      return;
-    }
-    const order = this.timelineOrder;
-    const at = this.detailsOf === null ? -1 : order.indexOf(this.detailsOf);
-    let to: number | null = null;
-    if (event.key === "ArrowRight") to = Math.min(at + 1, order.length - 1);
-    else if (event.key === "ArrowLeft") to = Math.max(at - 1, 0);
-    else if (event.key === "Home") to = 0;
-    else if (event.key === "End") to = order.length - 1;
-    if (to === null || order.length === 0) return;
-    event.preventDefault(); // not the scroll those keys would make
-    this.revealBar = true;
-    void this.showTask(order[to] as string, false);
+    this.timeline.setShown(timeline);
   }
 
   /** How many tasks ran (or run) without a bar: their start was not seen. A task Celery marked
@@ -974,15 +877,16 @@ class GraphView {
   private async save(format: "svg" | "png"): Promise<void> {
     const layout = this.layout;
     if (layout === null) return;
-    const timeline = this.showingTimeline;
+    const timeline = this.timeline.shown;
     const name = `workflow-${this.graph.run_id ?? "preview"}${timeline ? "-timeline" : ""}`;
     try {
       const legend = this.legendEntries();
       let picture: { text: string; width: number; height: number };
       if (timeline) {
-        const width = Number(this.timelineSvg.getAttribute("width"));
-        const height = Number(this.timelineSvg.getAttribute("height"));
-        picture = svgSnapshot(this.timelineSvg, width, height, legend);
+        const bars = this.timeline.svg;
+        const width = Number(bars.getAttribute("width"));
+        const height = Number(bars.getAttribute("height"));
+        picture = svgSnapshot(bars, width, height, legend);
       } else {
         // The image is the whole drawing at scale 1: every label, and borders, as seen close
         // up; then the view goes back to what its own scale shows.
@@ -1012,7 +916,7 @@ class GraphView {
     this.detailsOf = null;
     this.details.hidden = true;
     this.details.removeAttribute("data-cw-details");
-    this.queueTimeline(); // the bars take the whole width again
+    this.timeline.queue(); // the bars take the whole width again
   }
 
   /** Revoke the whole run (`taskId` null); or from `taskId`, that task and what depends on it.
