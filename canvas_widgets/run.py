@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 from celery import Celery, states
 from celery.canvas import Signature
-from celery.result import AsyncResult, ResultBase
+from celery.result import AsyncResult, ResultBase, ResultSet, result_from_tuple
 from celery.utils.functional import arity_greater
 
 from .attempts import Attempt, earlier_attempts, end_attempt, start_attempt
@@ -169,6 +169,22 @@ def _release_waiters(backend: Any, task_ids: list[str]) -> None:
             # Several objects may wait on an id (Celery 5.7: a mapping of them; before: one).
             for result in list(waiters.values()) if isinstance(waiters, Mapping) else [waiters]:
                 backend.remove_pending_result(result)
+
+
+def _bound_backend(result: ResultBase, app: Celery) -> Any:
+    """The result backend object a result's tasks wait with.
+
+    Celery's ``app.backend`` is one object per thread (unless the backend says it is thread
+    safe), and a task's result object keeps the one of the thread that made it; on Redis, that
+    object holds the subscriptions. A group's result has none of its own: it asks
+    ``app.backend``, which in another thread is another object, that waits on none of its
+    members (a ``.get()`` there times out).
+    """
+    while isinstance(result, ResultSet):
+        if not result.results:
+            return app.backend
+        result = result.results[0]
+    return result.backend
 
 
 def _sentence(exc: Exception) -> str:
@@ -521,7 +537,8 @@ class WorkflowRun:
             # Not the members of the run's result, if a group's: its .get() (wait's) waits
             # on them as they were registered, and clears them itself.
             members = {r.id for r in getattr(self.result, "results", None) or ()}
-            _release_waiters(self.app.backend, [t for t in self.task_ids if t not in members])
+            waiting = [t for t in self.task_ids if t not in members]
+            _release_waiters(_bound_backend(self.result, self.app), waiting)
             self._settled = True
             return True
 
@@ -592,7 +609,16 @@ class WorkflowRun:
             # Following parents only re-raises a parent's error, at the cost of one backend read
             # per parent result (2,000 GETs for a 2,000-task chord): none of them failed here.
             options["follow_parents"] = False
-        return self.result.get(timeout=5, propagate=True, disable_sync_subtasks=False, **options)
+        result = self.result
+        if (
+            isinstance(result, ResultSet)
+            and _bound_backend(result, self.app) is not self.app.backend
+        ):
+            # Waited for in another thread than the one that made the result (the builder's
+            # Run does): a group's result asks this thread's backend, which waits on none of
+            # its members. The same result made anew here is one this thread's backend reads.
+            result = result_from_tuple(result.as_tuple(), self.app)
+        return result.get(timeout=5, propagate=True, disable_sync_subtasks=False, **options)
 
     def revoke(self, terminate: bool = False, task_id: str | None = None) -> list[str]:
         """Revoke every task that has not finished; return their ids, in canvas order.

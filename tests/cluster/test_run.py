@@ -6,6 +6,7 @@ the result backend and the broker really hold.
 
 from __future__ import annotations
 
+import concurrent.futures
 import gc
 import json
 import os
@@ -192,6 +193,27 @@ def test_a_finished_run_leaves_no_result_subscription_behind(cluster, rdb):
     channels = {c.decode() for c in rdb.pubsub_channels("celery-task-meta-*")}
     assert not channels & {f"celery-task-meta-{task_id}" for task_id in run.task_ids}
     assert run.result.get(timeout=5) == 20  # a .get() after it still answers
+
+
+@pytest.mark.parametrize("kind", ["group", "chord"])
+def test_a_run_waited_for_in_another_thread(cluster, rdb, kind):
+    # The builder's Run waits in a thread of its own. Celery's result backend is one object per
+    # thread: a group's result asks the calling thread's, which waits on none of its members
+    # (its .get() timed out, every task done), and the waiters a finished run lets go are in
+    # the publishing thread's.
+    if kind == "group":
+        canvas, value = group(add.si(1, 1), chain(add.si(2, 2), add.s(1))), [2, 5]
+    else:
+        canvas, value = chord([add.si(i, i) for i in range(5)], tsum.s()), 20
+    run = cw.run(canvas, app=demo_app)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(run.wait, 30).result() == value
+    # Left waiting: only a group's members, for a .get() of the run's result in this thread.
+    members = {r.id for r in getattr(run.result, "results", ())}
+    channels = {c.decode() for c in rdb.pubsub_channels("celery-task-meta-*")}
+    left = {f"celery-task-meta-{t}" for t in run.task_ids if t not in members}
+    assert not channels & left
+    assert run.wait(timeout=5) == run.result.get(timeout=5) == value  # in this thread too
 
 
 def test_the_steps_a_failure_stops_are_failure_once_the_run_is_over(cluster):

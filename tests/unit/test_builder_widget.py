@@ -246,6 +246,14 @@ def test_run_on_a_local_cluster_sets_run_status(monkeypatch: pytest.MonkeyPatch)
         assert failed.wait(timeout=60), b.run_status
         assert b.run_status["run_id"] == run.id and "TypeError" in b.run_status["error"]
 
+        # A group: its result is read in the builder's own thread (Celery's backend is one
+        # object per thread; a group's .get() there timed out, its tasks all done).
+        done = reaching(b, "done")
+        b.canvas = cw.to_dict(group(add.s(1, 1), add.s(2, 2)))
+        b.run()
+        assert done.wait(timeout=60), b.run_status
+        assert b.run_status["value_repr"] == "[2, 4]", b.run_status
+
 
 class FakeRun:
     """Stands in for a WorkflowRun: an id, a wait, and a graph widget (a preview)."""
