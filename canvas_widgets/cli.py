@@ -347,7 +347,12 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
     )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("tasks", total=total, counts="")
+        stuck = None  # said once, when it changes
         while True:
+            if workflow.stuck != stuck:
+                stuck = workflow.stuck
+                if stuck is not None:
+                    progress.console.print(f"{PROG}: {stuck}")
             settled = workflow._settle()  # done, and its final states read: shown last
             snapshot = workflow.states
             finished = sum(state in TERMINAL for state in snapshot.values())

@@ -131,13 +131,14 @@ def run_summary(
     not_run: Iterable[str] = (),
     ran_without_state: Iterable[str] = (),
     cut_off: str | None = None,
+    stuck: str | None = None,
 ) -> dict[str, Any]:
     """Counts per state and overall progress: the view's ``summary`` trait. ``not_run``: the
     tasks that will never run (:meth:`WorkflowRun.never_run`), counted by their state (Celery
     marks some FAILURE or REVOKED; errbacks not needed stay PENDING). ``ran_without_state``:
     errbacks that ran inside a worker, PENDING for good (:meth:`WorkflowRun.ran_without_state`),
     counted. ``cut_off``: why a run is followed no further before it finished
-    (:attr:`WorkflowRun.cut_off`).
+    (:attr:`WorkflowRun.cut_off`); ``stuck``: why tasks sent wait on (:attr:`WorkflowRun.stuck`).
 
     Examples
     --------
@@ -167,6 +168,7 @@ def run_summary(
         "not_run": not_run_counts,
         "ran_without_state": sum(1 for _ in ran_without_state),
         "cut_off": cut_off,
+        "stuck": stuck,
     }
 
 

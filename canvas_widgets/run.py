@@ -171,20 +171,27 @@ def _release_waiters(backend: Any, task_ids: list[str]) -> None:
                 backend.remove_pending_result(result)
 
 
-def _bound_backend(result: ResultBase, app: Celery) -> Any:
+def _bound_backend(result: ResultBase | None, app: Celery) -> Any:
     """The result backend object a result's tasks wait with.
 
     Celery's ``app.backend`` is one object per thread (unless the backend says it is thread
     safe), and a task's result object keeps the one of the thread that made it; on Redis, that
     object holds the subscriptions. A group's result has none of its own: it asks
     ``app.backend``, which in another thread is another object, that waits on none of its
-    members (a ``.get()`` there times out).
+    members (a ``.get()`` there times out). No result yet (still publishing): this thread's.
     """
+    if result is None:
+        return app.backend
     while isinstance(result, ResultSet):
         if not result.results:
             return app.backend
         result = result.results[0]
     return result.backend
+
+
+def _tasks(n: int) -> str:
+    """``1 task``, ``2 tasks``."""
+    return f"{n:,} task{'s' if n != 1 else ''}"
 
 
 def _sentence(exc: Exception) -> str:
@@ -254,6 +261,9 @@ class WorkflowRun:
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         #: Why the run is followed no further before it finished (see cut_off), or None.
         self.cut_off: str | None = None
+        #: Why tasks sent wait on, when no worker will take them: their queue has no worker
+        #: consuming it, or no worker answers at all (see _check_queues); else None.
+        self.stuck: str | None = None
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
         #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
@@ -534,6 +544,7 @@ class WorkflowRun:
             if not self.done:
                 return False
             self.reconcile()
+            self.stuck = None  # nothing waits any more
             # Not the members of the run's result, if a group's: its .get() (wait's) waits
             # on them as they were registered, and clears them itself.
             members = {r.id for r in getattr(self.result, "results", None) or ()}
@@ -596,7 +607,8 @@ class WorkflowRun:
         if not finished and self.cut_off is not None:
             raise RunCutOff(f"run {self.id} not finished: {self.cut_off}: {self!r}")
         if not finished:
-            raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}")
+            stuck = "" if self.stuck is None else f"; {self.stuck}"
+            raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}{stuck}")
         self._settle()
         self._flush()  # on_change callbacks see the final states before wait returns
         if self._lost:
@@ -791,10 +803,13 @@ class WorkflowRun:
 
     #: Seconds between pings of the workers running this run's tasks.
     liveness_interval = 3.0
+    #: Seconds a task may wait in its queue before the run asks whether a worker consumes it.
+    queue_check_after = 5.0
 
     def reconcile(self) -> None:
         """Read the true state of every unfinished task from the backend, in one round trip;
-        every :attr:`liveness_interval` seconds, also ping the workers of running tasks."""
+        every :attr:`liveness_interval` seconds, also ping the workers of running tasks and
+        look for tasks no worker will take (:attr:`stuck`)."""
         with self._lock:
             unfinished = [t for t, s in self._states.items() if s not in TERMINAL]
         metas = fetch_states(self.app, unfinished)
@@ -802,6 +817,7 @@ class WorkflowRun:
         if time.monotonic() - self._last_liveness_check >= self.liveness_interval:
             self._last_liveness_check = time.monotonic()
             self._check_workers()
+            self._check_queues()
 
     def _check_workers(self, misses_allowed: int = 2) -> None:
         """Mark tasks lost whose worker stopped answering pings while running them.
@@ -840,6 +856,49 @@ class WorkflowRun:
                     tries = self._attempts.get(task_id, [])
                     end_attempt(tries, worker, now, states.FAILURE, message)
                     self._move(task_id, states.FAILURE)
+
+    def _check_queues(self) -> None:
+        """Say why tasks sent :attr:`queue_check_after` seconds ago or more still wait, when no
+        worker will take them: sent to a queue no worker consumes (a route to a queue nobody
+        serves), or no worker answering at all. Celery says nothing of either: the tasks stay
+        PENDING for good. Tasks waiting behind others on a queue that is served are not stuck.
+        """
+        now = time.time()
+        default = self.app.conf.task_default_queue
+        waiting: dict[str, int] = {}  # routing key -> tasks waiting
+        with self._lock:
+            for task_id, state in self._states.items():
+                sent_at = self._info[task_id].get("sent_at")
+                if (
+                    state == "SENT"
+                    and sent_at is not None
+                    and now - sent_at >= self.queue_check_after
+                ):
+                    key = self._info[task_id].get("queue") or default
+                    waiting[key] = waiting.get(key, 0) + 1
+        if not waiting:
+            self.stuck = None
+            return
+        replies = self.app.control.inspect(timeout=1.0).active_queues() or {}
+        if not replies:
+            self.stuck = (
+                f"{_tasks(sum(waiting.values()))} sent and not received: no worker answered "
+                "(is one running?)"
+            )
+            return
+        queues = [queue for found in replies.values() for queue in found or ()]
+        keys = {queue.get("name") for queue in queues} | {q.get("routing_key") for q in queues}
+        if any(key and ("*" in key or "#" in key) for key in keys):
+            self.stuck = None  # a topic exchange's patterns: which keys they take is not known
+            return
+        unserved = {key: n for key, n in waiting.items() if key not in keys}
+        self.stuck = (
+            "; ".join(
+                f"{_tasks(n)} sent to queue {key!r}, which no worker consumes"
+                for key, n in sorted(unserved.items())
+            )
+            or None
+        )
 
     def _merge_metas(self, metas: dict[str, dict]) -> None:
         with self._lock:

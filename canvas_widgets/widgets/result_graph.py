@@ -234,7 +234,7 @@ class ResultGraph(anywidget.AnyWidget):
             if time.monotonic() - last_summary >= self.summary_interval:
                 last_summary = time.monotonic()
                 summary = self._summary(snapshot, False)
-                if summary["counts"] != self.summary.get("counts"):
+                if any(summary[k] != self.summary.get(k) for k in ("counts", "stuck")):
                     self.summary = summary
 
     def _send_progress(self, run: WorkflowRun, snapshot: dict[str, str]) -> None:
@@ -262,6 +262,7 @@ class ResultGraph(anywidget.AnyWidget):
             run.never_run(),
             run.ran_without_state(),
             run.cut_off,
+            None if finished else run.stuck,
         )
 
     # --- from the view ------------------------------------------------------------------------

@@ -216,6 +216,39 @@ def test_a_run_waited_for_in_another_thread(cluster, rdb, kind):
     assert run.wait(timeout=5) == run.result.get(timeout=5) == value  # in this thread too
 
 
+def test_tasks_no_worker_will_take_are_said_stuck(cluster, monkeypatch):
+    # Celery says nothing of a task sent to a queue no worker consumes, nor of tasks sent while
+    # no worker runs: they stay PENDING for good. The run says why they wait.
+    monkeypatch.setattr(WorkflowRun, "queue_check_after", 0.5)
+    run = cw.run(group(add.si(1, 1), add.si(2, 2).set(queue="nowhere")), app=demo_app)
+    widget = run.graph
+    try:
+        wait_until(lambda: run.stuck is not None, 20, "the run saying a task is stuck")
+        assert run.stuck == "1 task sent to queue 'nowhere', which no worker consumes"
+        wait_until(lambda: widget.summary["stuck"] == run.stuck, 20, lambda: str(widget.summary))
+        with pytest.raises(TimeoutError, match="sent to queue 'nowhere', which no worker"):
+            run.wait(timeout=1)
+    finally:
+        widget.close()
+        run.revoke()
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=10)
+    assert run.stuck is None  # over: nothing waits
+
+    # Another database of the same server: a broker no worker listens to.
+    url = cluster.broker_url.rsplit("/", 1)[0] + "/7"
+    lonely = Celery("lonely", broker=url, backend=url, set_as_current=False)
+    lonely.conf.update(worker_send_task_events=True, task_send_sent_event=False)
+    lonely.task(name=add.name)(add.run)
+    try:
+        run = cw.run(add.si(1, 1), app=lonely)
+        wait_until(lambda: run.stuck is not None, 20, "the run saying its task is stuck")
+        assert run.stuck == "1 task sent and not received: no worker answered (is one running?)"
+        run.revoke()
+    finally:
+        EventMonitor.stop_for(lonely)
+
+
 def test_the_steps_a_failure_stops_are_failure_once_the_run_is_over(cluster):
     # Celery stores FAILURE for a failed step's successors just before the failure's event.
     # The run is over at that event; its waiter and its graph's final summary read them then:

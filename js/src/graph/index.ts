@@ -558,6 +558,8 @@ class GraphView {
     if (this.graph.run_id === null) words.push("preview: not run");
     const cutOff = this.summary?.cut_off;
     if (cutOff) words.push(`followed no further: ${cutOff}`);
+    const stuck = this.summary?.stuck;
+    if (stuck) words.push(stuck);
     const text = words.join(" · ");
     if (this.progressText.textContent !== text) {
       this.progressText.textContent = text;

@@ -95,6 +95,8 @@ export interface Summary {
   ran_without_state?: number;
   /** Why the run is followed no further before it finished (its broker went away). */
   cut_off?: string | null;
+  /** Why tasks sent wait on, when no worker will take them (WorkflowRun.stuck). */
+  stuck?: string | null;
 }
 
 /** The synced traits of canvas_widgets/widgets/result_graph.py's ResultGraph. */
