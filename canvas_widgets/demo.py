@@ -53,6 +53,7 @@ __all__ = [
     "report",
     "sleep",
     "sleep_acked",
+    "stages",
     "summarise",
     "tsum",
     "weather_csv",
@@ -168,6 +169,16 @@ def count(self, n, delay=0.05):
         time.sleep(delay)
         report_progress(self, i + 1, n)
     return n
+
+
+@app.task(bind=True)
+def stages(self, names=("FETCHING", "PARSING"), seconds=0.5):
+    """Go through states of its own, one per name (Celery stores any string a task gives
+    ``update_state``), each for ``seconds``; return how many."""
+    for i, name in enumerate(names):
+        self.update_state(state=name, meta={"current": i, "total": len(names)})
+        time.sleep(seconds)
+    return len(names)
 
 
 def guide_examples() -> dict[str, tuple[Signature, object]]:

@@ -48,6 +48,12 @@ STATE_COLOURS = {
 }
 
 
+def state_colour(state: str) -> str:
+    """A state's fill colour; a state of a task's own (``update_state(state="CRUNCHING")``)
+    has PROGRESS's, as it ranks (tracking.own_progress)."""
+    return STATE_COLOURS.get(state, STATE_COLOURS["PROGRESS"])
+
+
 def workflow_graph(canvas: Signature | Mapping, app: Celery | None = None) -> nx.DiGraph:
     """Return the workflow graph of a canvas: one node per task that will run, keyed by task id.
 
@@ -317,7 +323,7 @@ def to_dot(canvas_or_graph: Signature | Mapping | nx.DiGraph) -> str:
     for node, data in graph.nodes(data=True):
         state = data.get("state", "PENDING")
         label = node_label(data) + (f"\n{state}" if "state" in data else "")
-        fill = STATE_COLOURS.get(state, "#ffffff") if "state" in data else "#ffffff"
+        fill = state_colour(state) if "state" in data else "#ffffff"
         clusters[data["container"]].add_node(
             pydot.Node(node, label=label, fillcolor=fill, tooltip=data["name"])
         )
@@ -371,7 +377,7 @@ def to_html(canvas_or_graph: Signature | Mapping | nx.DiGraph, path: str | Path)
             level=columns[node],
             **places.get(node, {}),  # x and y
             shape="box",
-            color=STATE_COLOURS.get(state, "#ffffff") if state else "#ffffff",
+            color=state_colour(state) if state else "#ffffff",
         )
     for u, v, kind in graph.edges(data="kind"):
         net.add_edge(u, v, dashes=kind in ("link", "link_error"))
@@ -470,7 +476,7 @@ def _legend(heading: str, counts: dict[str, int]) -> str:
         'background:{colour};border:1px solid #999"></span>{state} {n:,}'
     )
     states = "".join(
-        swatch.format(colour=STATE_COLOURS.get(state, "#ffffff"), state=html.escape(state), n=n)
+        swatch.format(colour=state_colour(state), state=html.escape(state), n=n)
         for state, n in counts.items()
     )
     return (

@@ -25,18 +25,20 @@ from celery import Celery, states
 from celery.canvas import Signature
 from celery.result import AsyncResult, ResultBase, ResultSet, result_from_tuple
 from celery.utils.functional import arity_greater
+from celery.utils.serialization import UnpickleableExceptionWrapper
 
 from .attempts import Attempt, earlier_attempts, end_attempt, start_attempt
 from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
 from .tracking import (
-    RUNNING,
     STOPPED,
     TERMINAL,
     EventMonitor,
     fetch_states,
+    is_running,
     merge_state,
+    own_progress,
     short_repr,
 )
 from .validation import check
@@ -410,7 +412,11 @@ class WorkflowRun:
             meta = self.app.backend.get_task_meta(task_id, cache=False)
             if meta.get("status") == state:
                 key = "result" if state == states.SUCCESS else "exception"
-                values[key] = repr(meta.get("result"))
+                value = meta.get("result")
+                # An exception the worker could not pickle (its class takes other arguments
+                # than its args) comes back wrapped: the worker's repr of it is its text.
+                wrapped = isinstance(value, UnpickleableExceptionWrapper) and value.text
+                values[key] = wrapped or repr(value)
         return values
 
     def attempts(self, task_id: str) -> list[Attempt]:
@@ -661,7 +667,7 @@ class WorkflowRun:
             pending = [t for t in self.task_ids if t in scope and self._states[t] not in TERMINAL]
             unsent = [t for t in pending if self._states[t] == states.PENDING]
             running = {
-                t: self._info[t].get("worker") for t in pending if self._states[t] in RUNNING
+                t: self._info[t].get("worker") for t in pending if is_running(self._states[t])
             }
         if not pending:
             return []
@@ -831,7 +837,7 @@ class WorkflowRun:
             running = {
                 t: self._info[t].get("worker")
                 for t, s in self._states.items()
-                if s == states.RECEIVED or s in RUNNING
+                if s == states.RECEIVED or is_running(s)
             }
         workers = {w for w in running.values() if w}
         if not workers:
@@ -905,7 +911,7 @@ class WorkflowRun:
             for task_id, meta in metas.items():
                 status = meta.get("status", states.PENDING)
                 info = self._info[task_id]
-                if status == "PROGRESS" and isinstance(meta.get("result"), dict):
+                if own_progress(status) and isinstance(meta.get("result"), dict):
                     info["progress"] = meta["result"]
                 elif status == states.SUCCESS:
                     info.setdefault("result", short_repr(meta.get("result")))

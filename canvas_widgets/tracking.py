@@ -23,7 +23,16 @@ from celery.events.receiver import EventReceiver
 if TYPE_CHECKING:
     from .run import WorkflowRun
 
-__all__ = ["RANK", "TERMINAL", "EventMonitor", "fetch_states", "merge_state", "short_repr"]
+__all__ = [
+    "RANK",
+    "TERMINAL",
+    "EventMonitor",
+    "fetch_states",
+    "is_running",
+    "merge_state",
+    "own_progress",
+    "short_repr",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +42,8 @@ TERMINAL = frozenset({states.SUCCESS, states.FAILURE, states.REVOKED})
 #: Terminal states that stop what depends on the task (and that a run can be retried from).
 STOPPED = frozenset({states.FAILURE, states.REVOKED})
 
-#: States of a task running on a worker now (what a terminating revoke stops).
+#: States of a task running on a worker now (what a terminating revoke stops); and any state
+#: of a task's own (see is_running).
 RUNNING = frozenset({states.STARTED, "PROGRESS"})
 
 #: How far along each state is; a run never moves a task backwards (except out of RETRY).
@@ -317,18 +327,40 @@ class EventMonitor:
                 run._cut(f"its broker {broker} went away (its cluster closed?)")
 
 
+def own_progress(state: str) -> bool:
+    """Whether ``state`` is one a running task stores itself with ``update_state``: PROGRESS,
+    or a state of its own (Celery takes any string: ``update_state(state="CRUNCHING")``),
+    which ranks as PROGRESS does."""
+    return state == "PROGRESS" or state not in RANK
+
+
+def is_running(state: str) -> bool:
+    """Whether a task in ``state`` runs on a worker now: STARTED, PROGRESS or a state of its
+    own (see own_progress)."""
+    return state in RUNNING or state not in RANK
+
+
 def merge_state(current: str, new: str) -> bool:
     """Whether a task in state ``current`` may move to ``new``: forward only, RETRY excepted.
 
     A retrying task leaves RETRY only when it starts again (or finishes): the retry message's
     task-sent and task-received events come while it waits out its countdown, and, sent by
-    other processes than task-retried, often after it.
+    other processes than task-retried, often after it. A running task goes from one state it
+    stores itself to the next (PROGRESS, CRUNCHING, ...) as it stores them.
+
+    >>> merge_state("STARTED", "CRUNCHING"), merge_state("CRUNCHING", "PROGRESS")
+    (True, True)
+    >>> merge_state("CRUNCHING", "RECEIVED"), merge_state("CRUNCHING", "SUCCESS")
+    (False, True)
     """
     if current in TERMINAL:
         return False
     if current == states.RETRY:
-        return new in TERMINAL or new in RUNNING
-    return new in TERMINAL or RANK.get(new, 0) > RANK.get(current, 0)
+        return new in TERMINAL or is_running(new)
+    if own_progress(current) and own_progress(new):
+        return current != new
+    progress = RANK["PROGRESS"]
+    return new in TERMINAL or RANK.get(new, progress) > RANK.get(current, progress)
 
 
 def short_repr(value: Any, limit: int = 2000) -> str:

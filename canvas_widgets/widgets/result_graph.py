@@ -44,7 +44,7 @@ from ..result_view import (
     timeline_spans,
 )
 from ..run import NotTerminated, WorkflowRun, task_arguments
-from ..tracking import RUNNING
+from ..tracking import is_running, own_progress
 from ._bundle import bundle
 from ._requests import Refused, answer
 
@@ -240,7 +240,7 @@ class ResultGraph(anywidget.AnyWidget):
     def _send_progress(self, run: WorkflowRun, snapshot: dict[str, str]) -> None:
         values: dict[str, list] = {}
         for task_id, state in snapshot.items():
-            if state != "PROGRESS":
+            if not own_progress(state):
                 continue
             progress = run.info(task_id).get("progress") or {}
             value = [progress.get("current"), progress.get("total")]
@@ -285,7 +285,7 @@ class ResultGraph(anywidget.AnyWidget):
         progress = {}
         if self._run is not None:
             for task_id, state in snapshot.items():
-                if state == "PROGRESS":
+                if own_progress(state):
                     p = self._run.info(task_id).get("progress") or {}
                     progress[task_id] = [p.get("current"), p.get("total")]
         return {
@@ -330,7 +330,7 @@ class ResultGraph(anywidget.AnyWidget):
         refused = (w.message.refused for w in caught if isinstance(w.message, NotTerminated))
         # Without terminate, a task running goes on (and its own result stands).
         now = self._run.states  # a copy of every task's state: taken once
-        running = 0 if terminate else sum(now[t] in RUNNING for t in revoked)
+        running = 0 if terminate else sum(is_running(now[t]) for t in revoked)
         return {"revoked": len(revoked), "running": running, "not_terminated": next(refused, [])}
 
     def _retry(self, content: dict) -> dict[str, Any]:

@@ -993,6 +993,47 @@ def test_repeated_progress_moves_the_bar(notebook_factory: Callable[[list[str]],
     assert nb.run_cell(3), nb.output_text(3)
 
 
+# --- states of a task's own --------------------------------------------------------------------
+
+STAGES_CELLS = [
+    IMPORTS
+    + CLUSTER
+    + "from canvas_widgets.demo import stages\n"
+    + "run = cw.run(stages.si(('FETCHING', 'PARSING'), 2.0), app=app)\nrun.graph",
+    "print(run.task_ids[0])",
+    "print(run.wait(timeout=60))",
+    "cluster.close()",
+]
+
+
+def test_states_of_a_tasks_own_are_shown_as_it_stores_them(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(STAGES_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    node = task_node(widget, nb, 1, "stages")
+    # Its own state's name, coloured and counted as PROGRESS (a state running tasks store).
+    expect(node).to_have_attribute("data-cw-state", "FETCHING", timeout=RUN_TIMEOUT_MS)
+    expect(node).to_have_attribute("data-cw-own-state", "")
+    swatch = widget.locator('.cw-legend .cw-swatch[data-cw-state="PROGRESS"]')
+    colour = swatch.evaluate("el => getComputedStyle(el).backgroundColor")
+    box = node.locator(".cw-node-box").or_(node.locator("xpath=self::*[local-name()='polygon']"))
+    assert box.first.evaluate("el => getComputedStyle(el).fill") == colour
+    progress = widget.locator('[data-cw-legend-state="PROGRESS"] .cw-legend-count')
+    expect(progress).to_have_text("1")
+    expect(node).to_have_attribute("data-cw-state", "PARSING", timeout=RUN_TIMEOUT_MS)
+    node.click()
+    details = widget.locator(".cw-details")
+    expect(details).to_have_attribute("data-cw-state", re.compile("PARSING|SUCCESS"))
+    expect(node).to_have_attribute("data-cw-state", "SUCCESS", timeout=RUN_TIMEOUT_MS)
+    expect(node).not_to_have_attribute("data-cw-own-state", "")
+    expect(progress).to_have_text("0")
+    assert nb.run_cell(2), nb.output_text(2)
+    assert nb.output_text(2).strip() == "2"
+    assert nb.run_cell(3), nb.output_text(3)
+
+
 # --- a run whose cluster closes: cut off, and said so ---------------------------------------------
 
 CUT_OFF_CELLS = [

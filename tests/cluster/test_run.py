@@ -38,6 +38,7 @@ from canvas_widgets.demo import (
     on_error,
     sleep,
     sleep_acked,
+    stages,
     tsum,
     xsum,
 )
@@ -796,6 +797,27 @@ def test_progress_is_visible_while_the_task_runs(cluster):
     assert all(p["total"] == 10 for p in seen)
     currents = [p["current"] for p in seen]
     assert currents == sorted(currents)
+
+
+def test_states_a_task_stores_of_its_own_are_its_states_while_it_runs(cluster):
+    # Celery takes any string as a state (update_state(state="FETCHING")): the run shows each
+    # one while the task runs, ranked as PROGRESS (never back to STARTED), with its meta.
+    run = cw.run(stages.s(("FETCHING", "PARSING"), 1.5), app=demo_app)
+    [task_id] = run.task_ids
+    seen: list[str] = []
+    metas: list[dict] = []
+    while not run.done:
+        state, progress = run.states[task_id], run.info(task_id).get("progress")
+        if state not in seen:
+            seen.append(state)
+        if progress and progress not in metas:
+            metas.append(dict(progress))
+        time.sleep(0.02)
+    assert run.wait(timeout=10) == 2
+    assert [s for s in seen if s in ("FETCHING", "PARSING")] == ["FETCHING", "PARSING"], seen
+    assert "STARTED" not in seen[seen.index("FETCHING") :], seen
+    assert run.states[task_id] == "SUCCESS"
+    assert metas[:2] == [{"current": 0, "total": 2}, {"current": 1, "total": 2}], metas
 
 
 # --- 10. validation ---------------------------------------------------------------------------

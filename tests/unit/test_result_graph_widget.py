@@ -14,6 +14,7 @@ import weakref
 
 import pytest
 from celery import Celery, chain, chord, group
+from celery.utils.serialization import UnpickleableExceptionWrapper
 
 import canvas_widgets as cw
 from canvas_widgets.demo import add, fail, mul, on_error, tsum
@@ -603,6 +604,18 @@ def test_a_map_says_which_task_it_maps(app):
     info = run.info(task_id)
     assert info["items"] == "[[1, 1], [2, 2]]" and "args" not in info and "kwargs" not in info
     assert run.full_values(task_id) == {"items": "[[1, 1], [2, 2]]"}
+
+
+def test_an_exception_the_worker_could_not_pickle_is_shown_as_it_was_raised(app):
+    # Its class takes other arguments than its args: the prefork pool sends it back wrapped,
+    # and the backend holds the wrapper, whose repr names Celery's class, not the task's.
+    run = make_run(app, add.s(1, 1))
+    [task_id] = run.task_ids
+    raised = "WeirdError('42: needs two args')"
+    wrapper = UnpickleableExceptionWrapper("tasks", "WeirdError", ("42: needs two args",), raised)
+    app.backend.mark_as_failure(task_id, wrapper)
+    move(run, {task_id: "FAILURE"})
+    assert run.full_values(task_id)["exception"] == raised
 
 
 def test_run_exports_dot_with_states(app, tmp_path):

@@ -55,7 +55,7 @@ describe("actionsFor", () => {
     for (const state of ["PENDING", "SENT", "RECEIVED", "RETRY"]) {
       expect(actionsFor(state)).toEqual(["revoke"]);
     }
-    for (const state of ["STARTED", "PROGRESS"]) {
+    for (const state of ["STARTED", "PROGRESS", "FETCHING"]) {
       expect(actionsFor(state)).toEqual(["revoke", "terminate"]);
     }
     expect(actionsFor("SUCCESS")).toEqual([]);

@@ -8,7 +8,7 @@
 import { button, h } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { DetailsReply } from "./model";
-import { RUNNING, STATES, TERMINAL } from "./model";
+import { isRunning, STATES, TERMINAL } from "./model";
 import type { Counts } from "./store";
 
 /** The order fields are shown in; any others follow in the order they came. */
@@ -86,7 +86,7 @@ const BLOCK = new Set([
 export function actionsFor(state: string, notRun = false): (keyof TaskActions)[] {
   if (notRun) return [];
   if (state === "FAILURE" || state === "REVOKED") return ["retry"];
-  if (RUNNING.has(state)) return ["revoke", "terminate"];
+  if (isRunning(state)) return ["revoke", "terminate"];
   return state === "" || TERMINAL.has(state) ? [] : ["revoke"];
 }
 

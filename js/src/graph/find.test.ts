@@ -41,6 +41,13 @@ describe("findTasks", () => {
     expect(findTasks("REVOKED", nodes, states)).toEqual([]);
   });
 
+  it("finds the tasks in a state of their own by its name, and with PROGRESS", () => {
+    const own = new Map([...states, ["h2", "FETCHING"]]);
+    expect(findTasks("fetching", nodes, own)).toEqual(["h2"]);
+    expect(findTasks("progress", nodes, own)).toEqual(["h2"]);
+    expect(findTasks("fetch", nodes, own)).toEqual([]); // not a state: names and labels
+  });
+
   it("finds nothing for a blank query", () => {
     expect(findTasks("   ", nodes, states)).toEqual([]);
   });

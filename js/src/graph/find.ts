@@ -4,11 +4,12 @@
  */
 
 import type { TaskNode } from "./model";
-import { STATES } from "./model";
+import { ownProgress, STATES } from "./model";
 
 /**
  * The tasks a query finds, in canvas order. A query that is a state's name (any case: `failure`)
- * finds the tasks in that state; a line of a worker's log finds the task it names
+ * finds the tasks in that state (`progress`: also those in a state of their own, counted with
+ * PROGRESS; such a state's name finds its tasks); a line of a worker's log finds the task it names
  * (`Task demo.fail[<id>] raised ...`); any other query finds the tasks whose id starts with it,
  * or whose name or label holds it (any case). Blank finds nothing.
  */
@@ -23,8 +24,13 @@ export function findTasks(
     if (nodes.some((node) => node.id === inside)) return [inside as string];
   }
   const state = text.toUpperCase();
-  if ((STATES as readonly string[]).includes(state)) {
-    return nodes.filter((node) => (states.get(node.id) ?? "PENDING") === state).map((n) => n.id);
+  const stateOf = (node: TaskNode) => states.get(node.id) ?? "PENDING";
+  const inState =
+    state === "PROGRESS"
+      ? (node: TaskNode) => ownProgress(stateOf(node))
+      : (node: TaskNode) => stateOf(node).toUpperCase() === state;
+  if ((STATES as readonly string[]).includes(state) || nodes.some(inState)) {
+    return nodes.filter(inState).map((n) => n.id);
   }
   const lower = text.toLowerCase();
   return nodes

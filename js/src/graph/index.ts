@@ -43,7 +43,7 @@ import type {
   Span,
   Summary,
 } from "./model";
-import { normalise, RUNNING, STATES } from "./model";
+import { isRunning, normalise, STATES } from "./model";
 import { type Direction, graphKey, nearestInDirection, nudge, rowStep } from "./navigate";
 import { PanZoom } from "./panzoom";
 import {
@@ -855,7 +855,7 @@ class GraphView {
     let ran = 0;
     for (const [taskId, state] of this.store.states) {
       if (this.spans.has(taskId)) continue;
-      if (RUNNING.has(state) || state === "SUCCESS" || state === "FAILURE") ran += 1;
+      if (isRunning(state) || state === "SUCCESS" || state === "FAILURE") ran += 1;
     }
     return Math.max(0, ran - (this.summary?.not_run?.FAILURE ?? 0));
   }

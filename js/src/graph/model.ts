@@ -20,7 +20,7 @@ export type State = (typeof STATES)[number];
 /** States that never change again (tracking.TERMINAL). */
 export const TERMINAL: ReadonlySet<string> = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
 
-/** States of a task running on a worker now: what a terminate stops. */
+/** States of a task running on a worker now: what a terminate stops (see isRunning). */
 export const RUNNING: ReadonlySet<string> = new Set(["STARTED", "PROGRESS"]);
 
 /** How far along each state is (tracking.RANK); states only move forward, RETRY excepted. */
@@ -35,6 +35,24 @@ export const RANK: Readonly<Record<string, number>> = {
   FAILURE: 5,
   REVOKED: 5,
 };
+
+/** Whether `state` is one of the task's own: Celery takes any string a running task gives
+ * `update_state(state="CRUNCHING")`. It ranks, counts and is coloured as PROGRESS. ("": no
+ * state known.) */
+export function isOwnState(state: string): boolean {
+  return state !== "" && !(state in RANK);
+}
+
+/** Whether a running task stored `state` itself (tracking.own_progress): PROGRESS, or a state
+ * of its own. */
+export function ownProgress(state: string): boolean {
+  return state === "PROGRESS" || isOwnState(state);
+}
+
+/** Whether a task in `state` runs on a worker now (tracking.is_running). */
+export function isRunning(state: string): boolean {
+  return RUNNING.has(state) || isOwnState(state);
+}
 
 /** One task invocation of the workflow (a node of graph_payload()). */
 export interface TaskNode {

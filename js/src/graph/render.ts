@@ -18,7 +18,7 @@ import { clip, svg } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
-import { STATES, TERMINAL } from "./model";
+import { isOwnState, ownProgress, STATES, TERMINAL } from "./model";
 import type { Scene, SceneItem } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
@@ -35,6 +35,13 @@ export const STATE_GLYPH: Readonly<Record<string, string>> = {
   FAILURE: "✗",
   REVOKED: "⊘",
 };
+
+/** Mark a task's node or bar whose state is one of the task's own (`data-cw-own-state`, see
+ * model.isOwnState): styles.css colours it as PROGRESS. */
+export function markOwnState(el: Element, state: string): void {
+  const own = isOwnState(state);
+  if (own !== el.hasAttribute("data-cw-own-state")) el.toggleAttribute("data-cw-own-state", own);
+}
 
 /** A task's label and state sign. */
 export interface TaskTexts {
@@ -100,8 +107,11 @@ export function draw(
       g.setAttribute("points", nodeCorners(box.x, box.y));
       g.setAttribute("data-cw-task-id", it.key);
       const state = states.get(it.key) ?? "PENDING";
-      if (state !== "PENDING") g.setAttribute("data-cw-state", state);
-      if (state === "PROGRESS") progressing.push(it.key);
+      if (state !== "PENDING") {
+        g.setAttribute("data-cw-state", state);
+        markOwnState(g, state);
+      }
+      if (ownProgress(state)) progressing.push(it.key);
       drawing.tasks.set(it.key, g);
       nodes.append(g);
     } else if (it.kind === "container" && it.key !== ROOT_KEY) {
@@ -352,11 +362,14 @@ export function paintTask(drawing: Drawing, store: StateStore, taskId: string): 
   let g = drawing.tasks.get(taskId);
   if (g === undefined) return;
   const state = store.states.get(taskId) ?? "PENDING";
-  if (g.getAttribute("data-cw-state") !== state) g.setAttribute("data-cw-state", state);
+  if (g.getAttribute("data-cw-state") !== state) {
+    g.setAttribute("data-cw-state", state);
+    markOwnState(g, state);
+  }
   const texts = drawing.labelled.get(taskId);
-  const sign = STATE_GLYPH[state] ?? "";
+  const sign = STATE_GLYPH[state] ?? STATE_GLYPH.PROGRESS ?? "";
   if (texts !== undefined && texts.sign.textContent !== sign) texts.sign.textContent = sign;
-  const fraction = state === "PROGRESS" ? progressFraction(store.progress.get(taskId)) : null;
+  const fraction = ownProgress(state) ? progressFraction(store.progress.get(taskId)) : null;
   let bar = g.querySelector<SVGRectElement>(".cw-node-progress");
   if (fraction === null) {
     bar?.remove();

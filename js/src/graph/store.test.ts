@@ -28,6 +28,28 @@ describe("mergeState", () => {
   });
 });
 
+describe('a state of a task\'s own (update_state(state="FETCHING"))', () => {
+  it("ranks as PROGRESS: on from STARTED, from one to the next, never back", () => {
+    expect(mergeState("STARTED", "FETCHING")).toBe(true);
+    expect(mergeState("FETCHING", "PARSING")).toBe(true);
+    expect(mergeState("PARSING", "PROGRESS")).toBe(true);
+    expect(mergeState("PROGRESS", "FETCHING")).toBe(true);
+    expect(mergeState("FETCHING", "STARTED")).toBe(false);
+    expect(mergeState("FETCHING", "RECEIVED")).toBe(false);
+    expect(mergeState("FETCHING", "SUCCESS")).toBe(true);
+    expect(mergeState("SUCCESS", "FETCHING")).toBe(false);
+  });
+
+  it("counts as PROGRESS, and as running", () => {
+    const store = createStore(chainOfChordPayload(2), {});
+    applyStates(store, { a0: "FETCHING", m1: "PROGRESS" });
+    expect(countsRecord(store.counts.get("")).PROGRESS).toBe(2);
+    expect(progressOf(store.counts.get("")).running).toBe(2);
+    applyStates(store, { a0: "SUCCESS" });
+    expect(countsRecord(store.counts.get("")).PROGRESS).toBe(1);
+  });
+});
+
 describe("createStore", () => {
   it("starts from the given states, PENDING for the rest, and counts every container", () => {
     const store = createStore(chordPayload(3), { h0: "SUCCESS", h1: "STARTED" });

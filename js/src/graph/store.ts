@@ -6,6 +6,7 @@
 
 import {
   type GraphPayload,
+  ownProgress,
   type Progress,
   RANK,
   RUNNING,
@@ -37,12 +38,18 @@ export function mergeState(current: string | undefined, next: string): boolean {
   if (current === next) return false;
   if (current === undefined) return true;
   if (TERMINAL.has(current)) return false;
-  return TERMINAL.has(next) || current === "RETRY" || (RANK[next] ?? 0) > (RANK[current] ?? 0);
+  if (TERMINAL.has(next) || current === "RETRY") return true;
+  if (ownProgress(current) && ownProgress(next)) return true;
+  return (RANK[next] ?? PROGRESS_RANK) > (RANK[current] ?? PROGRESS_RANK);
 }
 
-/** The index of a state in a Counts array; unknown states count as PENDING. */
+const PROGRESS_RANK = RANK.PROGRESS as number;
+
+const PROGRESS_INDEX = STATES.indexOf("PROGRESS");
+
+/** The index of a state in a Counts array; a state of a task's own counts as PROGRESS. */
 export function stateIndex(state: string): number {
-  return STATE_INDEX.get(state) ?? 0;
+  return STATE_INDEX.get(state) ?? PROGRESS_INDEX;
 }
 
 /** A store for a graph, starting from `states` (tasks missing there are PENDING). */

@@ -16,7 +16,7 @@
 
 import { clip, svg } from "../shared/dom";
 import type { Span } from "./model";
-import { corners } from "./render";
+import { corners, markOwnState } from "./render";
 
 export const LANE_H = 26;
 const LANE_LABEL_W = 150;
@@ -194,6 +194,7 @@ export function drawTimeline(
     polygon.setAttribute("points", corners(x, y, width, BAR_H));
     polygon.setAttribute("data-cw-task-id", bar.taskId);
     polygon.setAttribute("data-cw-state", state);
+    markOwnState(polygon, state);
     polygon.setAttribute("data-cw-lane", timeline.lanes[bar.lane] ?? "");
     if (bar.taskId === selected) polygon.classList.add("cw-selected");
     const label = labels.get(bar.taskId)?.label ?? bar.taskId;
