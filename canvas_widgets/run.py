@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 _RUN_KEY = "canvas-widgets-run-{}"
+#: What a process saw of a run's tasks in events (see WorkflowRun._store_seen).
+_SEEN_KEY = "canvas-widgets-run-{}-seen"
+#: The fields of a task's info that only its events say (when, where, how long), kept there.
+_SEEN_FIELDS = frozenset({"worker", "runtime", "retries", "eta", "expires", "queue", "terminated"})
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
@@ -191,6 +195,15 @@ def _bound_backend(result: ResultBase | None, app: Celery) -> Any:
     return result.backend
 
 
+def _put(backend: Any, key: str, record: Mapping[str, Any]) -> None:
+    """Store a record of the run in the result backend as JSON, for as long as its results."""
+    if not hasattr(backend, "set"):
+        return  # a backend without key/value access: attach() is not available then
+    backend.set(key, json.dumps(record))
+    if getattr(backend, "expires", None) and hasattr(backend, "expire"):
+        backend.expire(key, int(backend.expires))
+
+
 def _tasks(n: int) -> str:
     """``1 task``, ``2 tasks``."""
     return f"{n:,} task{'s' if n != 1 else ''}"
@@ -275,13 +288,46 @@ class WorkflowRun:
 
     def _store(self) -> None:
         record = {"canvas": self.canvas_dict, "started_at": self.started_at}
+        _put(self.app.backend, _RUN_KEY.format(self.id), record)
+
+    def _store_seen(self) -> None:
+        """Keep in the backend what this process saw of the tasks in events once the run is
+        done: when each was received, started and ended, on which worker, its attempts. No
+        backend read says it again, so a run attached once over (:meth:`attach`, after a
+        kernel restart) shows runtimes and timeline bars. Tasks another process saw and this
+        one did not (it attached late) keep what that one stored."""
         backend = self.app.backend
-        if not hasattr(backend, "set"):
-            return  # a backend without key/value access: attach() is not available then
-        key = _RUN_KEY.format(self.id)
-        backend.set(key, json.dumps(record))
-        if getattr(backend, "expires", None) and hasattr(backend, "expire"):
-            backend.expire(key, int(backend.expires))
+        if not hasattr(backend, "get"):
+            return
+        with self._lock:
+            seen = {
+                task_id: {
+                    "info": {
+                        k: v
+                        for k, v in self._info[task_id].items()
+                        if k in _SEEN_FIELDS or (k.endswith("_at") and k != "done_at")
+                    },
+                    "attempts": [dataclasses.astuple(a) for a in self._attempts[task_id]],
+                }
+                for task_id in self.task_ids
+                if self._attempts.get(task_id)
+            }
+        if not seen:
+            return
+        key = _SEEN_KEY.format(self.id)
+        before = json.loads(backend.get(key) or "{}")
+        _put(backend, key, {**before, **seen})
+
+    def _load_seen(self) -> None:
+        """What a process that followed the run saw of its tasks (see _store_seen)."""
+        raw = self.app.backend.get(_SEEN_KEY.format(self.id))
+        with self._lock:
+            for task_id, seen in json.loads(raw or "{}").items():
+                if task_id not in self._info or self._attempts.get(task_id):
+                    continue
+                for key, value in seen["info"].items():
+                    self._info[task_id].setdefault(key, value)
+                self._attempts[task_id] = [Attempt(*fields) for fields in seen["attempts"]]
 
     @classmethod
     def attach(cls, run_id: str, app: Celery) -> WorkflowRun:
@@ -326,6 +372,7 @@ class WorkflowRun:
         workflow = cls(app, sig, run_id)
         workflow.result = sig.freeze()  # ids are all set: freezing again only rebuilds results
         workflow.started_at = record["started_at"]
+        workflow._load_seen()
         workflow.reconcile()
         monitor.watch(workflow)
         return workflow
@@ -551,6 +598,7 @@ class WorkflowRun:
                 return False
             self.reconcile()
             self.stuck = None  # nothing waits any more
+            self._store_seen()
             # Not the members of the run's result, if a group's: its .get() (wait's) waits
             # on them as they were registered, and clears them itself.
             members = {r.id for r in getattr(self.result, "results", None) or ()}

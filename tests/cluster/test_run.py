@@ -720,6 +720,28 @@ def test_attached_during_a_task_its_bar_starts_where_its_runtime_says(cluster):
     assert napping in timeline_spans(attached, [napping])
 
 
+def test_attached_once_over_a_run_shows_when_and_where_its_tasks_ran(cluster):
+    # Only events say when a task started and on which worker; a process that followed the
+    # run keeps what it saw in the backend, for an attach after a kernel restart.
+    run = cw.run(chain(sleep.si(0.3, "slept"), flaky.si(7, failures=1)), app=demo_app)
+    assert run.wait(timeout=30) == 7
+    first, second = run.task_ids
+    seen = {task_id: run.attempts(task_id) for task_id in run.task_ids}
+    runtime, worker = run.info(first)["runtime"], run.info(first)["worker"]
+    run_id, ref = run.id, weakref.ref(run)
+    del run
+    wait_until(lambda: gc.collect() is not None and ref() is None, 3, "the run collected")
+
+    attached = WorkflowRun.attach(run_id, demo_app)
+
+    assert attached.wait(timeout=10) == 7
+    assert {task_id: attached.attempts(task_id) for task_id in attached.task_ids} == seen
+    assert len(seen[second]) == 2  # it retried once: two attempts, two bars
+    info = attached.info(first)
+    assert info["runtime"] == runtime and info["worker"] == worker and info["started_at"]
+    assert set(timeline_spans(attached, attached.task_ids)) == {first, second}
+
+
 def test_attach_unknown_run_id_raises_key_error(cluster):
     with pytest.raises(KeyError, match="no run"):
         WorkflowRun.attach(str(uuid.uuid4()), demo_app)
