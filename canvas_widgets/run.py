@@ -279,6 +279,8 @@ class WorkflowRun:
         #: Why tasks sent wait on, when no worker will take them: their queue has no worker
         #: consuming it, or no worker answers at all (see _check_queues); else None.
         self.stuck: str | None = None
+        #: When the workers last said which queues they consume, and those queues' keys.
+        self._served: tuple[float, set[str]] = (float("-inf"), set())
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
         self._last_liveness_check = 0.0
         #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
@@ -857,8 +859,10 @@ class WorkflowRun:
 
     #: Seconds between pings of the workers running this run's tasks.
     liveness_interval = 3.0
-    #: Seconds a task may wait in its queue before the run asks whether a worker consumes it.
+    #: Seconds a task may wait in its queue before the run asks whether a worker consumes it,
+    #: and how long the answer holds for the tasks that wait on the queues it named.
     queue_check_after = 5.0
+    queues_look_lasts = 30.0
 
     def reconcile(self) -> None:
         """Read the true state of every unfinished task from the backend, in one round trip;
@@ -930,9 +934,14 @@ class WorkflowRun:
                 ):
                     key = self._info[task_id].get("queue") or default
                     waiting[key] = waiting.get(key, 0) + 1
-        if not waiting:
-            self.stuck = None
+        served_at, served = self._served
+        if not waiting or (
+            time.monotonic() - served_at < self.queues_look_lasts and waiting.keys() <= served
+        ):
+            self.stuck = None  # none waits long, or all on queues served at the last look
             return
+        # A broadcast: it waits its whole timeout for answers (a task waiting behind others on
+        # a served queue asks again only once the last look is queues_look_lasts old).
         replies = self.app.control.inspect(timeout=1.0).active_queues() or {}
         if not replies:
             self.stuck = (
@@ -945,6 +954,7 @@ class WorkflowRun:
         if any(key and ("*" in key or "#" in key) for key in keys):
             self.stuck = None  # a topic exchange's patterns: which keys they take is not known
             return
+        self._served = (time.monotonic(), keys)
         unserved = {key: n for key, n in waiting.items() if key not in keys}
         self.stuck = (
             "; ".join(

@@ -236,6 +236,16 @@ def test_tasks_no_worker_will_take_are_said_stuck(cluster, monkeypatch):
         run.wait(timeout=10)
     assert run.stuck is None  # over: nothing waits
 
+    # Tasks waiting behind others on a served queue are not stuck.
+    run = cw.run(group(sleep.si(0.4) for _ in range(40)), app=demo_app)
+    waited = 0.0
+    while not run.done:
+        assert run.stuck is None, run.stuck
+        sent = [run.info(t).get("sent_at") for t, s in run.states.items() if s == "SENT"]
+        waited = max([waited, *(time.time() - at for at in sent if at)])
+        time.sleep(0.1)
+    assert waited > 2 * WorkflowRun.queue_check_after  # long enough to be looked at
+
     # Another database of the same server: a broker no worker listens to.
     url = cluster.broker_url.rsplit("/", 1)[0] + "/7"
     lonely = Celery("lonely", broker=url, backend=url, set_as_current=False)
