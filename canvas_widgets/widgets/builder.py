@@ -215,6 +215,14 @@ class CanvasBuilder(anywidget.AnyWidget):
             raise traitlets.TraitError(
                 f"not a canvas dict Celery can load, at {exc.path}: {exc.message}"
             ) from exc
+        too_big = _unsafe_integer(value)
+        if too_big is not None:
+            where, number = too_big
+            raise traitlets.TraitError(
+                f"not a canvas the builder can show, at {where}: {number} is too large an integer "
+                f"for the browser to keep exactly (beyond ±{_SAFE_INTEGER:,}), and an edit there "
+                "would change it; run it with cw.run(canvas, app=app) instead"
+            )
         return json.loads(json.dumps(value))  # a copy: later changes to the caller's dict stay out
 
     @traitlets.observe("canvas_dict")
@@ -383,6 +391,36 @@ class CanvasBuilder(anywidget.AnyWidget):
         what = "empty" if d is None else kind_of(d)
         errors = sum(p.get("severity") == "error" for p in self.problems)
         return f"<CanvasBuilder {self._app.main or 'app'!r}: {what} canvas, {errors} error(s)>"
+
+
+#: The largest integer a browser's numbers keep exactly (JavaScript's Number.MAX_SAFE_INTEGER).
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _unsafe_integer(value: Any, where: str = "canvas") -> tuple[str, int] | None:
+    """Where the first integer the browser would round is in a canvas dict, and the integer.
+
+    >>> _unsafe_integer({"args": [1, 2**60]})
+    ('canvas.args[1]', 1152921504606846976)
+    >>> _unsafe_integer({"kwargs": {"n": -(2**53 - 1)}}) is None
+    True
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
+        return where, value
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _unsafe_integer(
+            item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def _as_canvas_dict(value: Signature | Mapping | None) -> dict | None:

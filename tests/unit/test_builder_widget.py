@@ -105,6 +105,23 @@ def test_a_dict_from_dict_rejects_raises_a_trait_error_naming_the_path() -> None
         CanvasBuilder(app, canvas={"task": "x", "subtask_type": "weird"})
 
 
+def test_an_integer_the_browser_would_round_is_refused_naming_where_it_is() -> None:
+    # The view's numbers are JavaScript's: 2**70 would be drawn as 1.18e+21, and the next edit
+    # anywhere would send that float back in its place.
+    b = CanvasBuilder(app, canvas=add.s(1, 1))
+    before = b.to_dict()
+    with pytest.raises(
+        traitlets.TraitError,
+        match=r"at canvas\.kwargs\.tasks\[1\]\.args\[0\]: 1180591620717411303424 is too large",
+    ):
+        b.canvas = add.s(1, 1) | mul.s(2**70)
+    with pytest.raises(traitlets.TraitError, match=r"canvas\.kwargs\.y: -9007199254740992 "):
+        b.canvas = add.s(1, y=-(2**53))
+    assert b.to_dict() == before  # nothing half set
+    b.canvas = add.s(2**53 - 1, -(2**53 - 1))  # the largest kept exactly
+    assert list(b.canvas.args) == [2**53 - 1, -(2**53 - 1)]
+
+
 def test_a_bad_dict_from_the_browser_is_answered_and_the_last_good_one_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
