@@ -451,6 +451,15 @@ def test_canvas_from_python_undo_redo_and_keyboard(
     # next cell's execute request (a run in CI read the canvas before the change).
     expect(python).to_contain_text("sleep.s(")
     assert canvas_shape(json.loads(kernel(nb, 2))) == "chain(add chord(mul sleep / tsum))"
+    # Enter takes the item named as typed: `chord` is the primitive, though a task's doc
+    # (report's) says chord too. Undone at once.
+    assert "chord" in widget.locator('[data-cw-palette-task$=".report"]').inner_text()
+    page.keyboard.press("/")
+    search.fill("chord")
+    search.press("Enter")
+    expect(widget.locator('[data-cw-node-kind="chord"]')).to_have_count(2)
+    widget.locator('[data-cw-action="undo"]').click()
+    expect(widget.locator('[data-cw-node-kind="chord"]')).to_have_count(1)
 
     # Drag a block from the chord header to before the chain's first step, then wrap the two.
     sleep_el = widget.locator('[data-cw-node-kind="task"]', has_text="sleep.s()")

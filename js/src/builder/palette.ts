@@ -8,8 +8,8 @@
  * primitive.
  *
  * Keyboard: the items are one tab stop (arrow keys move between them); Enter or Space inserts the
- * focused item at the canvas selection. In the search box, Enter inserts the first match and
- * ArrowDown moves to the list.
+ * focused item at the canvas selection. In the search box, Enter inserts the item named as typed
+ * (`chord`, `add`), else the first one shown, and ArrowDown moves to the list.
  */
 
 import { h } from "../shared/dom";
@@ -32,6 +32,8 @@ const PRIMITIVES: { kind: PrimitiveKind; doc: string }[] = [
 export interface PaletteItem {
   element: HTMLElement;
   spec: NewNode;
+  /** Its name as shown, lowercase: a primitive's, a task's last dotted part. */
+  name: string;
   /** Lowercase text the search matches against. */
   haystack: string;
 }
@@ -93,7 +95,12 @@ export class Palette {
         h("span", { className: "cw-palette-name" }, name),
       );
       primitives.append(element);
-      this.items.push({ element, spec, haystack: `${name} ${doc}`.toLowerCase() });
+      this.items.push({
+        element,
+        spec,
+        name: name.toLowerCase(),
+        haystack: `${name} ${doc}`.toLowerCase(),
+      });
     };
     for (const { kind, doc } of PRIMITIVES) primitive(kind, kind, doc, { kind } as NewNode);
     for (const type of customTypes) {
@@ -124,6 +131,7 @@ export class Palette {
       this.items.push({
         element,
         spec: { kind: "task", task: info.name },
+        name: shortName(info.name).toLowerCase(),
         haystack: `${info.name} ${info.doc}`.toLowerCase(),
       });
     }
@@ -187,7 +195,11 @@ export class Palette {
       this.focusItem(this.visible()[0]);
     } else if (event.key === "Enter") {
       event.preventDefault();
-      const first = this.visible().find((i) => i.spec.kind === "task") ?? this.visible()[0];
+      // The item named as typed, else the first shown: `chord` is the primitive, not a task
+      // whose doc says chord.
+      const typed = this.search.value.trim().toLowerCase();
+      const shown = this.visible();
+      const first = shown.find((i) => i.name === typed) ?? shown[0];
       if (first !== undefined) this.insert(first.spec);
     }
   }
