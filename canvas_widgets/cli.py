@@ -290,7 +290,9 @@ def show(args: argparse.Namespace) -> int:
         print()
         print(to_python(sig), end="")
     failed = report_problems(args.file, problems)
-    if app is not None and not problems:
+    if app is None:
+        print(f"{args.file}: not validated (--app module:app checks its tasks)", file=sys.stderr)
+    elif not problems:
         print(f"{args.file}: valid for {args.app}", file=sys.stderr)
     return 2 if failed else 0
 
@@ -424,6 +426,28 @@ def run_command(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------- main
 
 
+def _at_least_one(text: str) -> int:
+    """An argument that counts something there must be one of at least."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A time to wait: more than zero seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -437,9 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument(
         "--dir", default="canvas-widgets-tutorials", help="where to copy the tutorial notebooks"
     )
-    demo_parser.add_argument("--workers", type=int, default=1, help="worker processes")
-    demo_parser.add_argument("--port", type=int, default=8888)
-    demo_parser.add_argument("--no-browser", action="store_true")
+    demo_parser.add_argument("--workers", type=_at_least_one, default=1, help="worker processes")
+    demo_parser.add_argument("--port", type=int, default=8888, help="JupyterLab's port")
+    demo_parser.add_argument(
+        "--no-browser", action="store_true", help="do not open JupyterLab in a browser"
+    )
     demo_parser.add_argument(
         "jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab (after --)"
     )
@@ -459,8 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument(
         "--local", action="store_true", help="run on a fresh LocalCluster of the app"
     )
-    run_parser.add_argument("--workers", type=int, default=1, help="LocalCluster workers")
-    run_parser.add_argument("--timeout", type=float, default=None, help="seconds to wait")
+    run_parser.add_argument("--workers", type=_at_least_one, default=1, help="LocalCluster workers")
+    run_parser.add_argument(
+        "--timeout", type=_seconds, default=None, help="seconds to wait (then revoke)"
+    )
     run_parser.set_defaults(handler=run_command)
 
     args = parser.parse_args(argv)

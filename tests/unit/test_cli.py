@@ -77,6 +77,7 @@ def test_show_reports_unknown_tasks_only_with_an_app(tmp_path, capsys):
     path = tmp_path / "unknown.json"
     path.write_text(json.dumps({"task": "canvas_widgets.demo.nope", "args": [1]}))
     assert main(["show", str(path)]) == 0
+    assert capsys.readouterr().err == f"{path}: not validated (--app module:app checks its tasks)\n"
     assert main(["show", str(path), "--app", APP]) == 2
     _, err = capsys.readouterr()
     assert f"{path}: error: task: unknown task 'canvas_widgets.demo.nope'" in err
@@ -147,6 +148,23 @@ def test_run_refuses_an_invalid_canvas_before_starting_anything(save, capsys):
     assert out == ""
     assert "starting" not in err
     assert err.startswith(f"{path}: error: chord.body: ")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--workers", "0", "argument --workers: must be at least 1, got 0"),
+        ("--workers", "two", "argument --workers: expected a whole number, got 'two'"),
+        ("--timeout", "-1", "argument --timeout: must be more than 0 seconds, got -1"),
+        ("--timeout", "nan", "argument --timeout: must be more than 0 seconds, got nan"),
+    ],
+)
+def test_run_refuses_counts_and_times_that_cannot_be(option, value, message, save, capsys):
+    # Before anything starts: a LocalCluster of no worker raised a traceback.
+    with pytest.raises(SystemExit) as exc:
+        main(["run", save(add.s(1, 1)), "--app", APP, "--local", option, value])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(message)
 
 
 def test_run_needs_an_app(save, capsys):
