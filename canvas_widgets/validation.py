@@ -83,6 +83,11 @@ def validate(canvas: Signature | Mapping, app: Celery | None = None) -> list[Pro
     error: chain.tasks[1]: canvas_widgets.demo.mul(x, y) cannot take these arguments: it is
     called with the previous step's result first, then args (8, 3): too many positional
     arguments. Use .si() to ignore the previous step's result, or remove an argument.
+    >>> for problem in validate(add.s(2, 2) | mul.s(), app):
+    ...     print(problem)  # doctest: +NORMALIZE_WHITESPACE
+    error: chain.tasks[1]: canvas_widgets.demo.mul(x, y) cannot take these arguments: it is
+    called with the previous step's result first, then args (): missing a required argument:
+    'y'. Give it that argument too: the previous step's result fills only the first.
     """
     if not isinstance(canvas, Signature):
         try:
@@ -299,7 +304,9 @@ def _check_call(
         if sig.kwargs:
             called += f" and kwargs {dict(sig.kwargs)!r}"
         fix = ""
-        if leading in (_PREVIOUS, _HEADER):
+        if leading in (_PREVIOUS, _HEADER) and str(exc).startswith("missing"):
+            fix = f" Give it that argument too: {leading} fills only the first."
+        elif leading in (_PREVIOUS, _HEADER) and "keyword" not in str(exc):
             fix = f" Use .si() to ignore {leading}, or remove an argument."
         yield Problem(
             path,

@@ -659,8 +659,12 @@ class BuilderView {
 
   private async run(): Promise<void> {
     this.say(null);
+    const focused = this.buttons.get("run")?.matches(":focus") ?? false;
     const reply = this.requests.send("run");
     this.updateToolbar(); // Run is disabled until the reply
+    // A disabled button lets go of the focus, to the page, where JupyterLab's command mode
+    // would take the next keys (`d d` deletes a cell): the canvas keeps it instead.
+    if (focused) this.focusPrimary();
     const { ok, error } = await reply;
     if (!ok) this.say(error ?? "the kernel refused the request", "error");
     this.updateToolbar();

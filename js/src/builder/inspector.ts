@@ -143,7 +143,10 @@ export class Inspector {
 
   /** Focus the first field (Enter on the canvas). */
   focusFirst(): void {
-    this.body.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
+    const field = this.body.querySelector<HTMLElement>("input, select, textarea, button");
+    field?.focus();
+    // Its text selected, as a form's next field would be: what is typed replaces it.
+    if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.select();
   }
 
   // --- sections ------------------------------------------------------------------------------

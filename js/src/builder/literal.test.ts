@@ -64,6 +64,12 @@ describe("parseLiteral", () => {
       expect(() => parseLiteral(text), text).toThrow(LiteralError);
     }
     expect(() => parseLiteral("[1, 2 x]")).toThrow(/at character 7/);
+    // Python's set: JSON has none; said so, not that its "keys" must be strings.
+    expect(() => parseLiteral("{1, 2}")).toThrow(
+      "a set cannot be sent as JSON: use a list, [1, 2] at character 1",
+    );
+    expect(() => parseLiteral("[{'a'}]")).toThrow(/a set cannot be sent as JSON.* at character 2/);
+    expect(() => parseLiteral("{1: 2}")).toThrow(/dict keys must be strings/);
   });
 
   it("keeps __proto__ a plain key", () => {

@@ -137,6 +137,7 @@ class Reader {
   }
 
   dict(): Record<string, unknown> {
+    const openAt = this.pos;
     this.pos++; // {
     const out: Record<string, unknown> = {};
     while (true) {
@@ -144,6 +145,11 @@ class Reader {
       this.skipSpace();
       const keyAt = this.pos;
       const key = this.value();
+      this.skipSpace();
+      if (Object.keys(out).length === 0 && (this.peek() === "," || this.peek() === "}")) {
+        // `{1, 2}`: Python's set, which JSON cannot hold.
+        this.fail("a set cannot be sent as JSON: use a list, [1, 2]", openAt);
+      }
       if (typeof key !== "string") {
         this.fail(`dict keys must be strings (JSON has no other keys), got ${show(key)}`, keyAt);
       }

@@ -490,7 +490,11 @@ describe("wrap and unwrap", () => {
   it("refuses nodes that are not siblings", () => {
     const s = load(chainOf(add(1), groupOf(add(2))));
     const ids = [taskId(s, "add", 0), taskId(s, "add", 1)];
-    expect(editProblem(s, { type: "wrap", ids, kind: "group" })).toMatch(/different parents/);
+    // Said in the user's terms: the blocks' names, not the builder's node ids.
+    expect(editProblem(s, { type: "wrap", ids, kind: "group" })).toBe(
+      "only blocks of one list (the steps of a chain, the members of a group) can be wrapped " +
+        "together: add and add are in different ones",
+    );
     expect(editProblem(s, { type: "wrap", ids: [], kind: "group" })).toMatch(/at least one/);
     const m = load(CELERY.map as CanvasDict);
     expect(editProblem(m, { type: "wrap", ids: [taskId(m, "add")], kind: "chain" })).toMatch(

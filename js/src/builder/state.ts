@@ -611,6 +611,12 @@ export class EditError extends Error {
   }
 }
 
+/** A block as the user sees it named: a task's short name (`add`), or its kind (`chord`). */
+function blockName(node: BuilderNode): string {
+  if (node.kind === "task") return node.task.slice(node.task.lastIndexOf(".") + 1) || node.task;
+  return node.kind === "custom" ? node.type : node.kind;
+}
+
 function describe(node: BuilderNode): string {
   if (node.kind === "task") return `task ${node.id} (${node.task})`;
   return `${node.kind === "custom" ? node.type : node.kind} ${node.id}`;
@@ -936,8 +942,10 @@ export function applyEdit(state: BuilderState, edit: Edit): BuilderState {
       const first = places[0] as (typeof places)[number];
       for (const p of places) {
         if (p.where.parent !== first.where.parent || p.where.slot !== first.where.slot) {
+          const [a, b] = [first.id, p.id].map((id) => blockName(findNode(root, id) as BuilderNode));
           throw new EditError(
-            `wrap needs siblings in one list: ${first.id} and ${p.id} have different parents`,
+            `only blocks of one list (the steps of a chain, the members of a group) can be ` +
+              `wrapped together: ${a} and ${b} are in different ones`,
           );
         }
       }
