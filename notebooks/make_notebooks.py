@@ -40,7 +40,14 @@ def start(imports: str):
 
 
 def stop():
-    return [md("## Clean up\nStop the worker and Redis."), code("cluster.close()")]
+    return [
+        md(
+            "## Clean up\nStop this notebook's worker and Redis; on the cluster "
+            "`canvas-widgets demo` runs, only give the app its settings back (the command "
+            "stops that one when it ends)."
+        ),
+        code("cluster.close()"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------- 02
