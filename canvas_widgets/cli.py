@@ -395,17 +395,21 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"{PROG}: {exc}", file=sys.stderr)
             return 2
         print(f"{PROG}: run {workflow.id}: {len(workflow.task_ids)} task(s)", file=sys.stderr)
+        # Given up on a LocalCluster of its own, which closes next: the tasks running are
+        # stopped too, rather than waited for by its workers' shutdown.
+        stop = cluster is not None
+        revoked_what = "revoked (the running ones stopped)" if stop else "revoked"
         try:
             finished = _follow(workflow, args.timeout)
         except KeyboardInterrupt:
-            revoked = workflow.revoke()
-            print(f"{PROG}: interrupted; revoked {len(revoked)} task(s)", file=sys.stderr)
+            revoked = workflow.revoke(terminate=stop)
+            print(f"{PROG}: interrupted; {revoked_what} {len(revoked)} task(s)", file=sys.stderr)
             return 130
         if not finished:
-            revoked = workflow.revoke()
+            revoked = workflow.revoke(terminate=stop)
             print(
                 f"{PROG}: timed out after {args.timeout:g} s: {workflow!r}; "
-                f"revoked {len(revoked)} unfinished task(s)",
+                f"{revoked_what} {len(revoked)} unfinished task(s)",
                 file=sys.stderr,
             )
             return 1

@@ -57,6 +57,15 @@ def test_run_local_failing_canvas_exits_non_zero_naming_the_task(tmp_path, capsy
     assert "3/3 failure=2 success=1" in err
 
 
+def test_run_local_timed_out_stops_what_runs_on_its_own_cluster(tmp_path, capsys):
+    # Its cluster closes next: a task left running would hold the workers' shutdown.
+    path = _save(tmp_path, chain(sleep.si(60), add.si(1, 1)))
+    assert main(["run", path, "--app", APP, "--local", "--timeout", "3"]) == 1
+    _, err = capsys.readouterr()
+    assert "timed out after 3 s" in err
+    assert "revoked (the running ones stopped) 2 unfinished task(s)" in err
+
+
 @pytest.mark.parametrize("in_notebook", [False, True])
 def test_run_in_a_terminal_redraws_its_progress_except_under_a_notebook(tmp_path, in_notebook):
     # A notebook's `!` runs commands on a pseudo-terminal but shows their output without the
