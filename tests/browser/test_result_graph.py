@@ -870,6 +870,63 @@ def test_retry_button_starts_a_new_run_that_the_graph_shows(
     assert nb.run_cell(4), nb.output_text(4)
 
 
+# --- a notebook saved with its widgets' state mid-run ---------------------------------------------
+
+SAVED_MID_RUN_CELLS = [
+    IMPORTS
+    + CLUSTER
+    + "run = cw.run(chain(add.si(1, 1), sleep.si(30), add.si(2, 2)), app=app)\nrun.graph",
+    "print(run.task_ids[0])",
+    "run.revoke(terminate=True)\ncluster.close()",
+]
+SAVE_WIDGET_STATE = "@jupyter-widgets/jupyterlab-manager:saveWidgetState"
+
+
+def saved_graph_states(nb: Notebook, task_id: str) -> dict[str, str] | None:
+    """Save the notebook; the `states` its saved widget state holds for the graph of the run
+    that has ``task_id`` (None if it holds none)."""
+    nb.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    content = nb.server.api("GET", f"contents/{nb.path}")["content"]
+    saved = content["metadata"].get("widgets", {})
+    models = saved.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model in models.values():
+        states = model.get("state", {}).get("states")
+        if isinstance(states, dict) and task_id in states:
+            return states
+    return None
+
+
+def test_a_notebook_saved_mid_run_keeps_the_states_its_graph_shows(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    # With "Save Widget State Automatically", a saved notebook keeps each widget's model. The
+    # kernel sets the graph's states when it is shown and when the run ends; the view keeps
+    # them current between, or the saved graph showed every task as it was at the start.
+    nb = notebook_factory(SAVED_MID_RUN_CELLS)
+    toggle = f"() => window.jupyterapp.commands.execute('{SAVE_WIDGET_STATE}')"
+    is_on = "(id) => window.jupyterapp.commands.isToggled(id)"
+    nb.page.evaluate(toggle)
+    try:
+        nb.page.wait_for_function(is_on, arg=SAVE_WIDGET_STATE)
+        assert nb.run_cell(0), nb.output_text(0)
+        widget = result_graph(nb, 0)
+        first = task_node(widget, nb, 1, "the first add")
+        first_id = first.get_attribute("data-cw-task-id")
+        expect(first).to_have_attribute("data-cw-state", "SUCCESS", timeout=RUN_TIMEOUT_MS)
+        saved = saved_graph_states(nb, first_id)
+        for _ in range(20):  # the view writes them every 2 s at most
+            if saved is not None and saved[first_id] == "SUCCESS":
+                break
+            nb.page.wait_for_timeout(500)
+            saved = saved_graph_states(nb, first_id)
+        assert saved is not None and saved[first_id] == "SUCCESS", saved
+        assert list(saved.values()).count("SUCCESS") == 1  # the sleep, and after it: not yet
+    finally:
+        nb.page.evaluate(toggle)  # off again: the setting outlives the test
+        nb.page.wait_for_function(f"(id) => !({is_on})(id)", arg=SAVE_WIDGET_STATE)
+    assert nb.run_cell(2), nb.output_text(2)
+
+
 # --- a notebook saved with its widgets, reopened ------------------------------------------------
 
 

@@ -196,6 +196,10 @@ class GraphView {
   /** Summarised containers drawn in full on request (UI state: never synced). */
   private readonly expanded = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** A copy of the states for the model's `states` is due (see keepStates). */
+  private statesDue: ReturnType<typeof setTimeout> | null = null;
+  /** The view is writing the model's `states` itself: the change it makes is its own. */
+  writingStates = false;
   private resizeObserver: ResizeObserver | null = null;
   /** The stage's inner size as last seen by the resize observer (0: not known), first guessed
    * from the host element's width. Fitting reads these rather than the stage's clientWidth:
@@ -414,7 +418,10 @@ class GraphView {
       this.spans.set(taskId, (spans as Record<string, Span>)[taskId] as Span);
       spansChanged = true;
     }
-    if (changed.length > 0) this.repaint(changed);
+    if (changed.length > 0) {
+      this.repaint(changed);
+      this.keepStates();
+    }
     if (changed.length > 0 || spansChanged) this.timeline.queue();
     // The details shown follow their task: its result once it succeeds, its traceback once it fails.
     const shown = this.detailsOf;
@@ -970,8 +977,28 @@ class GraphView {
     }
   }
 
+  /**
+   * Keep the model's `states` current, every 2 s at most: it is what a notebook saved with its
+   * widgets' state keeps (JupyterLab's "Save Widget State Automatically"), and the kernel sets
+   * it only when the graph is shown and when the run ends; the deltas between reach the view
+   * alone. Written here, not sent to the kernel (no save_changes).
+   */
+  private keepStates(): void {
+    if (this.statesDue !== null) return;
+    this.statesDue = setTimeout(() => {
+      this.statesDue = null;
+      this.writingStates = true;
+      try {
+        this.model.set("states", Object.fromEntries(this.store.states));
+      } finally {
+        this.writingStates = false;
+      }
+    }, 2000);
+  }
+
   destroy(): void {
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.statesDue !== null) clearTimeout(this.statesDue);
     this.resizeObserver?.disconnect();
     this.requests.close();
   }
@@ -1008,7 +1035,9 @@ export default {
       else if (message.type === "progress") view.applyProgress(message.values);
       else if (message.type === "reply") requests.settle(message);
     };
-    const onStates = () => view.applyStates(model.get("states") ?? {});
+    const onStates = () => {
+      if (!view.writingStates) view.applyStates(model.get("states") ?? {});
+    };
     const onSummary = () => view.setSummary(model.get("summary"));
     const onGraph = () => {
       view.resetStore();
