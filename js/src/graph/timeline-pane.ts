@@ -109,8 +109,9 @@ export class TimelinePane {
     const started = performance.now();
     const input = this.input();
     const timeline = timelineBars(input.spans, Date.now() / 1000);
-    // Bars come from the workers' events: a run attached once over has none, and one attached
-    // to while it ran has none for the tasks already running until they end.
+    // Bars come from the workers' events: a run attached once over has only those the process
+    // that followed it kept (WorkflowRun._store_seen), and one attached to while it ran has
+    // none for the tasks already running until they end.
     const { missing, over } = input;
     this.note.textContent =
       missing === 0
