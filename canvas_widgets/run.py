@@ -53,6 +53,8 @@ __all__ = [
     "run",
 ]
 
+#: How to start a broker, said when none answers (the command line says its own way).
+START_A_BROKER = "(cw.LocalCluster(app) starts one.)"
 _RUN_KEY = "canvas-widgets-run-{}"
 #: What a process saw of a run's tasks in events (see WorkflowRun._store_seen).
 _SEEN_KEY = "canvas-widgets-run-{}-seen"
@@ -144,7 +146,7 @@ def _ensure_reachable(app: Celery, timeout: float) -> None:
         url = app.connection_for_write().as_uri()  # as_uri() masks the password
         raise BrokerUnreachable(
             f"cannot reach the broker at {url}: {_sentence(exc)} Nothing was sent. Is it "
-            "running? (cw.LocalCluster(app) starts one.)"
+            f"running? {START_A_BROKER}"
         ) from exc
     try:
         app.backend.get_task_meta(str(uuid.uuid4()))

@@ -4,7 +4,7 @@
 import json
 
 import pytest
-from celery import chord
+from celery import chord, signature
 
 import canvas_widgets as cw
 from canvas_widgets.cli import main, tree
@@ -165,6 +165,23 @@ def test_run_refuses_counts_and_times_that_cannot_be(option, value, message, sav
         main(["run", save(add.s(1, 1)), "--app", APP, "--local", option, value])
     assert exc.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(message)
+
+
+def test_run_without_a_broker_says_how_to_start_one_here(save, tmp_path, monkeypatch, capsys):
+    (tmp_path / "lonely_app.py").write_text(
+        "from celery import Celery\n"
+        "app = Celery('lonely', broker='redis://127.0.0.1:9/0', backend='redis://127.0.0.1:9/0')\n"
+        "@app.task(name='lonely.add')\n"
+        "def add(x, y):\n"
+        "    return x + y\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["run", save(signature("lonely.add", args=(1, 1))), "--app", "lonely_app:app"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("canvas-widgets: cannot reach the broker at redis://")
+    assert error.endswith(
+        "Nothing was sent. Is it running? (--local starts a LocalCluster of the app.)"
+    )
 
 
 def test_run_needs_an_app(save, capsys):
