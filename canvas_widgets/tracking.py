@@ -42,8 +42,8 @@ TERMINAL = frozenset({states.SUCCESS, states.FAILURE, states.REVOKED})
 #: Terminal states that stop what depends on the task (and that a run can be retried from).
 STOPPED = frozenset({states.FAILURE, states.REVOKED})
 
-#: States of a task running on a worker now (what a terminating revoke stops); and any state
-#: of a task's own (see is_running).
+#: States of a task running on a worker now (what a terminating revoke stops); is_running
+#: counts a state of the task's own too.
 RUNNING = frozenset({states.STARTED, "PROGRESS"})
 
 #: How far along each state is; a run never moves a task backwards (except out of RETRY).

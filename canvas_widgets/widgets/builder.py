@@ -14,7 +14,7 @@ import copy
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -407,13 +407,12 @@ def _unsafe_integer(value: Any, where: str = "canvas") -> tuple[str, int] | None
     """
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
         return where, value
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
     for key, item in items:
         found = _unsafe_integer(
             item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
