@@ -945,10 +945,17 @@ def test_a_saved_view_says_soon_why_a_click_gets_no_details(
     finally:
         saved.close()
         saved_run.close()
-    # The run's view asks for the states so far, and says soon that nothing answers.
-    expect(result_graph(nb, 1).locator(".cw-status")).to_contain_text(
+    # The run's view asks for the states so far, and says soon that nothing answers; its clock
+    # stops where the saved summary left it (nothing behind it runs on).
+    run_view = result_graph(nb, 1)
+    expect(run_view.locator(".cw-status")).to_contain_text(
         "The kernel has not answered this view.", timeout=10_000
     )
+    progress = run_view.locator(".cw-progress-text")
+    expect(progress).to_contain_text(re.compile(r"0/4 done · \d+(\.\d)? s"))
+    shown = progress.inner_text()
+    nb.page.wait_for_timeout(2_500)  # the clock ticks every second while it runs
+    assert progress.inner_text() == shown
     widget = result_graph(nb, 0)
     nodes = widget.locator("[data-cw-task-id]")
     expect(nodes).to_have_count(4)

@@ -170,7 +170,8 @@ def test_run_refuses_counts_and_times_that_cannot_be(option, value, message, sav
 def test_run_without_a_broker_says_how_to_start_one_here(save, tmp_path, monkeypatch, capsys):
     (tmp_path / "lonely_app.py").write_text(
         "from celery import Celery\n"
-        "app = Celery('lonely', broker='redis://127.0.0.1:9/0', backend='redis://127.0.0.1:9/0')\n"
+        "url = 'redis://127.0.0.1:9/0'  # nothing listens there\n"
+        "app = Celery('lonely', broker=url, backend=url, set_as_current=False)\n"
         "@app.task(name='lonely.add')\n"
         "def add(x, y):\n"
         "    return x + y\n"

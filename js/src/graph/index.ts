@@ -110,6 +110,11 @@ class GraphView {
   /** The kernel is gone (see loseKernel): the view shows what it last knew, and asks nothing. */
   private kernelLost = false;
   private frozenElapsed: number | null = null;
+  /** Whether the kernel has said anything to this view yet (a delta, a summary, a snapshot);
+   * and, while it has not and the first request went unanswered, the elapsed time it shows:
+   * a view from a saved notebook has no kernel behind it, and its clock is not to run on. */
+  private heard = false;
+  private unheard: number | null = null;
   private readonly progressBar = h("div", { className: "cw-progress-bar" });
   private readonly progressText = h("span", { className: "cw-progress-text" });
   private readonly legend = h("div", { className: "cw-legend" });
@@ -410,7 +415,14 @@ class GraphView {
     this.timeline.queue();
   }
 
+  /** The kernel said something to this view: its clock runs (again). */
+  private hear(): void {
+    this.heard = true;
+    this.unheard = null;
+  }
+
   applyStates(changes: Record<string, string>, spans?: Record<string, Span>): void {
+    this.hear();
     const changed = applyStates(this.store, changes);
     let spansChanged = false;
     for (const taskId in spans ?? {}) {
@@ -429,6 +441,7 @@ class GraphView {
   }
 
   applyProgress(values: Record<string, [number | null, number | null]>): void {
+    this.hear();
     const changed = applyProgress(this.store, values);
     const drawing = this.drawing;
     if (drawing === null) return;
@@ -436,6 +449,7 @@ class GraphView {
   }
 
   setSummary(summary: Summary): void {
+    this.hear();
     this.summary = summary;
     this.summaryAt = performance.now();
     this.paintOverall();
@@ -445,6 +459,7 @@ class GraphView {
     if (this.graph.run_id === null) return; // a preview: nothing moves
     const slow = setTimeout(() => {
       this.status.textContent = SNAPSHOT_UNANSWERED;
+      if (!this.heard) this.unheard = this.elapsed();
     }, SLOW_REPLY_MS);
     const reply = await this.requests.send("snapshot");
     clearTimeout(slow);
@@ -576,6 +591,7 @@ class GraphView {
 
   private elapsed(): number | null {
     if (this.kernelLost) return this.frozenElapsed;
+    if (this.unheard !== null) return this.unheard;
     const s = this.summary;
     if (s === undefined || s === null || s.elapsed === null || s.elapsed === undefined) return null;
     if (s.finished) return s.elapsed;
