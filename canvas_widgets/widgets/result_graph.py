@@ -239,11 +239,7 @@ class ResultGraph(anywidget.AnyWidget):
 
     def _send_progress(self, run: WorkflowRun, snapshot: dict[str, str]) -> None:
         values: dict[str, list] = {}
-        for task_id, state in snapshot.items():
-            if not own_progress(state):
-                continue
-            progress = run.info(task_id).get("progress") or {}
-            value = [progress.get("current"), progress.get("total")]
+        for task_id, value in _progress_values(run, snapshot).items():
             if self._progress_sent.get(task_id) != value:
                 self._progress_sent[task_id] = values[task_id] = value
         if values:
@@ -282,12 +278,7 @@ class ResultGraph(anywidget.AnyWidget):
     def _snapshot(self, content: dict) -> dict[str, Any]:
         finished = _settled(self._run) if self._run is not None else False
         snapshot = self._run.states if self._run is not None else dict(self.states)
-        progress = {}
-        if self._run is not None:
-            for task_id, state in snapshot.items():
-                if own_progress(state):
-                    p = self._run.info(task_id).get("progress") or {}
-                    progress[task_id] = [p.get("current"), p.get("total")]
+        progress = _progress_values(self._run, snapshot) if self._run is not None else {}
         return {
             "run_id": self._run.id if self._run is not None else None,
             "states": snapshot,
@@ -382,6 +373,17 @@ def _last_timestamp(run: WorkflowRun) -> float | None:
         if key.endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool)
     ]
     return max(stamps, default=None)
+
+
+def _progress_values(run: WorkflowRun, snapshot: dict[str, str]) -> dict[str, list]:
+    """Task id -> ``[current, total]`` of the tasks in a state they stored themselves (PROGRESS,
+    or one of their own), as the view's progress bars take them."""
+    values = {}
+    for task_id, state in snapshot.items():
+        if own_progress(state):
+            progress = run.info(task_id).get("progress") or {}
+            values[task_id] = [progress.get("current"), progress.get("total")]
+    return values
 
 
 def _settled(run: WorkflowRun) -> bool:

@@ -20,6 +20,9 @@ import {
 export type Counts = Int32Array;
 
 const STATE_INDEX: ReadonlyMap<string, number> = new Map(STATES.map((s, i) => [s, i]));
+/** Where a state of a task's own stands: with PROGRESS. */
+const PROGRESS_RANK = RANK.PROGRESS as number;
+const PROGRESS_INDEX = STATES.indexOf("PROGRESS");
 
 export interface StateStore {
   /** Task id -> state. */
@@ -42,10 +45,6 @@ export function mergeState(current: string | undefined, next: string): boolean {
   if (ownProgress(current) && ownProgress(next)) return true;
   return (RANK[next] ?? PROGRESS_RANK) > (RANK[current] ?? PROGRESS_RANK);
 }
-
-const PROGRESS_RANK = RANK.PROGRESS as number;
-
-const PROGRESS_INDEX = STATES.indexOf("PROGRESS");
 
 /** The index of a state in a Counts array; a state of a task's own counts as PROGRESS. */
 export function stateIndex(state: string): number {
