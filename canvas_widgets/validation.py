@@ -304,10 +304,11 @@ def _check_call(
         if sig.kwargs:
             called += f" and kwargs {dict(sig.kwargs)!r}"
         fix = ""
-        if leading in (_PREVIOUS, _HEADER) and str(exc).startswith("missing"):
-            fix = f" Give it that argument too: {leading} fills only the first."
-        elif leading in (_PREVIOUS, _HEADER) and "keyword" not in str(exc):
-            fix = f" Use .si() to ignore {leading}, or remove an argument."
+        if leading in (_PREVIOUS, _HEADER):
+            if str(exc).startswith("missing"):
+                fix = f" Give it that argument too: {leading} fills only the first."
+            elif "keyword" not in str(exc):  # too many, or one given twice
+                fix = f" Use .si() to ignore {leading}, or remove an argument."
         yield Problem(
             path,
             "error",
