@@ -17,6 +17,7 @@ top of Celery, both invisible to it:
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -29,6 +30,7 @@ from .custom_types import custom_type
 __all__ = [
     "KINDS",
     "RUN_OPTIONS",
+    "SCHEDULE_OPTIONS",
     "CanvasError",
     "canonical",
     "children",
@@ -53,6 +55,8 @@ KINDS: dict[str | None, tuple[str | None, str]] = {
 }
 #: Options Celery writes while freezing and publishing (ids and routing of one run), as opposed
 #: to the options a user sets. A copy for a new run must drop them, or it reuses the old ids.
+#: Options that can say when a task runs or stops being worth running, as a point in time.
+SCHEDULE_OPTIONS = ("eta", "expires")
 RUN_OPTIONS = frozenset(
     {
         "task_id",
@@ -196,12 +200,17 @@ def _unserialisable(canvas: Signature) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Signatures as plain dicts (their type written), tuples and lazy lists as lists."""
+    """Signatures as plain dicts (their type written), tuples and lazy lists as lists; an
+    ``eta`` or ``expires`` given as a datetime as the ISO 8601 text Celery sends it as."""
     if isinstance(value, Signature):
         out = {key: _plain(item) for key, item in value.items()}
         typ = _signature_type(value)
         if typ is not None:
             out["subtask_type"] = typ
+        options = out.get("options")
+        for key in SCHEDULE_OPTIONS:
+            if isinstance(options, dict) and isinstance(options.get(key), datetime.datetime):
+                options[key] = options[key].isoformat()
         return out
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}

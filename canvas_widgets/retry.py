@@ -24,13 +24,23 @@ later steps would have seen.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from celery import Celery, chain, chord, group, states
 from celery.canvas import Signature
 
-from .canvas import RUN_OPTIONS, children, chord_header, from_dict, iter_tasks, kind_of, to_dict
+from .canvas import (
+    RUN_OPTIONS,
+    SCHEDULE_OPTIONS,
+    children,
+    chord_header,
+    from_dict,
+    iter_tasks,
+    kind_of,
+    to_dict,
+)
 from .tracking import STOPPED
 
 __all__ = ["RetryError", "retry_canvas"]
@@ -234,7 +244,9 @@ class _Rebuild:
 
 
 def _without_run_options(d: Any) -> Any:
-    """A canvas dict with the ids and bookkeeping of a run removed from every ``options``."""
+    """A canvas dict with the ids and bookkeeping of a run removed from every ``options``, and
+    every ``eta`` or ``expires`` time that has passed: a task retried with the expiry it had
+    would be discarded as expired at once."""
     if isinstance(d, list):
         return [_without_run_options(item) for item in d]
     if not isinstance(d, dict):
@@ -243,7 +255,9 @@ def _without_run_options(d: Any) -> Any:
     for key, value in d.items():
         if key == "options" and isinstance(value, dict):
             out[key] = {
-                k: _without_run_options(v) for k, v in value.items() if k not in RUN_OPTIONS
+                k: _without_run_options(v)
+                for k, v in value.items()
+                if k not in RUN_OPTIONS and not (k in SCHEDULE_OPTIONS and _passed(v))
             }
         elif key == "kwargs" and d.get("subtask_type") is not None:
             out[key] = _without_run_options(value)  # a container's members
@@ -252,3 +266,22 @@ def _without_run_options(d: Any) -> Any:
         else:
             out[key] = _without_run_options(value)
     return out
+
+
+def _passed(when: Any) -> bool:
+    """Whether an ``eta`` or ``expires`` given as a point in time (ISO 8601 text, as in a
+    canvas dict) lies in the past; a number of seconds counts from the send, so never. A time
+    without an offset is UTC, as Celery takes it by default.
+
+    >>> _passed("2020-01-01T00:00:00+00:00"), _passed("2999-01-01T00:00:00"), _passed(30)
+    (True, False, False)
+    """
+    if not isinstance(when, str):
+        return False
+    try:
+        moment = datetime.datetime.fromisoformat(when)
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment < datetime.datetime.now(datetime.timezone.utc)

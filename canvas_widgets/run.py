@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 from celery import Celery, states
 from celery.canvas import Signature
+from celery.exceptions import TaskRevokedError
 from celery.result import AsyncResult, ResultBase, ResultSet, result_from_tuple
 from celery.utils.functional import arity_greater
 from celery.utils.serialization import UnpickleableExceptionWrapper
@@ -39,6 +40,8 @@ from .tracking import (
     is_running,
     merge_state,
     own_progress,
+    readable,
+    safe_repr,
     short_repr,
 )
 from .validation import check
@@ -47,6 +50,7 @@ __all__ = [
     "BrokerUnreachable",
     "NotTerminated",
     "RunCutOff",
+    "TaskFailed",
     "WorkerLost",
     "WorkflowRun",
     "report_progress",
@@ -60,6 +64,8 @@ _RUN_KEY = "canvas-widgets-run-{}"
 _SEEN_KEY = "canvas-widgets-run-{}-seen"
 #: The fields of a task's info that only its events say (when, where, how long), kept there.
 _SEEN_FIELDS = frozenset({"worker", "runtime", "retries", "eta", "expires", "queue", "terminated"})
+#: A task's outcome in its info, kept for the tasks Celery stores nothing of (ignore_result).
+_OUTCOME_FIELDS = ("result", "exception", "traceback")
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
@@ -71,6 +77,12 @@ class BrokerUnreachable(ConnectionError):
 
 class WorkerLost(RuntimeError):
     """A task's worker stopped answering while the task was running, and nobody finished it."""
+
+
+class TaskFailed(RuntimeError):
+    """A task of the run's result failed, and Celery kept no exception to raise again: the task
+    ignores its result, or stored a failure of its own making (``update_state(state=FAILURE,
+    meta=...)``) that Celery cannot read back. The message says what the run knows of it."""
 
 
 class RunCutOff(RuntimeError):
@@ -197,6 +209,13 @@ def _bound_backend(result: ResultBase | None, app: Celery) -> Any:
     return result.backend
 
 
+def _ends(result: ResultBase | None) -> list[AsyncResult]:
+    """The task results a result's value is made of: itself, or a group's members'."""
+    if isinstance(result, ResultSet):
+        return [end for member in result.results for end in _ends(member)]
+    return [] if result is None else [result]
+
+
 def _put(backend: Any, key: str, record: Mapping[str, Any]) -> None:
     """Store a record of the run in the result backend as JSON, for as long as its results."""
     if not hasattr(backend, "set"):
@@ -296,26 +315,33 @@ class WorkflowRun:
 
     def _store_seen(self) -> None:
         """Keep in the backend what this process saw of the tasks in events once the run is
-        done: when each was received, started and ended, on which worker, its attempts. No
-        backend read says it again, so a run attached once over (:meth:`attach`, after a
-        kernel restart) shows runtimes and timeline bars. Tasks another process saw and this
-        one did not (it attached late) keep what that one stored."""
+        done: when each was received, started and ended, on which worker, its attempts; and
+        the state and outcome of a task that ignores its result (Celery stores nothing of it).
+        No backend read says it again, so a run attached once over (:meth:`attach`, after a
+        kernel restart) shows runtimes, timeline bars and those tasks' ends. Tasks another
+        process saw and this one did not (it attached late) keep what that one stored."""
         backend = self.app.backend
         if not hasattr(backend, "get"):
             return
         with self._lock:
-            seen = {
-                task_id: {
-                    "info": {
+            ended = [t for t, state in self._states.items() if state in TERMINAL]
+        unstored = set(ended) - readable(self.app, ended, decoded=False)
+        seen: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for task_id in self.task_ids:
+                info, record = self._info[task_id], {}
+                if self._attempts.get(task_id):
+                    record["info"] = {
                         k: v
-                        for k, v in self._info[task_id].items()
+                        for k, v in info.items()
                         if k in _SEEN_FIELDS or (k.endswith("_at") and k != "done_at")
-                    },
-                    "attempts": [dataclasses.astuple(a) for a in self._attempts[task_id]],
-                }
-                for task_id in self.task_ids
-                if self._attempts.get(task_id)
-            }
+                    }
+                    record["attempts"] = [dataclasses.astuple(a) for a in self._attempts[task_id]]
+                if task_id in unstored:
+                    record["state"] = self._states[task_id]
+                    record["outcome"] = {k: info[k] for k in _OUTCOME_FIELDS if k in info}
+                if record:
+                    seen[task_id] = record
         if not seen:
             return
         key = _SEEN_KEY.format(self.id)
@@ -327,7 +353,12 @@ class WorkflowRun:
         raw = self.app.backend.get(_SEEN_KEY.format(self.id))
         with self._lock:
             for task_id, seen in json.loads(raw or "{}").items():
-                if task_id not in self._info or self._attempts.get(task_id):
+                if task_id not in self._info:
+                    continue
+                if "state" in seen:
+                    self._info[task_id].update(seen["outcome"])
+                    self._move(task_id, seen["state"])
+                if self._attempts.get(task_id) or "attempts" not in seen:
                     continue
                 for key, value in seen["info"].items():
                     self._info[task_id].setdefault(key, value)
@@ -460,14 +491,10 @@ class WorkflowRun:
         with self._lock:
             state = self._states[task_id]
         if state in (states.SUCCESS, states.FAILURE):
-            meta = self.app.backend.get_task_meta(task_id, cache=False)
+            meta = fetch_states(self.app, [task_id]).get(task_id, {})
             if meta.get("status") == state:
                 key = "result" if state == states.SUCCESS else "exception"
-                value = meta.get("result")
-                # An exception the worker could not pickle (its class takes other arguments
-                # than its args) comes back wrapped: the worker's repr of it is its text.
-                wrapped = isinstance(value, UnpickleableExceptionWrapper) and value.text
-                values[key] = wrapped or repr(value)
+                values[key] = _stored_text(meta.get("result"))
         return values
 
     def attempts(self, task_id: str) -> list[Attempt]:
@@ -650,9 +677,11 @@ class WorkflowRun:
     def wait(self, timeout: float | None = None) -> Any:
         """Wait for the run to finish and return its value as Celery's ``.get()`` would.
 
-        Raises the failing task's exception (or Celery's ``ChordError``) when the run failed,
+        Raises the failing task's exception (or Celery's ``ChordError``) when the run failed
+        (:class:`TaskFailed` when Celery kept none it can read back),
         :class:`WorkerLost` when a task's worker died under it and nobody finished it, and
-        ``TimeoutError`` when ``timeout`` seconds pass first.
+        ``TimeoutError`` when ``timeout`` seconds pass first. A task that ignores its result
+        gives None, as with ``.get()``.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._done:
@@ -672,6 +701,10 @@ class WorkflowRun:
         if self._lost:
             task_id, message = next(iter(self._lost.items()))
             raise WorkerLost(f"task {task_id}: {message}")
+        ends = [r.id for r in _ends(self.result)]
+        unread = set(ends) - readable(self.app, ends)
+        if unread:
+            return self._outcome_unread(unread)
         options = {}
         with self._lock:
             stopped = any(s in STOPPED for s in self._states.values())
@@ -689,6 +722,46 @@ class WorkflowRun:
             # its members. The same result made anew here is one this thread's backend reads.
             result = result_from_tuple(result.as_tuple(), self.app)
         return result.get(timeout=5, propagate=True, disable_sync_subtasks=False, **options)
+
+    def _outcome_unread(self, unread: set[str]) -> Any:
+        """What :meth:`wait` returns or raises when Celery cannot read back some of the tasks
+        whose results make the run's value (see tracking.readable): a ``.get()`` would wait
+        for ever. Their states and errors are the run's own, from their events.
+
+        Raises what stopped the first of them (canvas order) that failed or was revoked: the
+        exception Celery stored, where it stored one it can read; else :class:`TaskFailed` with
+        the error text the run has (from the task's event, or its record as stored), or
+        Celery's ``TaskRevokedError``. Otherwise the value as ``.get()`` gives it, None for each
+        task that ignores its result.
+        """
+        with self._lock:
+            causes = self._stop_causes()  # of the tasks that never ran: what stopped them
+            stopped = [t for t in unread if self._states[t] in STOPPED or t in causes]
+            cause = min(
+                (causes.get(t, t) for t in stopped),
+                key=self._canvas_order.__getitem__,
+                default=None,
+            )
+            if cause is not None:
+                state, info = self._states[cause], dict(self._info[cause])
+        if cause is not None:
+            name = f"{self._graph.nodes[cause]['name']} [{cause}]"
+            if state == states.REVOKED:
+                raise TaskRevokedError(f"task {name} was revoked")
+            if readable(self.app, [cause]):
+                self.app.AsyncResult(cause).maybe_throw()
+            raise TaskFailed(f"task {name} failed: {info.get('exception') or 'no error given'}")
+
+        def value(result: ResultBase) -> Any:
+            if isinstance(result, ResultSet):
+                return [value(r) for r in result.results]
+            if result.id in unread:
+                return None
+            # A result of this thread: the run's may wait with another thread's backend.
+            again = self.app.AsyncResult(result.id)
+            return again.get(timeout=5, disable_sync_subtasks=False, follow_parents=False)
+
+        return value(self.result)
 
     def revoke(self, terminate: bool = False, task_id: str | None = None) -> list[str]:
         """Revoke every task that has not finished; return their ids, in canvas order.
@@ -973,10 +1046,10 @@ class WorkflowRun:
                 info = self._info[task_id]
                 if own_progress(status) and isinstance(meta.get("result"), dict):
                     info["progress"] = meta["result"]
-                elif status == states.SUCCESS:
-                    info.setdefault("result", short_repr(meta.get("result")))
-                elif status in (states.FAILURE, states.RETRY, states.REVOKED):
-                    info.setdefault("exception", short_repr(meta.get("result")))
+                elif status in (states.SUCCESS, states.FAILURE, states.RETRY, states.REVOKED):
+                    key = "result" if status == states.SUCCESS else "exception"
+                    if key not in info:  # an event's text, where one came, is the same value
+                        info[key] = short_repr(_stored_text(meta.get("result")))
                     if meta.get("traceback"):
                         info.setdefault("traceback", meta["traceback"])
                 if meta.get("worker"):
@@ -1071,6 +1144,15 @@ def _epoch(stamp: Any) -> float | None:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=datetime.timezone.utc)
     return stamp.timestamp()
+
+
+def _stored_text(value: Any) -> str:
+    """A result or exception read from the backend, as text. An exception the worker could not
+    pickle (its class takes other arguments than its args) comes back wrapped: the worker's
+    repr of it is its text."""
+    if isinstance(value, UnpickleableExceptionWrapper) and value.text:
+        return value.text
+    return safe_repr(value)
 
 
 def _event_fields(event: dict) -> dict[str, Any]:

@@ -31,6 +31,8 @@ __all__ = [
     "is_running",
     "merge_state",
     "own_progress",
+    "readable",
+    "safe_repr",
     "short_repr",
 ]
 
@@ -77,22 +79,80 @@ def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
 
     A key-value backend (Redis, memcached, ...) answers with one ``MGET``; any other backend is
     asked task by task. Never a loop of ``AsyncResult(id).state``, which costs a round trip each.
+    A record Celery cannot read back is given as stored (see _decoded).
     """
     backend = app.backend
+    records = _records(backend, task_ids)
+    if records is not None:
+        return {task_id: _decoded(backend, value) for task_id, value in records.items()}
+    metas = {}
+    for task_id in task_ids:
+        try:
+            meta = backend.get_task_meta(task_id)
+        except Exception:  # a record Celery cannot read back (see _decoded): left out
+            log.warning("cannot read the stored result of task %s", task_id, exc_info=True)
+            continue
+        if meta["status"] != states.PENDING:
+            metas[task_id] = meta
+    return metas
+
+
+def readable(app: Celery, task_ids: list[str], *, decoded: bool = True) -> set[str]:
+    """The tasks whose outcome Celery can read back from the result backend.
+
+    Not a task that ran with ``ignore_result`` (Celery stores nothing of it, and a ``.get()``
+    of it waits for ever), nor one whose record Celery cannot decode (see _decoded). With
+    ``decoded=False``, every task that has a record (fetch_states reads them all).
+    """
+    backend = app.backend
+    records = _records(backend, task_ids)
+    if records is None:
+        found = set()
+        for task_id in task_ids:
+            try:
+                if backend.get_task_meta(task_id)["status"] != states.PENDING:
+                    found.add(task_id)
+            except Exception:
+                pass  # undecodable: not readable
+        return found
+    if not decoded:
+        return set(records)
+    found = set()
+    for task_id, value in records.items():
+        try:
+            backend.decode_result(value)
+        except Exception:
+            continue
+        found.add(task_id)
+    return found
+
+
+def _records(backend: Any, task_ids: list[str]) -> dict[str, Any] | None:
+    """The stored records of the tasks that have one, as stored, in one round trip; None for
+    a backend without key/value access."""
+    if not (hasattr(backend, "mget") and hasattr(backend, "get_key_for_task")):
+        return None
     if not task_ids:
         return {}
-    if hasattr(backend, "mget") and hasattr(backend, "get_key_for_task"):
-        keys = [backend.get_key_for_task(i) for i in task_ids]
-        values = backend.mget(keys)
-        if isinstance(values, Mapping):  # memcached's get_multi: the keys it has, and values
-            values = [values.get(key) for key in keys]
-        return {
-            task_id: backend.decode_result(value)
-            for task_id, value in zip(task_ids, values, strict=True)
-            if value is not None
-        }
-    metas = {task_id: backend.get_task_meta(task_id) for task_id in task_ids}
-    return {task_id: meta for task_id, meta in metas.items() if meta["status"] != states.PENDING}
+    keys = [backend.get_key_for_task(i) for i in task_ids]
+    values = backend.mget(keys)
+    if isinstance(values, Mapping):  # memcached's get_multi: the keys it has, and values
+        values = [values.get(key) for key in keys]
+    return {t: v for t, v in zip(task_ids, values, strict=True) if v is not None}
+
+
+def _decoded(backend: Any, value: Any) -> dict:
+    """A stored result meta as Celery reads it; or, when Celery cannot read it, as stored.
+
+    A task may store what Celery cannot turn back into an exception: ``update_state(
+    state=FAILURE, meta={"reason": ...})`` then ``raise Ignore()`` is a common way to fail a task
+    by hand. Celery's own read of that record raises (``AsyncResult(id).state`` too); here the
+    task keeps its stored status, and the meta it stored stands for its exception.
+    """
+    try:
+        return backend.decode_result(value)
+    except Exception:
+        return backend.decode(value)
 
 
 class _Receiver(EventReceiver):
@@ -363,7 +423,22 @@ def merge_state(current: str, new: str) -> bool:
     return new in TERMINAL or RANK.get(new, progress) > RANK.get(current, progress)
 
 
+def safe_repr(value: Any) -> str:
+    """``repr`` of a value; if that raises (a task's own class may), a text that says so.
+
+    >>> class Odd:
+    ...     def __repr__(self):
+    ...         raise RuntimeError("no")
+    >>> safe_repr(Odd())
+    '<Odd object: its repr() raised RuntimeError>'
+    """
+    try:
+        return repr(value)
+    except Exception as exc:
+        return f"<{type(value).__qualname__} object: its repr() raised {type(exc).__name__}>"
+
+
 def short_repr(value: Any, limit: int = 2000) -> str:
-    """``repr`` of a value, truncated, for display."""
-    text = value if isinstance(value, str) else repr(value)
+    """``repr`` of a value (see safe_repr), truncated, for display."""
+    text = value if isinstance(value, str) else safe_repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,5 +1,6 @@
 """Canvas dicts in and out: the canvas guide's examples, types kept, canonical freezing."""
 
+import datetime
 import json
 
 import pytest
@@ -139,3 +140,13 @@ def test_nested_groups_unroll_in_order():
     assert [t.args for t in canonical.tasks] == [(1, 1), (2, 2), (3, 3), (4, 4)]
     with_options = cw.canonical(group(add.s(1, 1), group(add.s(2, 2)).set(queue="q")))
     assert [cw.canvas.kind_of(t) for t in with_options.tasks] == ["task", "group"]
+
+
+def test_an_eta_or_expiry_given_as_a_datetime_is_written_as_celery_sends_it():
+    # Celery's documented form; JSON has no datetime, and Celery sends them as ISO 8601 text.
+    when = datetime.datetime(2030, 5, 1, 12, 30, tzinfo=datetime.timezone.utc)
+    d = cw.to_dict(add.s(1, 2).set(eta=when, expires=when))
+
+    assert d["options"]["eta"] == d["options"]["expires"] == "2030-05-01T12:30:00+00:00"
+    assert json.loads(json.dumps(d)) == d
+    assert cw.from_dict(d, app).options["eta"] == "2030-05-01T12:30:00+00:00"

@@ -190,3 +190,17 @@ def test_new_run_freezes_with_new_ids(app):
     new = retry_canvas(d, ids["chord.header[1]"], states, {ids["chord.header[0]"]: 2}, app)
     again = {s.options["task_id"] for _, s in iter_tasks(cw.freeze(new, app))}
     assert len(again) == 3 and not again & set(ids.values())
+
+
+def test_an_expiry_or_eta_that_has_passed_is_not_retried_with_the_task(app):
+    # The task expired (Celery revoked it): sent again with that expiry, it would expire again.
+    past, future = "2020-01-01T00:00:00+00:00", "2999-01-01T00:00:00+00:00"
+    canvas = add.s(1, 1).set(expires=past, eta=past) | mul.s(2).set(expires=future, countdown=5)
+    d, ids = frozen(canvas, app)
+    states = {ids["chain.tasks[0]"]: "REVOKED", ids["chain.tasks[1]"]: "FAILURE"}
+
+    new = retry_canvas(d, ids["chain.tasks[0]"], states, {}, app)
+
+    first, second = new.tasks
+    assert "expires" not in first.options and "eta" not in first.options
+    assert second.options["expires"] == future and second.options["countdown"] == 5

@@ -1,0 +1,60 @@
+"""Tasks that use Celery in ways that leave the result backend short of a full record: results
+ignored, a failure stored by hand, an exception that cannot be shown. The app is this module's
+own (its workers import it by name), served by ``test_awkward_tasks.py``'s cluster."""
+
+from __future__ import annotations
+
+from celery import Celery, states
+from celery.exceptions import Ignore
+
+app = Celery("awkward_tasks", set_as_current=False)
+
+
+@app.task
+def add(x, y):
+    return x + y
+
+
+@app.task
+def boom():
+    raise KeyError("stored failure")
+
+
+@app.task(ignore_result=True)
+def ignored(x):
+    return x + 1
+
+
+@app.task(ignore_result=True)
+def ignored_fail():
+    raise ValueError("ignored and failing")
+
+
+@app.task(bind=True)
+def fail_by_hand(self, reason):
+    """Fail as many tasks do: a FAILURE stored with a meta of one's own, then Ignore. Celery
+    cannot read that record back as an exception."""
+    self.update_state(state=states.FAILURE, meta={"reason": reason})
+    raise Ignore()
+
+
+class Unshowable(Exception):
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+
+@app.task
+def raise_unshowable():
+    raise Unshowable("cannot be shown")
+
+
+class TwoPart(Exception):
+    """An exception Celery cannot make again from its args (its class takes two)."""
+
+    def __init__(self, what, why):
+        super().__init__(f"{what}: {why}")
+
+
+@app.task
+def raise_two_part():
+    raise TwoPart("stock", "none left")

@@ -1,0 +1,139 @@
+"""Runs of tasks that leave the result backend short of a full record, on real workers: results
+ignored (Celery stores nothing), a failure stored by hand (Celery cannot read it back), an
+exception whose repr raises. The run must still end, say what happened, and stay attachable."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+from celery import chain, group
+from celery.exceptions import TaskRevokedError
+
+import canvas_widgets as cw
+from canvas_widgets.cluster import LocalCluster
+from canvas_widgets.run import TaskFailed, WorkflowRun
+from canvas_widgets.tracking import EventMonitor
+
+from .awkward_tasks import (
+    add,
+    app,
+    boom,
+    fail_by_hand,
+    ignored,
+    ignored_fail,
+    raise_two_part,
+    raise_unshowable,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def awkward() -> Iterator[LocalCluster]:
+    with LocalCluster(app, workers=1, concurrency=2) as cluster:
+        yield cluster
+        EventMonitor.stop_for(app)
+        gc.collect()
+
+
+def _attached_anew(run: WorkflowRun) -> WorkflowRun:
+    """The run as another process attaching it would see it (this one's monitor forgets it)."""
+    EventMonitor.for_app(app).forget(run)
+    return WorkflowRun.attach(run.id, app)
+
+
+def test_a_run_ending_in_a_task_that_ignores_its_result_gives_none(awkward):
+    run = cw.run(chain(add.s(1, 1), ignored.s()), app=app)
+
+    assert run.wait(timeout=30) is None  # as .get() gives for an ignored result
+    assert run.states == dict.fromkeys(run.task_ids, "SUCCESS")
+    assert run.info(run.task_ids[-1])["result"] == "3"  # from its event
+
+
+def test_a_group_gives_none_in_place_of_each_ignored_result(awkward):
+    run = cw.run(group(add.si(1, 1), ignored.si(1), add.si(2, 2)), app=app)
+
+    assert run.wait(timeout=30) == [2, None, 4]
+
+
+def test_a_failure_celery_did_not_store_is_raised_from_the_runs_own_record(awkward):
+    run = cw.run(chain(ignored_fail.si(), add.s(1)), app=app)
+
+    with pytest.raises(TaskFailed, match=r"ignored_fail \[.*\] failed: ValueError"):
+        run.wait(timeout=30)
+    assert run.states[run.task_ids[0]] == "FAILURE"
+
+
+def test_a_stored_failure_before_an_ignored_end_is_raised_as_celery_stored_it(awkward):
+    run = cw.run(chain(boom.si(), ignored.s()), app=app)
+
+    with pytest.raises(KeyError, match="stored failure"):
+        run.wait(timeout=30)
+
+
+def test_a_revoked_task_that_ignores_its_result_is_raised_as_revoked(awkward):
+    run = cw.run(chain(add.si(1, 1).set(countdown=30), ignored.s()), app=app)
+    run.revoke()
+
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=30)
+
+
+def test_an_attached_run_keeps_the_ends_celery_did_not_store(awkward):
+    run = cw.run(group(ignored.si(1), chain(ignored_fail.si(), add.s(1))), app=app)
+    with pytest.raises(TaskFailed):
+        run.wait(timeout=30)
+
+    attached = _attached_anew(run)
+
+    assert attached is not run
+    assert attached.states == run.states
+    assert attached.done
+    assert attached.info(run.task_ids[0])["result"] == "2"
+    with pytest.raises(TaskFailed, match="ValueError"):
+        attached.wait(timeout=10)
+
+
+def test_a_failure_stored_by_hand_ends_the_run_and_spares_the_other_tasks(awkward):
+    # Celery cannot read that record back (AsyncResult.state raises): one such record must not
+    # stop the run reading the others.
+    run = cw.run(group(fail_by_hand.si("out of stock"), add.si(2, 3)), app=app)
+
+    with pytest.raises(TaskFailed, match=r"fail_by_hand \[.*\] failed: .*'out of stock'"):
+        run.wait(timeout=30)  # .get() raises ValueError: "Exception information must include..."
+
+    failed, added = run.task_ids
+    assert run.states == {failed: "FAILURE", added: "SUCCESS"}
+    assert "out of stock" in run.info(failed)["exception"]
+    assert "out of stock" in run.full_values(failed)["exception"]
+    assert run.revoke() == []  # reads the backend again: nothing left to revoke
+    assert _attached_anew(run).states == run.states
+
+
+def test_an_exception_whose_repr_raises_ends_the_run(awkward):
+    run = cw.run(chain(raise_unshowable.si(), add.s(1), add.s(2)), app=app)
+
+    with pytest.raises(Exception, match="cannot be shown") as raised:
+        run.wait(timeout=30)
+
+    assert type(raised.value).__name__ == "Unshowable"
+    first, *later = run.task_ids
+    assert run.states[first] == "FAILURE"
+    assert all(run.states[t] == "FAILURE" for t in later)  # as Celery marks a chain's rest
+    assert "its repr() raised RuntimeError" in run.full_values(first)["exception"]
+
+
+def test_the_steps_an_unpicklable_failure_stopped_say_its_text_as_it_does(awkward):
+    run = cw.run(chain(raise_two_part.si(), add.s(1)), app=app)
+    with pytest.raises(Exception, match="none left"):
+        run.wait(timeout=30)
+
+    first, second = run.task_ids
+    assert run.states == {first: "FAILURE", second: "FAILURE"}
+    # The first's text comes from its event, the second's from the backend (Celery stores the
+    # chain's rest as failed with the same error), wrapped: both say the worker's repr.
+    assert "TwoPart" in run.info(first)["exception"]
+    assert run.info(second)["exception"] == run.full_values(second)["exception"]
+    assert "Unpickleable" not in run.info(second)["exception"]
