@@ -45,6 +45,28 @@ def start_attempt(attempts: list[Attempt], worker: str, at: float) -> None:
     attempts.append(Attempt(worker, at))
 
 
+#: Why an attempt ended when the task replaced itself (see replaced_attempt).
+REPLACED = "replaced itself (Task.replace): the last task of its new canvas runs under its id"
+
+
+def replaced_attempt(attempts: list[Attempt], at: float) -> bool:
+    """The task replaced itself (``Task.replace``), as a task its new canvas sent shows: its
+    attempt still open ended by then (no event says when; its state stays None). Return
+    whether one was open.
+
+    >>> tries = [Attempt("w1", 1.0)]
+    >>> replaced_attempt(tries, 1.5), tries[0].ended_at, replaced_attempt(tries, 2.0)
+    (True, 1.5, False)
+    """
+    ended = False
+    for attempt in attempts:
+        if attempt.ended_at is None:
+            attempt.ended_at = max(at, attempt.started_at)
+            attempt.exception = REPLACED
+            ended = True
+    return ended
+
+
 def end_attempt(
     attempts: list[Attempt],
     worker: str,

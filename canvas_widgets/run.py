@@ -28,10 +28,11 @@ from celery.result import AsyncResult, ResultBase, ResultSet, result_from_tuple
 from celery.utils.functional import arity_greater
 from celery.utils.serialization import UnpickleableExceptionWrapper
 
-from .attempts import Attempt, earlier_attempts, end_attempt, start_attempt
+from .attempts import Attempt, earlier_attempts, end_attempt, replaced_attempt, start_attempt
 from .canvas import freeze, from_dict, to_dict
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
+from .spawned import Spawned
 from .tracking import (
     STOPPED,
     TERMINAL,
@@ -267,6 +268,7 @@ class WorkflowRun:
         self._states = dict.fromkeys(self.task_ids, states.PENDING)
         self._info: dict[str, dict[str, Any]] = {task_id: {} for task_id in self.task_ids}
         self._attempts: dict[str, list[Attempt]] = {}  # task id -> its runs, once one started
+        self._spawned = Spawned()  # the tasks its tasks send outside the canvas
         self._changes: dict[str, str] = {}
         self._callbacks: list[ChangeCallback] = []
         self._flush_lock = threading.RLock()  # see _flush
@@ -427,7 +429,8 @@ class WorkflowRun:
         Celery calls inside the failing worker; ``maps``, the task a map or starmap maps, and
         ``items``, what it maps (in place of its args and kwargs, Celery's own plumbing);
         ``attempts``, the runs before the last of a task that retried (worker, start, end, state,
-        exception). The other fields are of its last attempt.
+        exception); ``spawned``, how many tasks it set going outside the canvas and their states
+        (see :meth:`spawned`). The other fields are of its last attempt.
 
         Values that come from the task (args, results, exceptions) are text: reprs, truncated.
 
@@ -444,8 +447,11 @@ class WorkflowRun:
             state = self._states[task_id]
             not_run = self._why_not_run(task_id)
             earlier = earlier_attempts(self._attempts.get(task_id, []))
+            spawned = self._spawned.summary(task_id)
         if earlier:
             known["attempts"] = earlier
+        if spawned:
+            known["spawned"] = spawned
         arguments = task_arguments(node)  # until its events say what was published
         if "items" in node:  # a map's args and kwargs are Celery's plumbing: what it maps
             arguments = {"items": short_repr(node["items"])}
@@ -496,6 +502,20 @@ class WorkflowRun:
                 key = "result" if state == states.SUCCESS else "exception"
                 values[key] = _stored_text(meta.get("result"))
         return values
+
+    def spawned(self, task_id: str | None = None) -> dict[str, str]:
+        """The tasks the run's tasks sent outside its canvas -> their states: the rest of the
+        canvas a task replaced itself with (``self.replace(sig)``; the last task of it takes
+        over the task's id, and its node), tasks a task sends itself (``.delay()``), and the
+        tasks those send in turn. With ``task_id``, only those that task set going.
+
+        Known from their events (a task-sent or task-received naming its sender) while the run
+        is followed: one still going when the run is done is not followed further.
+        """
+        if task_id is not None and task_id not in self._graph:
+            raise KeyError(self._not_in_run(task_id))
+        with self._lock:
+            return self._spawned.states() if task_id is None else self._spawned.of(task_id)
 
     def attempts(self, task_id: str) -> list[Attempt]:
         """The task's runs on workers so far, in the order they started (see attempts.py).
@@ -764,7 +784,8 @@ class WorkflowRun:
         return value(self.result)
 
     def revoke(self, terminate: bool = False, task_id: str | None = None) -> list[str]:
-        """Revoke every task that has not finished; return their ids, in canvas order.
+        """Revoke every task that has not finished; return their ids, in canvas order, then
+        those of the tasks they sent outside the canvas (see :meth:`spawned`), revoked too.
 
         With ``task_id``, only that task and the tasks that depend on it ("revoke from here":
         a chain's later steps, a chord's body, callbacks); the rest of the run goes on.
@@ -794,6 +815,15 @@ class WorkflowRun:
             running = {
                 t: self._info[t].get("worker") for t in pending if is_running(self._states[t])
             }
+            if terminate:
+                # A task that replaced itself gets its id back from the last task of its new
+                # canvas, sent once the rest is done: with the rest stopped, never. So it is
+                # marked REVOKED as an unsent one is (one really running is, by its worker).
+                unsent += [t for t in running if self._spawned.of(t)]
+            for spawned_id, (state, worker) in self._spawned.unfinished(scope).items():
+                pending.append(spawned_id)
+                if is_running(state):
+                    running[spawned_id] = worker
         if not pending:
             return []
         self.app.control.revoke(pending)  # every worker discards them, should they arrive
@@ -853,7 +883,10 @@ class WorkflowRun:
                     "retry from that one"
                 )
             if feeder not in metas:
-                raise RetryError(f"the result of task {feeder} is no longer in the backend")
+                raise RetryError(
+                    f"the result of task {feeder} is not in the result backend: it expired, or "
+                    "the task ignores its result"
+                )
             return metas[feeder].get("result")
 
         canvas = retry_canvas(self.canvas_dict, task_id, task_states, stored, self.app)
@@ -885,6 +918,10 @@ class WorkflowRun:
 
     def _apply_event(self, state: str, event: dict) -> None:
         task_id = event["uuid"]
+        if task_id not in self._info:
+            with self._lock:
+                self._spawned.note(task_id, state, event, self._info)
+            return
         fields = _event_fields(event)
         with self._lock:
             attempted = self._note_attempt(task_id, state, event, fields.get("exception"))
@@ -919,6 +956,15 @@ class WorkflowRun:
         worker, stamp = event.get("hostname"), event.get("timestamp")
         if not worker or stamp is None:
             return False
+        parent = event.get("parent_id")
+        if (
+            parent is not None
+            and not event.get("retries")
+            and self._spawned.origin(parent) == task_id
+        ):
+            # Sent by the task itself, or by what it sent, and not as a retry (a retry is sent
+            # by the task itself too, with its count): its new canvas, its id at the end.
+            return replaced_attempt(self._attempts.get(task_id, []), stamp)
         if event["type"] == "task-started":
             start_attempt(self._attempts.setdefault(task_id, []), worker, stamp)
             return True

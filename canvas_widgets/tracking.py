@@ -286,9 +286,21 @@ class EventMonitor:
         if kind not in _EVENT_STATES:
             return
         ref = self._runs.get(event.get("uuid"))
+        if ref is None and event.get("parent_id") is not None:
+            ref = self._adopt(event["uuid"], event["parent_id"])
         run = ref() if ref is not None else None
         if run is not None:
             run._apply_event(_EVENT_STATES[kind], event)
+
+    def _adopt(self, task_id: str, parent_id: str) -> weakref.ref | None:
+        """A task sent by a task of a followed run (or by one such task in turn), outside the
+        run's canvas (see spawned.py): its events go to that run from now on."""
+        with self._lock:
+            ref = self._runs.get(parent_id)
+            if ref is not None:
+                self._runs[task_id] = ref
+                self._ids_of[id(ref)].append(task_id)
+            return ref
 
     def _on_publish(
         self,
@@ -323,7 +335,7 @@ class EventMonitor:
         with self._lock:
             for task_id in run.task_ids:
                 self._runs[task_id] = ref
-            self._ids_of[id(ref)] = run.task_ids
+            self._ids_of[id(ref)] = list(run.task_ids)  # and the tasks they send (_adopt)
             self._active.add(run)
 
     def watching(self, run_id: str) -> WorkflowRun | None:
@@ -333,10 +345,11 @@ class EventMonitor:
 
     def forget(self, run: WorkflowRun) -> None:
         with self._lock:
-            for task_id in run.task_ids:
-                ref = self._runs.pop(task_id, None)
-                if ref is not None:
-                    self._ids_of.pop(id(ref), None)
+            refs = {self._runs.get(task_id) for task_id in run.task_ids}
+            for ref in (r for r in refs if r is not None and r() is run):
+                for task_id in self._ids_of.pop(id(ref), ()):
+                    if self._runs.get(task_id) is ref:
+                        del self._runs[task_id]
             self._active.discard(run)
 
     def _sweep(self) -> None:
@@ -365,6 +378,8 @@ class EventMonitor:
                     else:
                         run.reconcile()
                 except Exception:  # backend unreachable for now: try again next round
+                    if self._stop.is_set():
+                        break  # its broker went away on purpose (close() cut the runs off)
                     log.exception("reconciling run %s failed", run.id)
             run = None  # hold no run between rounds: one nobody else holds must be freed
             self._sweep()

@@ -1,10 +1,13 @@
-"""Tasks that use Celery in ways that leave the result backend short of a full record: results
-ignored, a failure stored by hand, an exception that cannot be shown. The app is this module's
-own (its workers import it by name), served by ``test_awkward_tasks.py``'s cluster."""
+"""Tasks that use Celery in ways a canvas does not show: results ignored (the backend keeps no
+record), a failure stored by hand (Celery cannot read it back), exceptions that cannot be shown
+or made again, tasks that replace themselves or send tasks of their own. The app is this
+module's own (its workers import it by name), served by ``test_awkward_tasks.py``'s cluster."""
 
 from __future__ import annotations
 
-from celery import Celery, states
+import time
+
+from celery import Celery, chain, states
 from celery.exceptions import Ignore
 
 app = Celery("awkward_tasks", set_as_current=False)
@@ -58,3 +61,28 @@ class TwoPart(Exception):
 @app.task
 def raise_two_part():
     raise TwoPart("stock", "none left")
+
+
+@app.task
+def nap(seconds, value=None):
+    time.sleep(seconds)
+    return value
+
+
+@app.task(bind=True)
+def replace_with_chain(self, x):
+    """Replaced by x + 1, then + 10: the second step takes over this task's id."""
+    raise self.replace(chain(add.s(x, 1), add.s(10)))
+
+
+@app.task(bind=True)
+def replace_with_nap(self, seconds):
+    raise self.replace(chain(nap.si(seconds), add.si(1, 1)))
+
+
+@app.task
+def send_adds(n):
+    """Sends n tasks of its own, outside any canvas."""
+    for i in range(n):
+        add.delay(i, i)
+    return n

@@ -5,13 +5,16 @@ exception whose repr raises. The run must still end, say what happened, and stay
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from celery import chain, group
 from celery.exceptions import TaskRevokedError
+from celery.result import AsyncResult
 
 import canvas_widgets as cw
+from canvas_widgets.attempts import REPLACED
 from canvas_widgets.cluster import LocalCluster
 from canvas_widgets.run import TaskFailed, WorkflowRun
 from canvas_widgets.tracking import EventMonitor
@@ -23,8 +26,12 @@ from .awkward_tasks import (
     fail_by_hand,
     ignored,
     ignored_fail,
+    nap,
     raise_two_part,
     raise_unshowable,
+    replace_with_chain,
+    replace_with_nap,
+    send_adds,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
@@ -36,6 +43,14 @@ def awkward() -> Iterator[LocalCluster]:
         yield cluster
         EventMonitor.stop_for(app)
         gc.collect()
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
 
 
 def _attached_anew(run: WorkflowRun) -> WorkflowRun:
@@ -137,3 +152,48 @@ def test_the_steps_an_unpicklable_failure_stopped_say_its_text_as_it_does(awkwar
     assert "TwoPart" in run.info(first)["exception"]
     assert run.info(second)["exception"] == run.full_values(second)["exception"]
     assert "Unpickleable" not in run.info(second)["exception"]
+
+
+# --- tasks sent outside the canvas ---------------------------------------------------------------
+
+
+def test_a_task_that_replaced_itself_says_what_it_was_replaced_by(awkward):
+    run = cw.run(chain(add.s(1, 1), replace_with_chain.s()), app=app)
+
+    assert run.wait(timeout=30) == 13  # 1 + 1, + 1, + 10
+    replaced = run.task_ids[1]
+    [step] = run.spawned(replaced)  # the new chain's first step; its last has the task's id
+    assert run.spawned() == {step: "SUCCESS"}
+    assert run.info(replaced)["spawned"] == "1 task: SUCCESS 1"
+    assert run.states[replaced] == "SUCCESS"
+    # Its first attempt ended when the rest of its new canvas came back to its id (no event
+    # says so): not a worker lost.
+    before, last = run.attempts(replaced)
+    assert before.exception == REPLACED and before.ended_at <= last.started_at
+    assert last.state == "SUCCESS"
+
+
+def test_tasks_a_task_sends_itself_are_followed_with_it(awkward):
+    run = cw.run(chain(send_adds.si(3), nap.si(2, "done")), app=app)  # nap: the run goes on
+
+    assert run.wait(timeout=30) == "done"
+    sender = run.task_ids[0]
+    assert sorted(run.spawned(sender).values()) == ["SUCCESS"] * 3
+    assert run.info(sender)["spawned"] == "3 tasks: SUCCESS 3"
+    assert len(run.attempts(sender)) == 1  # it ran once, and ended by itself
+
+
+def test_terminating_a_run_stops_the_canvas_a_task_replaced_itself_with(awkward):
+    run = cw.run(replace_with_nap.si(60), app=app)
+    [replaced] = run.task_ids
+    wait_until(lambda: "STARTED" in run.spawned(replaced).values(), 20, "the nap started")
+    [napping] = run.spawned(replaced)
+
+    revoked = run.revoke(terminate=True)
+
+    assert revoked == [replaced, napping]
+    with pytest.raises(TaskRevokedError):
+        run.wait(timeout=20)  # not the nap's 60 s
+    assert run.states[replaced] == "REVOKED"
+    wait_until(lambda: run.spawned(replaced)[napping] == "REVOKED", 10, "the nap revoked")
+    assert AsyncResult(napping, app=app).state == "REVOKED"
