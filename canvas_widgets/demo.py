@@ -1,5 +1,6 @@
-"""The demo Celery app: the canvas guide's tasks, a few that fail, sleep or report progress, and
-an exploratory pipeline over the bundled weather data (``fetch | parse | summarise``, ``report``).
+"""The demo Celery app: the canvas guide's tasks, a few that fail, sleep, report progress or
+fan out at run time, and an exploratory pipeline over the bundled weather data
+(``fetch | parse | summarise``, ``report``).
 
 It lives in an importable module so that real ``celery worker`` processes can load it::
 
@@ -179,6 +180,23 @@ def stages(self, names=("FETCHING", "PARSING"), seconds=0.5):
         self.update_state(state=name, meta={"current": i, "total": len(names)})
         time.sleep(seconds)
     return len(names)
+
+
+@app.task
+def square(n, seconds=0.0):
+    """Square n, after ``seconds`` of work."""
+    time.sleep(seconds)
+    return n * n
+
+
+@app.task(bind=True)
+def square_each(self, numbers, seconds=0.0):
+    """Square each number in a task of its own: how many is known only once the list arrives.
+
+    It replaces itself (``Task.replace``) with a group of ``square`` tasks, whose list of
+    results becomes its own; the graph counts them in its details and draws how many are done
+    on its node."""
+    raise self.replace(group(square.si(n, seconds) for n in numbers))
 
 
 def guide_examples() -> dict[str, tuple[Signature, object]]:

@@ -517,6 +517,12 @@ class WorkflowRun:
         with self._lock:
             return self._spawned.states() if task_id is None else self._spawned.of(task_id)
 
+    def spawned_progress(self) -> dict[str, list[int]]:
+        """Each task that set tasks going outside the canvas (see :meth:`spawned`) ->
+        ``[finished, total]`` of them: how far a task that replaced itself has come."""
+        with self._lock:
+            return self._spawned.progress()
+
     def attempts(self, task_id: str) -> list[Attempt]:
         """The task's runs on workers so far, in the order they started (see attempts.py).
 

@@ -13,8 +13,8 @@ of the canvas set going, and to revoke them with it.
 >>> tree.note("c1", "SUCCESS", {}, canvas={"t1"})
 >>> tree.of("t1")
 {'c1': 'SUCCESS', 'c2': 'RECEIVED'}
->>> tree.summary("t1")
-'2 tasks: SUCCESS 1, RECEIVED 1'
+>>> tree.summary("t1"), tree.progress()
+('2 tasks: SUCCESS 1, RECEIVED 1', {'t1': [1, 2]})
 """
 
 from __future__ import annotations
@@ -67,6 +67,15 @@ class Spawned:
     def of(self, task_id: str) -> dict[str, str]:
         """Every task ``task_id`` set going outside the canvas, at any remove -> its state."""
         return {t: s for t, s in self._state.items() if self.origin(t) == task_id}
+
+    def progress(self) -> dict[str, list[int]]:
+        """Each task of the canvas that set tasks going -> ``[finished, total]`` of them."""
+        out: dict[str, list[int]] = {}
+        for task_id, state in self._state.items():
+            counts = out.setdefault(self.origin(task_id), [0, 0])
+            counts[0] += state in TERMINAL
+            counts[1] += 1
+        return out
 
     def unfinished(self, origins: Collection[str]) -> dict[str, tuple[str, str | None]]:
         """The tasks set going by any of ``origins`` that have not finished -> their state and

@@ -396,7 +396,7 @@ and found again by its id after the notebook lost it (a kernel restart, say).
 import time
 import canvas_widgets as cw
 from celery import group
-from canvas_widgets.demo import app, count
+from canvas_widgets.demo import app, count, square_each, xsum
 """),
     md("""
 ## A task that reports progress
@@ -427,6 +427,20 @@ last state each task was handed:
         "[[changes[t] for changes in seen if t in changes][-1] for t in run.task_ids]",
         expect="['SUCCESS', 'SUCCESS']",
     ),
+    md("""
+## A task that fans out as it runs
+`square_each(numbers)` cannot know how many squares to run before its list arrives: it replaces
+itself (`self.replace(group(...))`) with one `square` task per number, whose results become its
+own. Those tasks are in no canvas, so no graph can draw them before they run. The run follows
+them by the task that sent them: `square_each`'s node fills in as they finish, its details say
+how many it sent and how they stand, and revoking the run revokes them too.
+"""),
+    code("""
+run = cw.run(square_each.si(list(range(1, 9)), 0.5) | xsum.s(), app=app)
+run.graph
+"""),
+    code("run.wait(timeout=60)", expect="204"),
+    code("len(run.spawned(run.task_ids[0]))  # the squares it sent", expect="8"),
     md("""
 ## Attaching to a run by its id
 A run is stored (its frozen canvas, with every task id) in the result backend under its id.

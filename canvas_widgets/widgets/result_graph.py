@@ -377,12 +377,16 @@ def _last_timestamp(run: WorkflowRun) -> float | None:
 
 def _progress_values(run: WorkflowRun, snapshot: dict[str, str]) -> dict[str, list]:
     """Task id -> ``[current, total]`` of the tasks in a state they stored themselves (PROGRESS,
-    or one of their own), as the view's progress bars take them."""
+    or one of their own), as the view's progress bars take them; of a running task that set
+    tasks going outside the canvas (a ``Task.replace``), how many of them finished."""
     values = {}
     for task_id, state in snapshot.items():
         if own_progress(state):
             progress = run.info(task_id).get("progress") or {}
             values[task_id] = [progress.get("current"), progress.get("total")]
+    for task_id, value in run.spawned_progress().items():
+        if is_running(snapshot.get(task_id, "PENDING")) and task_id not in values:
+            values[task_id] = value
     return values
 
 

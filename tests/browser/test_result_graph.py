@@ -1098,6 +1098,41 @@ def test_states_of_a_tasks_own_are_shown_as_it_stores_them(
     assert nb.run_cell(3), nb.output_text(3)
 
 
+# --- a task that fans out at run time (Task.replace) ------------------------------------------
+
+FAN_OUT_CELLS = [
+    IMPORTS
+    + CLUSTER
+    + "from canvas_widgets.demo import square_each\n"
+    + "run = cw.run(square_each.si([1, 2, 3, 4], 1.5) | xsum.s(), app=app)\nrun.graph",
+    "print(run.task_ids[0])",
+    "print(run.wait(timeout=60))",
+    "cluster.close()",
+]
+
+
+def test_a_task_that_replaced_itself_shows_how_far_the_tasks_it_sent_are(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    nb = notebook_factory(FAN_OUT_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    node = task_node(widget, nb, 1, "square_each")
+    # Its four squares are in no canvas: the node counts them while it waits for them.
+    bar = node.locator(".cw-node-progress")
+    expect(bar).to_have_count(1, timeout=RUN_TIMEOUT_MS)
+    expect(node).to_have_attribute("data-cw-state", "STARTED")
+    node.click()
+    sent = widget.locator('.cw-details [data-cw-field="spawned"]')
+    expect(sent).to_contain_text("4 tasks")
+    expect(node).to_have_attribute("data-cw-state", "SUCCESS", timeout=RUN_TIMEOUT_MS)
+    expect(bar).to_have_count(0)
+    expect(sent).to_have_text("4 tasks: SUCCESS 4")
+    assert nb.run_cell(2), nb.output_text(2)
+    assert nb.output_text(2).strip() == "30"
+    assert nb.run_cell(3), nb.output_text(3)
+
+
 # --- a run whose cluster closes: cut off, and said so ---------------------------------------------
 
 CUT_OFF_CELLS = [

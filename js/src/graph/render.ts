@@ -18,7 +18,7 @@ import { clip, svg } from "../shared/dom";
 import { formatCount, plural } from "./format";
 import type { ArrowRun, Layout, Point, Route } from "./layout";
 import { NODE_H, NODE_W, SUMMARY_H, SUMMARY_W } from "./layout";
-import { isOwnState, ownProgress, STATES, TERMINAL } from "./model";
+import { isOwnState, isRunning, STATES, TERMINAL } from "./model";
 import type { Scene, SceneItem } from "./scene";
 import { drawOrder, ROOT_KEY } from "./scene";
 import { type Counts, progressFraction, progressOf, type StateStore } from "./store";
@@ -111,7 +111,7 @@ export function draw(
         g.setAttribute("data-cw-state", state);
         markOwnState(g, state);
       }
-      if (ownProgress(state)) progressing.push(it.key);
+      if (store.progress.has(it.key)) progressing.push(it.key);
       drawing.tasks.set(it.key, g);
       nodes.append(g);
     } else if (it.kind === "container" && it.key !== ROOT_KEY) {
@@ -369,7 +369,7 @@ export function paintTask(drawing: Drawing, store: StateStore, taskId: string): 
   const texts = drawing.labelled.get(taskId);
   const sign = STATE_GLYPH[state] ?? STATE_GLYPH.PROGRESS ?? "";
   if (texts !== undefined && texts.sign.textContent !== sign) texts.sign.textContent = sign;
-  const fraction = ownProgress(state) ? progressFraction(store.progress.get(taskId)) : null;
+  const fraction = isRunning(state) ? progressFraction(store.progress.get(taskId)) : null;
   let bar = g.querySelector<SVGRectElement>(".cw-node-progress");
   if (fraction === null) {
     bar?.remove();

@@ -135,6 +135,17 @@ describe("progress", () => {
     expect(progressFraction([9, 4])).toBe(1);
     expect(progressFraction(undefined)).toBeNull();
   });
+
+  it("keeps a value only while its task runs", () => {
+    // A task that replaced itself shows how many of the tasks it sent finished while STARTED.
+    const store = createStore(chordPayload(2), { h0: "STARTED", h1: "PROGRESS" });
+    applyProgress(store, { h0: [1, 4], h1: [3, 4] });
+    applyStates(store, { h0: "PROGRESS", h1: "FAILURE" });
+    expect(store.progress.get("h0")).toEqual([1, 4]);
+    expect(store.progress.has("h1")).toBe(false);
+    applyStates(store, { h0: "SUCCESS" });
+    expect(store.progress.has("h0")).toBe(false);
+  });
 });
 
 describe("firstFailure", () => {

@@ -6,6 +6,7 @@
 
 import {
   type GraphPayload,
+  isRunning,
   ownProgress,
   type Progress,
   RANK,
@@ -119,6 +120,8 @@ export function applyStates(store: StateStore, changes: Record<string, string>):
     const current = store.states.get(taskId);
     if (current === undefined || !mergeState(current, next)) continue;
     store.states.set(taskId, next);
+    // A bar shows how far a running task is: not a finished one's, nor an earlier attempt's.
+    if (!isRunning(next)) store.progress.delete(taskId);
     const from = stateIndex(current);
     const to = stateIndex(next);
     if (from !== to) {
