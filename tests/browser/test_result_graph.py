@@ -1104,7 +1104,7 @@ FAN_OUT_CELLS = [
     IMPORTS
     + CLUSTER
     + "from canvas_widgets.demo import square_each\n"
-    + "run = cw.run(square_each.si([1, 2, 3, 4], 1.5) | xsum.s(), app=app)\nrun.graph",
+    + "run = cw.run(square_each.si([1, 2, 3, 4], 2.0) | xsum.s(), app=app)\nrun.graph",
     "print(run.task_ids[0])",
     "print(run.wait(timeout=60))",
     "cluster.close()",
@@ -1125,6 +1125,9 @@ def test_a_task_that_replaced_itself_shows_how_far_the_tasks_it_sent_are(
     node.click()
     sent = widget.locator('.cw-details [data-cw-field="spawned"]')
     expect(sent).to_contain_text("4 tasks")
+    # The details follow the squares as they finish (two at a time, 2 s each), not only the
+    # node's own state.
+    expect(sent).to_contain_text(re.compile(r"SUCCESS 2\b"), timeout=RUN_TIMEOUT_MS)
     expect(node).to_have_attribute("data-cw-state", "SUCCESS", timeout=RUN_TIMEOUT_MS)
     expect(bar).to_have_count(0)
     expect(sent).to_have_text("4 tasks: SUCCESS 4")

@@ -443,6 +443,9 @@ class GraphView {
   applyProgress(values: Record<string, [number | null, number | null]>): void {
     this.hear();
     const changed = applyProgress(this.store, values);
+    // Open details follow how far their task is too (its progress, the tasks it sent).
+    const shown = this.detailsOf;
+    if (shown !== null && changed.includes(shown)) void this.showTask(shown, false);
     const drawing = this.drawing;
     if (drawing === null) return;
     for (const taskId of changed) paintTask(drawing, this.store, taskId);
