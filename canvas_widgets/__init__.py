@@ -20,6 +20,7 @@ from .retry import RetryError, retry_canvas
 from .run import (
     BrokerUnreachable,
     NotTerminated,
+    PublishFailed,
     RunCutOff,
     TaskFailed,
     WorkerLost,
@@ -39,6 +40,7 @@ __all__ = [
     "NotTerminated",
     "Parameter",
     "Problem",
+    "PublishFailed",
     "ResultGraph",
     "RetryError",
     "RunCutOff",

@@ -371,7 +371,7 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
 def run_command(args: argparse.Namespace) -> int:
     """Run a saved canvas on the app's cluster (or a LocalCluster with --local)."""
     from .cluster import ClusterError, LocalCluster
-    from .run import START_A_BROKER, BrokerUnreachable, run
+    from .run import START_A_BROKER, BrokerUnreachable, PublishFailed, run
 
     d = load_canvas_file(args.file)
     app = load_app(args.app)
@@ -397,6 +397,9 @@ def run_command(args: argparse.Namespace) -> int:
             )
             print(f"{PROG}: {message}", file=sys.stderr)
             return 2
+        except PublishFailed as exc:
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return 1
         print(f"{PROG}: run {workflow.id}: {len(workflow.task_ids)} task(s)", file=sys.stderr)
         # Given up on a LocalCluster of its own, which closes next: the tasks running are
         # stopped too, rather than waited for by its workers' shutdown.

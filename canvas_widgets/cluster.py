@@ -46,6 +46,7 @@ from celery import Celery, _state
 from celery.worker import WorkController
 from kombu import pools
 from kombu.utils.collections import eqhash
+from kombu.utils.url import maybe_sanitize_url
 
 from . import _watchdog
 from .tracking import EventMonitor
@@ -481,10 +482,15 @@ class LocalCluster:
                     ) as connection:
                         replies = app.control.ping(timeout=0.5, connection=connection)
                 except (OSError, kombu.exceptions.OperationalError) as exc:
-                    raise ClusterError(f"cannot reach the cluster's Redis at {url}: {exc}") from exc
+                    raise ClusterError(
+                        f"cannot reach the cluster's Redis at {maybe_sanitize_url(url)}: {exc}"
+                    ) from exc
                 cluster.workers = sorted(name for reply in replies for name in reply)
             if not cluster.workers:
-                raise ClusterError(f"no Celery worker answers at {url} (is its cluster running?)")
+                raise ClusterError(
+                    f"no Celery worker answers at {maybe_sanitize_url(url)} (is its cluster "
+                    "running?)"
+                )
         except BaseException:
             cluster.close()
             raise
@@ -697,7 +703,7 @@ class LocalCluster:
         if self.log_dir is None:  # connect()-ed, not started here
             return (
                 f"<LocalCluster {self.app.main or 'app'!r}: {len(self.workers)} worker(s) at "
-                f"{self.broker_url}, connected, {self.status}>"
+                f"{maybe_sanitize_url(self.broker_url)}, connected, {self.status}>"
             )
         kind = "processes" if self.processes else "threads"
         return (

@@ -27,6 +27,7 @@ from celery.exceptions import TaskRevokedError
 from celery.result import AsyncResult, ResultBase, ResultSet, result_from_tuple
 from celery.utils.functional import arity_greater
 from celery.utils.serialization import UnpickleableExceptionWrapper
+from kombu.utils.url import maybe_sanitize_url
 
 from .attempts import Attempt, earlier_attempts, end_attempt, replaced_attempt, start_attempt
 from .canvas import freeze, from_dict, to_dict
@@ -50,6 +51,7 @@ from .validation import check
 __all__ = [
     "BrokerUnreachable",
     "NotTerminated",
+    "PublishFailed",
     "RunCutOff",
     "TaskFailed",
     "WorkerLost",
@@ -84,6 +86,17 @@ class TaskFailed(RuntimeError):
     """A task of the run's result failed, and Celery kept no exception to raise again: the task
     ignores its result, or stored a failure of its own making (``update_state(state=FAILURE,
     meta=...)``) that Celery cannot read back. The message says what the run knows of it."""
+
+
+class PublishFailed(RuntimeError):
+    """Publishing a run's tasks failed after some were sent (the broker went away, say): those
+    run on. :attr:`run` follows them (``exc.run.revoke()`` revokes them); :attr:`sent` says how
+    many were sent."""
+
+    def __init__(self, message: str, run: WorkflowRun, sent: int) -> None:
+        super().__init__(message)
+        self.run = run
+        self.sent = sent
 
 
 class RunCutOff(RuntimeError):
@@ -121,6 +134,8 @@ def run(
         If :func:`~canvas_widgets.validate` finds an error; nothing is sent.
     BrokerUnreachable
         If the broker or the backend cannot be reached; nothing is sent.
+    PublishFailed
+        If publishing failed after some of the tasks were sent (they run on).
     """
     app = app or getattr(canvas, "_app", None) or _current_app()
     _check_app(app)
@@ -136,7 +151,21 @@ def run(
     workflow._store()
     EventMonitor.for_app(app).watch(workflow)
     retry_policy = {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 1}
-    workflow.result = frozen.apply_async(retry=True, retry_policy=retry_policy)
+    try:
+        workflow.result = frozen.apply_async(retry=True, retry_policy=retry_policy)
+    except Exception as exc:
+        # Each task published was marked SENT as it went (EventMonitor._on_publish).
+        sent = sum(state != states.PENDING for state in workflow.states.values())
+        if not sent:
+            EventMonitor.for_app(app).forget(workflow)
+            raise
+        raise PublishFailed(
+            f"publishing run {workflow.id} failed after {sent:,} of "
+            f"{len(workflow.task_ids):,} tasks were sent: {type(exc).__name__}: {_sentence(exc)} "
+            "Those run on: this error's .run follows them, and .run.revoke() revokes them.",
+            workflow,
+            sent,
+        ) from exc
     return workflow
 
 
@@ -156,10 +185,14 @@ def _ensure_reachable(app: Celery, timeout: float) -> None:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:
-        url = app.connection_for_write().as_uri()  # as_uri() masks the password
+        advice = (
+            "Are the user and password in its URL right?"
+            if _refused_login(exc)
+            else f"Is it running? {START_A_BROKER}"
+        )
         raise BrokerUnreachable(
-            f"cannot reach the broker at {url}: {_sentence(exc)} Nothing was sent. Is it "
-            f"running? {START_A_BROKER}"
+            f"cannot reach the broker at {_shown_url(app.connection_for_write())}: "
+            f"{_sentence(exc)} Nothing was sent. {advice}"
         ) from exc
     try:
         app.backend.get_task_meta(str(uuid.uuid4()))
@@ -224,6 +257,21 @@ def _put(backend: Any, key: str, record: Mapping[str, Any]) -> None:
     backend.set(key, json.dumps(record))
     if getattr(backend, "expires", None) and hasattr(backend, "expire"):
         backend.expire(key, int(backend.expires))
+
+
+def _shown_url(connection: Any) -> str:
+    """A broker connection's URL as it may be shown: its password, if it has one, masked."""
+    return maybe_sanitize_url(connection.as_uri(include_password=True))
+
+
+def _refused_login(exc: BaseException) -> bool:
+    """Whether a connection error (or one it was raised from) is a server refusing the login."""
+    while exc is not None:
+        text = str(exc).lower()
+        if "password" in text or "authentication" in text or "noauth" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _tasks(n: int) -> str:
@@ -299,9 +347,9 @@ class WorkflowRun:
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         #: Why the run is followed no further before it finished (see cut_off), or None.
         self.cut_off: str | None = None
-        #: Why tasks sent wait on, when no worker will take them: their queue has no worker
-        #: consuming it, or no worker answers at all (see _check_queues); else None.
-        self.stuck: str | None = None
+        self._stuck: str | None = None  # see _check_queues
+        self._outage: str | None = None  # see _unreachable
+        self._outage_since = ""
         #: When the workers last said which queues they consume, and those queues' keys.
         self._served: tuple[float, set[str]] = (float("-inf"), set())
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
@@ -654,7 +702,7 @@ class WorkflowRun:
             if not self.done:
                 return False
             self.reconcile()
-            self.stuck = None  # nothing waits any more
+            self._stuck = None  # nothing waits any more
             self._store_seen()
             # Not the members of the run's result, if a group's: its .get() (wait's) waits
             # on them as they were registered, and clears them itself.
@@ -1042,6 +1090,33 @@ class WorkflowRun:
                     end_attempt(tries, worker, now, states.FAILURE, message)
                     self._move(task_id, states.FAILURE)
 
+    @property
+    def stuck(self) -> str | None:
+        """Why the run does not move on, when it can tell; else None. Its broker or result
+        backend does not answer (the run reads it again every second: see _unreachable); tasks
+        sent to a queue no worker consumes (a route to a queue nobody serves); or no worker
+        answers at all (see _check_queues). Celery says nothing of any: tasks stay PENDING or
+        STARTED for good."""
+        return self._outage or self._stuck
+
+    def _unreachable(self, exc: Exception) -> bool:
+        """Reading the run's states failed (the monitor's reconcile): :attr:`stuck` says so
+        until a read works again (:meth:`_reachable`). Return whether this is the first
+        failure since the last read that worked."""
+        first = self._outage is None
+        since = time.strftime("%H:%M:%S") if first else self._outage_since
+        self._outage_since = since
+        self._outage = (
+            f"cannot read the run's states from its backend since {since} ({_sentence(exc)}); "
+            "trying again every second"
+        )
+        return first
+
+    def _reachable(self) -> bool:
+        """A read of the run's states worked: return whether one had failed before it."""
+        failed, self._outage = self._outage is not None, None
+        return failed
+
     def _check_queues(self) -> None:
         """Say why tasks sent :attr:`queue_check_after` seconds ago or more still wait, when no
         worker will take them: sent to a queue no worker consumes (a route to a queue nobody
@@ -1065,13 +1140,13 @@ class WorkflowRun:
         if not waiting or (
             time.monotonic() - served_at < self.queues_look_lasts and waiting.keys() <= served
         ):
-            self.stuck = None  # none waits long, or all on queues served at the last look
+            self._stuck = None  # none waits long, or all on queues served at the last look
             return
         # A broadcast: it waits its whole timeout for answers (a task waiting behind others on
         # a served queue asks again only once the last look is queues_look_lasts old).
         replies = self.app.control.inspect(timeout=1.0).active_queues() or {}
         if not replies:
-            self.stuck = (
+            self._stuck = (
                 f"{_tasks(sum(waiting.values()))} sent and not received: no worker answered "
                 "(is one running?)"
             )
@@ -1079,11 +1154,11 @@ class WorkflowRun:
         queues = [queue for found in replies.values() for queue in found or ()]
         keys = {queue.get("name") for queue in queues} | {q.get("routing_key") for q in queues}
         if any(key and ("*" in key or "#" in key) for key in keys):
-            self.stuck = None  # a topic exchange's patterns: which keys they take is not known
+            self._stuck = None  # a topic exchange's patterns: which keys they take is not known
             return
         self._served = (time.monotonic(), keys)
         unserved = {key: n for key, n in waiting.items() if key not in keys}
-        self.stuck = (
+        self._stuck = (
             "; ".join(
                 f"{_tasks(n)} sent to queue {key!r}, which no worker consumes"
                 for key, n in sorted(unserved.items())

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import kombu
 from celery import Celery, signals, states
 from celery.events.receiver import EventReceiver
+from kombu.utils.url import maybe_sanitize_url
 
 if TYPE_CHECKING:
     from .run import WorkflowRun
@@ -377,10 +378,14 @@ class EventMonitor:
                         self.forget(run)
                     else:
                         run.reconcile()
-                except Exception:  # backend unreachable for now: try again next round
+                except Exception as exc:  # backend unreachable for now: try again next round
                     if self._stop.is_set():
                         break  # its broker went away on purpose (close() cut the runs off)
-                    log.exception("reconciling run %s failed", run.id)
+                    if run._unreachable(exc):  # said once, not every round
+                        log.warning("reading run %s failed; trying again", run.id, exc_info=True)
+                else:
+                    if run._reachable():
+                        log.warning("reading run %s works again", run.id)
             run = None  # hold no run between rounds: one nobody else holds must be freed
             self._sweep()
 
@@ -396,7 +401,7 @@ class EventMonitor:
         self._stop.set()
         if self._receiver is not None:
             self._receiver.should_stop = True
-        broker = self.app.connection_for_read().as_uri()  # as_uri() masks the password
+        broker = maybe_sanitize_url(self.app.connection_for_read().as_uri(include_password=True))
         for run in self._active_runs():
             if not run.done:
                 run._cut(f"its broker {broker} went away (its cluster closed?)")

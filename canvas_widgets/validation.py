@@ -7,14 +7,17 @@ finds these, and the shapes Celery is known to mishandle, while the canvas is st
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import inspect
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from celery import Celery
 from celery.canvas import Signature, maybe_signature
+from dateutil.parser import isoparse
 
 from .canvas import CanvasError, canonical, chord_header, from_dict, iter_tasks, kind_of
 from .custom_types import custom_type
@@ -169,6 +172,7 @@ def _check(
     else:
         yield from _check_task(sig, path, app, fed=fed)
     yield from _check_callbacks(sig, path, app)
+    yield from _check_options(sig, path)
 
 
 def _check_chord(
@@ -330,6 +334,52 @@ def _check_callbacks(sig: Signature, path: str, app: Celery | None) -> Iterator[
             elif (problem := _unknown_task(callback, cb_path, app)) is not None:
                 # errbacks are called as (request, exc, traceback) or (task_id): check the name only
                 yield problem
+
+
+def _seconds(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _moment(value: object) -> bool:
+    """A point in time as Celery reads one: a datetime, or ISO 8601 text (dateutil's isoparse,
+    as the worker parses it)."""
+    if isinstance(value, datetime.datetime):
+        return True
+    try:
+        isoparse(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+#: The options Celery reads when it sends a task, and what each must be. Wrong, Celery fails
+#: while publishing (a canvas half sent) or on the worker.
+_OPTIONS = {
+    "countdown": (_seconds, "a number of seconds"),
+    "eta": (_moment, "a date and time (ISO 8601 text, such as '2030-05-01T12:30:00+00:00')"),
+    "expires": (lambda v: _seconds(v) or _moment(v), "a number of seconds or a date and time"),
+    "time_limit": (lambda v: _seconds(v) and v > 0, "a number of seconds above 0"),
+    "soft_time_limit": (lambda v: _seconds(v) and v > 0, "a number of seconds above 0"),
+    "priority": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255,
+        "a whole number from 0 to 255",
+    ),
+    "queue": (lambda v: isinstance(v, str) and v != "", "a queue's name"),
+    "ignore_result": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+
+def _check_options(sig: Signature, path: str) -> Iterator[Problem]:
+    """Options of the wrong kind: ``countdown="soon"`` is sent, and fails Celery half way."""
+    for key, (fits, what) in _OPTIONS.items():
+        value = sig.options.get(key)
+        if value is not None and not fits(value):
+            yield Problem(
+                f"{path}.options.{key}",
+                "error",
+                f"{key} must be {what}, not {value!r:.60}",
+                "bad-option",
+            )
 
 
 def _unknown_task(sig: Signature, path: str, app: Celery | None) -> Problem | None:

@@ -110,3 +110,21 @@ def test_errors_come_first_and_check_raises_on_them():
 def test_without_an_app_only_structure_is_checked():
     assert cw.validate(signature("anything", args=[1, 2, 3])) == []
     assert [p.code for p in cw.validate(_chain([]))] == ["empty-chain"]
+
+
+def test_options_celery_would_fail_on_while_sending_are_errors():
+    # countdown="soon" is published as far as that task, then Celery raises: half a canvas sent.
+    canvas = group(
+        add.si(1, 1).set(countdown=5, eta="2030-05-01T12:30:00+00:00", expires=60, priority=9),
+        add.si(2, 2).set(countdown="soon", expires="never", priority=300),
+        add.si(3, 3).set(time_limit=0, queue=""),
+    )
+    assert problems(canvas) == [
+        ("group.tasks[1].options.countdown", "error", "bad-option"),
+        ("group.tasks[1].options.expires", "error", "bad-option"),
+        ("group.tasks[1].options.priority", "error", "bad-option"),
+        ("group.tasks[2].options.time_limit", "error", "bad-option"),
+        ("group.tasks[2].options.queue", "error", "bad-option"),
+    ]
+    [problem] = cw.validate(add.si(1, 1).set(countdown="soon"), app)
+    assert problem.message == "countdown must be a number of seconds, not 'soon'"
