@@ -5,8 +5,7 @@ exception whose repr raises. The run must still end, say what happened, and stay
 from __future__ import annotations
 
 import gc
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from celery import chain, group
@@ -33,6 +32,7 @@ from .awkward_tasks import (
     replace_with_nap,
     send_adds,
 )
+from .waiting import wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
 
@@ -43,14 +43,6 @@ def awkward() -> Iterator[LocalCluster]:
         yield cluster
         EventMonitor.stop_for(app)
         gc.collect()
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
 
 
 def _attached_anew(run: WorkflowRun) -> WorkflowRun:

@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,24 +20,22 @@ from canvas_widgets.cluster import ClusterError, LocalCluster, redis_server_exec
 from canvas_widgets.run import BrokerUnreachable, PublishFailed
 
 from .awkward_tasks import add, app, nap
+from .waiting import wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
 
 PASSWORD = "s3cret-pw"
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _redis(port: int, directory: Path, *extra: str) -> subprocess.Popen:
@@ -47,7 +45,7 @@ def _redis(port: int, directory: Path, *extra: str) -> subprocess.Popen:
          "--appendonly", "no", "--dir", str(directory), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    wait_until(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 10, "redis up")
+    wait_until(lambda: _answers(port), 10, "redis up")
     return proc
 
 

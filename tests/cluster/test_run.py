@@ -16,7 +16,6 @@ import time
 import uuid
 import warnings
 import weakref
-from collections.abc import Callable
 
 import networkx as nx
 import pytest
@@ -47,6 +46,8 @@ from canvas_widgets.graph import frozen_graph
 from canvas_widgets.result_view import timeline_spans
 from canvas_widgets.run import BrokerUnreachable, RunCutOff, WorkerLost, WorkflowRun
 from canvas_widgets.tracking import EventMonitor
+
+from .waiting import wait_until
 
 # Client-side writes to the Redis backend (revoke() marks unsent tasks REVOKED) go through
 # celery 5.7's use of redis-py's setex, which redis-py 8 deprecates.
@@ -90,17 +91,6 @@ def rdb(cluster: LocalCluster) -> redis.Redis:
     client = redis.Redis.from_url(cluster.redis_url)
     yield client
     client.close()
-
-
-def wait_until(
-    predicate: Callable[[], object], timeout: float, what: str | Callable[[], str] = ""
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            text = what() if callable(what) else what
-            raise AssertionError(f"not true after {timeout} s: {text or predicate}")
-        time.sleep(0.01)
 
 
 def body_failed(run: WorkflowRun, body: str) -> None:
