@@ -873,7 +873,8 @@ class WorkflowRun:
                 # A task that replaced itself gets its id back from the last task of its new
                 # canvas, sent once the rest is done: with the rest stopped, never. So it is
                 # marked REVOKED as an unsent one is (one really running is, by its worker).
-                unsent += [t for t in running if self._spawned.of(t)]
+                senders = self._spawned.senders()
+                unsent += [t for t in running if t in senders]
             for spawned_id, (state, worker) in self._spawned.unfinished(scope).items():
                 pending.append(spawned_id)
                 if is_running(state):
