@@ -287,7 +287,7 @@ class EventMonitor:
         if kind not in _EVENT_STATES:
             return
         ref = self._runs.get(event.get("uuid"))
-        if ref is None and event.get("parent_id") is not None:
+        if ref is None and event.get("parent_id") in self._runs:  # most events: not ours
             ref = self._adopt(event["uuid"], event["parent_id"])
         run = ref() if ref is not None else None
         if run is not None:
