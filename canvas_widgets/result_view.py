@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 from celery import states as celery_states
 
-from .attempts import timeline_span
+from .attempts import REPLACED, timeline_span
 from .graph import node_label
 from .tracking import TERMINAL
 
@@ -232,12 +232,16 @@ def _attempt_line(number: int, attempt: Mapping[str, Any]) -> str:
     "1. RETRY on w1@h, started 1970-01-01T00:00:00+00:00, ran 0.0363 s: RuntimeError('no')"
     >>> _attempt_line(2, {"worker": "w1@h", "started_at": 0.0, "ended_at": 2.5, "state": None})
     '2. no end seen on w1@h, started 1970-01-01T00:00:00+00:00, ran 2.5 s at most'
+    >>> _attempt_line(1, {"worker": "w1@h", "started_at": 0.0, "ended_at": 0.5, "state": None,
+    ...                   "exception": REPLACED})
+    '1. replaced itself on w1@h, started 1970-01-01T00:00:00+00:00, ran 0.5 s at most'
     """
     started, ended = attempt["started_at"], attempt["ended_at"]
-    line = f"{number}. {attempt['state'] or 'no end seen'} on {attempt['worker']}, "
-    line += f"started {_as_text('started_at', started)}"
+    replaced = attempt.get("exception") == REPLACED
+    how = "replaced itself" if replaced else attempt["state"] or "no end seen"
+    line = f"{number}. {how} on {attempt['worker']}, started {_as_text('started_at', started)}"
     if ended is not None:  # with no end seen: until the next attempt began
         line += f", ran {ended - started:.3g} s" + ("" if attempt["state"] else " at most")
-    if attempt.get("exception"):
+    if attempt.get("exception") and not replaced:
         line += f": {attempt['exception']}"
     return line

@@ -71,6 +71,8 @@ _SEEN_FIELDS = frozenset({"worker", "runtime", "retries", "eta", "expires", "que
 _OUTCOME_FIELDS = ("result", "exception", "traceback")
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
+#: How long :meth:`WorkflowRun.revoke` tries the broker before saying it cannot reach it.
+REVOKE_CONNECT_TIMEOUT = 3.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
 
 
@@ -180,20 +182,25 @@ def _check_app(app: object) -> None:
         raise TypeError(f"app must be a Celery app, not {type(app).__name__} {app!r:.60}")
 
 
-def _ensure_reachable(app: Celery, timeout: float) -> None:
+def _ensure_reachable(app: Celery, timeout: float, *, revoking: bool = False) -> None:
+    """Raise :class:`BrokerUnreachable` unless the broker, and for a run the result backend
+    too, answer within ``timeout`` seconds (kombu would otherwise retry for ever)."""
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:
-        advice = (
-            "Are the user and password in its URL right?"
-            if _refused_login(exc)
-            else f"Is it running? {START_A_BROKER}"
-        )
+        if revoking:
+            after = "Nothing was revoked."
+        elif _refused_login(exc):
+            after = "Nothing was sent. Are the user and password in its URL right?"
+        else:
+            after = f"Nothing was sent. Is it running? {START_A_BROKER}"
         raise BrokerUnreachable(
             f"cannot reach the broker at {_shown_url(app.connection_for_write())}: "
-            f"{_sentence(exc)} Nothing was sent. {advice}"
+            f"{_sentence(exc)} {after}"
         ) from exc
+    if revoking:
+        return
     try:
         app.backend.get_task_meta(str(uuid.uuid4()))
     except Exception as exc:
@@ -345,6 +352,8 @@ class WorkflowRun:
         self._settle_lock = threading.Lock()
         self._settled = False  # see _settle
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
+        #: Tasks whose end the run decided and Celery does not store (see _store_seen).
+        self._decided: set[str] = set()
         #: Why the run is followed no further before it finished (see cut_off), or None.
         self.cut_off: str | None = None
         self._stuck: str | None = None  # see _check_queues
@@ -366,7 +375,8 @@ class WorkflowRun:
     def _store_seen(self) -> None:
         """Keep in the backend what this process saw of the tasks in events once the run is
         done: when each was received, started and ended, on which worker, its attempts; and
-        the state and outcome of a task that ignores its result (Celery stores nothing of it).
+        the state and outcome of a task whose end Celery did not store: one that ignores its
+        result, one the run found lost or whose new canvas stopped short (see _decided).
         No backend read says it again, so a run attached once over (:meth:`attach`, after a
         kernel restart) shows runtimes, timeline bars and those tasks' ends. Tasks another
         process saw and this one did not (it attached late) keep what that one stored."""
@@ -375,7 +385,8 @@ class WorkflowRun:
             return
         with self._lock:
             ended = [t for t, state in self._states.items() if state in TERMINAL]
-        unstored = set(ended) - readable(self.app, ended, decoded=False)
+            decided = self._decided & set(ended)
+        unstored = set(ended) - readable(self.app, ended, decoded=False) | decided
         seen: dict[str, dict[str, Any]] = {}
         with self._lock:
             for task_id in self.task_ids:
@@ -819,12 +830,13 @@ class WorkflowRun:
             if cause is not None:
                 state, info = self._states[cause], dict(self._info[cause])
         if cause is not None:
-            name = f"{self._graph.nodes[cause]['name']} [{cause}]"
+            name = self._graph.nodes[cause]["name"]
             if state == states.REVOKED:
-                raise TaskRevokedError(f"task {name} was revoked")
+                raise TaskRevokedError(f"{name} was revoked (task {cause})")
             if readable(self.app, [cause]):
                 self.app.AsyncResult(cause).maybe_throw()
-            raise TaskFailed(f"task {name} failed: {info.get('exception') or 'no error given'}")
+            error = info.get("exception") or "no error given"
+            raise TaskFailed(f"{name} failed: {error} (task {cause})")
 
         def value(result: ResultBase) -> Any:
             if isinstance(result, ResultSet):
@@ -856,6 +868,9 @@ class WorkflowRun:
         ------
         KeyError
             If ``task_id`` is not a task of this run.
+        BrokerUnreachable
+            If the broker does not answer within ``REVOKE_CONNECT_TIMEOUT`` seconds (nothing is
+            revoked then).
         """
         if task_id is None:
             scope = set(self.task_ids)
@@ -869,19 +884,19 @@ class WorkflowRun:
             running = {
                 t: self._info[t].get("worker") for t in pending if is_running(self._states[t])
             }
-            if terminate:
-                # A task that replaced itself gets its id back from the last task of its new
-                # canvas, sent once the rest is done: with the rest stopped, never. So it is
-                # marked REVOKED as an unsent one is (one really running is, by its worker).
-                senders = self._spawned.senders()
-                unsent += [t for t in running if t in senders]
-            for spawned_id, (state, worker) in self._spawned.unfinished(scope).items():
-                pending.append(spawned_id)
-                if is_running(state):
-                    running[spawned_id] = worker
+            # The tasks they sent outside the canvas too; a task that replaced itself with them
+            # ends once they have (see _check_replaced).
+            spawned = self._spawned.unfinished(scope)
+            pending += spawned
+            running.update(
+                (t, worker) for t, (state, worker) in spawned.items() if is_running(state)
+            )
         if not pending:
             return []
+        _ensure_reachable(self.app, REVOKE_CONNECT_TIMEOUT, revoking=True)
         self.app.control.revoke(pending)  # every worker discards them, should they arrive
+        with self._lock:
+            self._spawned.revoked([t for t in spawned if t not in running])
         refused = self._terminate(running) if terminate and running else []
         for unsent_id in unsent:
             self.app.backend.mark_as_revoked(unsent_id, reason="revoked by canvas_widgets")
@@ -1052,6 +1067,7 @@ class WorkflowRun:
             self._last_liveness_check = time.monotonic()
             self._check_workers()
             self._check_queues()
+            self._check_replaced()
 
     def _check_workers(self, misses_allowed: int = 2) -> None:
         """Mark tasks lost whose worker stopped answering pings while running them.
@@ -1084,6 +1100,7 @@ class WorkflowRun:
                         f"{self._states[task_id]}; the task was lost"
                     )
                     self._lost[task_id] = message
+                    self._decided.add(task_id)
                     # Failed when found lost: the run's end, if it is the last to finish.
                     now = time.time()
                     self._info[task_id].update(exception=f"WorkerLost: {message}", failed_at=now)
@@ -1117,6 +1134,39 @@ class WorkflowRun:
         """A read of the run's states worked: return whether one had failed before it."""
         failed, self._outage = self._outage is not None, None
         return failed
+
+    def _check_replaced(self) -> None:
+        """End a task that replaced itself once the canvas it was replaced with stopped short.
+
+        Its id comes back only with the last task of that canvas, sent once the rest is done;
+        when one of the rest fails or is revoked, never, and Celery leaves it STARTED for good
+        (it fails the task after it in a chain, if any). So a running task whose tasks sent
+        outside the canvas all ended, one or more failed or revoked, is asked of its worker:
+        one the worker no longer holds replaced itself, and ends as they did: FAILURE with the
+        failed one's error, or REVOKED. (One that sent tasks with ``.delay()`` and still runs is
+        held, and left alone.)
+        """
+        with self._lock:
+            ended = {
+                t: end for t, end in self._spawned.stopped().items() if is_running(self._states[t])
+            }
+            workers = {self._info[t].get("worker") for t in ended}
+        if not ended:
+            return
+        options = {"destination": sorted(workers), "limit": len(workers)}
+        inspect = self.app.control.inspect(timeout=1.0, **({} if None in workers else options))
+        held = {t for reply in (inspect.query_task(*ended) or {}).values() for t in reply or {}}
+        now = time.time()
+        with self._lock:
+            for task_id, (state, how) in ended.items():
+                if task_id in held or not is_running(self._states[task_id]):
+                    continue
+                message = f"the canvas it replaced itself with stopped: {how}"
+                stamp = "failed_at" if state == states.FAILURE else "revoked_at"
+                self._info[task_id].update({"exception": message, stamp: now})
+                replaced_attempt(self._attempts.get(task_id, []), now)
+                self._decided.add(task_id)
+                self._move(task_id, state)
 
     def _check_queues(self) -> None:
         """Say why tasks sent :attr:`queue_check_after` seconds ago or more still wait, when no

@@ -5,7 +5,8 @@ A task can send tasks of its own: ``self.replace(sig)`` sends the canvas it is r
 ``.delay()``. None of them is in the frozen canvas, so no node of the graph stands for them;
 their events name the task that sent them (``parent_id`` of task-sent and task-received). The
 run follows them by that (the event monitor routes their events to it), to say what each task
-of the canvas set going, and to revoke them with it.
+of the canvas set going, to revoke them with it, and to end a task whose new canvas stopped
+short of giving its id back (see ``WorkflowRun._check_replaced``).
 
 >>> tree = Spawned()
 >>> tree.note("c1", "SENT", {"parent_id": "t1", "name": "proj.add"}, canvas={"t1"})
@@ -15,29 +16,29 @@ of the canvas set going, and to revoke them with it.
 {'c1': 'SUCCESS', 'c2': 'RECEIVED'}
 >>> tree.summary("t1"), tree.progress()
 ('2 tasks: SUCCESS 1, RECEIVED 1', {'t1': [1, 2]})
+>>> tree.note("c2", "FAILURE", {"exception": "KeyError('x')"}, canvas={"t1"})
+>>> tree.stopped()
+{'t1': ('FAILURE', "proj.add [c2] failed: KeyError('x')")}
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from .tracking import RANK, TERMINAL, merge_state
+from .tracking import RANK, STOPPED, TERMINAL, merge_state
 
 
 class Spawned:
-    """Task id -> the task that sent it and its state, for the tasks sent by a run's tasks (and
-    by those, in turn) outside its canvas. Not thread safe: the run's lock guards it."""
+    """Task id -> the task that sent it, its state, worker, name and error, for the tasks sent
+    by a run's tasks (and by those, in turn) outside its canvas. Not thread safe: the run's lock
+    guards it."""
 
     def __init__(self) -> None:
         self._parent: dict[str, str] = {}
         self._state: dict[str, str] = {}
         self._worker: dict[str, str] = {}  # of the ones a worker received
-
-    def __contains__(self, task_id: object) -> bool:
-        return task_id in self._parent
-
-    def __len__(self) -> int:
-        return len(self._parent)
+        self._name: dict[str, str] = {}
+        self._error: dict[str, str] = {}  # of the ones that failed
 
     def note(self, task_id: str, state: str, event: dict, canvas: Collection[str]) -> None:
         """An event of a task sent outside the canvas (``canvas``: the canvas's task ids). The
@@ -52,6 +53,16 @@ class Spawned:
             self._state[task_id] = state
         if event.get("hostname") and event.get("type") != "task-sent":
             self._worker[task_id] = event["hostname"]
+        if event.get("name"):
+            self._name[task_id] = event["name"]
+        if event.get("exception"):
+            self._error[task_id] = str(event["exception"])
+
+    def revoked(self, task_ids: Collection[str]) -> None:
+        """These were revoked before a worker ran them: workers discard them as they come (the
+        events of that may come after the run stops following them)."""
+        for task_id in task_ids:
+            self._state[task_id] = "REVOKED"
 
     def origin(self, task_id: str) -> str:
         """The task of the canvas a task sent outside it descends from; for a task of the
@@ -80,6 +91,24 @@ class Spawned:
             counts[0] += state in TERMINAL
             counts[1] += 1
         return out
+
+    def stopped(self) -> dict[str, tuple[str, str]]:
+        """Each task of the canvas whose tasks set going have all finished, one or more of them
+        failed or revoked -> FAILURE (if one failed) or REVOKED, and which one and how."""
+        going: set[str] = set()
+        found: dict[str, tuple[str, str]] = {}
+        for task_id, state in self._state.items():
+            origin = self.origin(task_id)
+            if state not in TERMINAL:
+                going.add(origin)
+            elif state in STOPPED and found.get(origin, ("",))[0] != "FAILURE":
+                what = f"{self._name.get(task_id, 'a task')} [{task_id}]"
+                error = self._error.get(task_id)
+                if state == "FAILURE":
+                    found[origin] = (state, f"{what} failed" + (f": {error}" if error else ""))
+                else:
+                    found[origin] = (state, f"{what} was revoked")
+        return {origin: end for origin, end in found.items() if origin not in going}
 
     def unfinished(self, origins: Collection[str]) -> dict[str, tuple[str, str | None]]:
         """The tasks set going by any of ``origins`` that have not finished -> their state and

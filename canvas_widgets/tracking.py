@@ -99,11 +99,13 @@ def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
 
 
 def readable(app: Celery, task_ids: list[str], *, decoded: bool = True) -> set[str]:
-    """The tasks whose outcome Celery can read back from the result backend.
+    """The tasks whose outcome Celery can read back from the result backend: a record of a
+    state that does not change again, that Celery can decode.
 
     Not a task that ran with ``ignore_result`` (Celery stores nothing of it, and a ``.get()``
-    of it waits for ever), nor one whose record Celery cannot decode (see _decoded). With
-    ``decoded=False``, every task that has a record (fetch_states reads them all).
+    of it waits for ever), nor one the run ended itself where Celery did not (see
+    ``WorkflowRun._decided``), nor one whose record Celery cannot decode (see _decided).
+    With ``decoded=False``, every task that has a record at all.
     """
     backend = app.backend
     records = _records(backend, task_ids)
@@ -111,20 +113,21 @@ def readable(app: Celery, task_ids: list[str], *, decoded: bool = True) -> set[s
         found = set()
         for task_id in task_ids:
             try:
-                if backend.get_task_meta(task_id)["status"] != states.PENDING:
-                    found.add(task_id)
+                status = backend.get_task_meta(task_id)["status"]
             except Exception:
-                pass  # undecodable: not readable
+                continue  # undecodable: not readable
+            if status != states.PENDING and (not decoded or status in TERMINAL):
+                found.add(task_id)
         return found
     if not decoded:
         return set(records)
     found = set()
     for task_id, value in records.items():
         try:
-            backend.decode_result(value)
+            if backend.decode_result(value)["status"] in TERMINAL:
+                found.add(task_id)
         except Exception:
             continue
-        found.add(task_id)
     return found
 
 

@@ -320,7 +320,8 @@ class ResultGraph(anywidget.AnyWidget):
             revoked = self._run.revoke(terminate=terminate, task_id=task_id)
         refused = (w.message.refused for w in caught if isinstance(w.message, NotTerminated))
         # Without terminate, a task running goes on (and its own result stands).
-        now = self._run.states  # a copy of every task's state: taken once
+        # A copy of every task's state, taken once; the tasks they sent outside the canvas too.
+        now = {**self._run.spawned(), **self._run.states}
         running = 0 if terminate else sum(is_running(now[t]) for t in revoked)
         return {"revoked": len(revoked), "running": running, "not_terminated": next(refused, [])}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from celery import Celery, chain, states
+from celery import Celery, chain, group, states
 from celery.exceptions import Ignore
 
 app = Celery("awkward_tasks", set_as_current=False)
@@ -86,3 +86,22 @@ def send_adds(n):
     for i in range(n):
         add.delay(i, i)
     return n
+
+
+@app.task(bind=True)
+def nap_each(self, values, seconds):
+    """Replaced by a group of naps, one per value: a fan-out known only at run time."""
+    raise self.replace(group(nap.si(seconds, value) for value in values))
+
+
+@app.task
+def fail_on(value, bad):
+    if value == bad:
+        raise ValueError(f"{value} is bad")
+    return value
+
+
+@app.task(bind=True)
+def check_each(self, values, bad):
+    """Replaced by a group of checks, one of which fails."""
+    raise self.replace(group(fail_on.si(value, bad) for value in values))

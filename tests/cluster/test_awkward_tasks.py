@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from celery import chain, group
-from celery.exceptions import TaskRevokedError
+from celery.exceptions import ChordError, TaskRevokedError
 from celery.result import AsyncResult
 
 import canvas_widgets as cw
@@ -22,10 +22,12 @@ from .awkward_tasks import (
     add,
     app,
     boom,
+    check_each,
     fail_by_hand,
     ignored,
     ignored_fail,
     nap,
+    nap_each,
     raise_two_part,
     raise_unshowable,
     replace_with_chain,
@@ -68,7 +70,7 @@ def test_a_group_gives_none_in_place_of_each_ignored_result(awkward):
 def test_a_failure_celery_did_not_store_is_raised_from_the_runs_own_record(awkward):
     run = cw.run(chain(ignored_fail.si(), add.s(1)), app=app)
 
-    with pytest.raises(TaskFailed, match=r"ignored_fail \[.*\] failed: ValueError"):
+    with pytest.raises(TaskFailed, match=r"ignored_fail failed: ValueError"):
         run.wait(timeout=30)
     assert run.states[run.task_ids[0]] == "FAILURE"
 
@@ -108,7 +110,7 @@ def test_a_failure_stored_by_hand_ends_the_run_and_spares_the_other_tasks(awkwar
     # stop the run reading the others.
     run = cw.run(group(fail_by_hand.si("out of stock"), add.si(2, 3)), app=app)
 
-    with pytest.raises(TaskFailed, match=r"fail_by_hand \[.*\] failed: .*'out of stock'"):
+    with pytest.raises(TaskFailed, match=r"fail_by_hand failed: .*'out of stock'"):
         run.wait(timeout=30)  # .get() raises ValueError: "Exception information must include..."
 
     failed, added = run.task_ids
@@ -189,3 +191,44 @@ def test_terminating_a_run_stops_the_canvas_a_task_replaced_itself_with(awkward)
     assert run.states[replaced] == "REVOKED"
     wait_until(lambda: run.spawned(replaced)[napping] == "REVOKED", 10, "the nap revoked")
     assert AsyncResult(napping, app=app).state == "REVOKED"
+
+
+def test_a_fan_out_one_of_whose_tasks_fails_ends_failed_with_its_error(awkward):
+    # Celery fails the step after it (a ChordError) and leaves the replaced task STARTED.
+    run = cw.run(chain(check_each.si([1, 2, 3], 2), add.s(1)), app=app)
+    fanned, after = run.task_ids
+
+    with pytest.raises(Exception, match=r"ChordError|is bad"):
+        run.wait(timeout=30)
+
+    assert run.states == {fanned: "FAILURE", after: "FAILURE"}
+    error = run.info(fanned)["exception"]
+    assert error.startswith("the canvas it replaced itself with stopped: ")
+    assert "fail_on" in error and "ValueError('2 is bad')" in error
+    assert _attached_anew(run).states == run.states  # kept, though Celery has it STARTED
+
+
+def test_revoking_a_fan_out_ends_it_revoked_and_counts_what_it_sent(awkward):
+    # Two naps run (2 processes), four wait: revoked without terminate, the running go on.
+    # Celery leaves the fan-out STARTED (it stores a ChordError for the step after it, which
+    # the revoke had marked REVOKED already).
+    run = cw.run(chain(nap_each.si(list(range(6)), 2.0), add.si(1, 1)), app=app)
+    fanned, after = run.task_ids
+    wait_until(lambda: list(run.spawned().values()).count("STARTED") == 2, 20, "two naps")
+    widget = cw.ResultGraph(run)
+    sent: list[dict] = []
+    widget.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    try:
+        widget._on_custom_msg(widget, {"request_id": "r1", "type": "revoke"}, [])
+    finally:
+        widget.close()
+
+    [reply] = [m for m in sent if m.get("request_id") == "r1"]
+    assert reply["ok"] is True, reply
+    # The two tasks, the six naps; the fan-out and two naps were running.
+    assert reply["revoked"] == 8 and reply["running"] == 3
+    with pytest.raises(ChordError):
+        run.wait(timeout=30)
+    assert run.states == {fanned: "REVOKED", after: "REVOKED"}
+    assert sorted(run.spawned(fanned).values()) == ["REVOKED"] * 4 + ["SUCCESS"] * 2
+    assert "a task [" not in run.info(fanned)["exception"]  # each nap named by its event
