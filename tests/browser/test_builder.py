@@ -640,6 +640,33 @@ def test_invalid_canvas_cannot_be_run(notebook_factory: Callable[[list[str]], No
     widget.screenshot(path=str(ARTIFACTS / "builder-fixed.png"))
 
 
+BAD_OPTION_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app, canvas=add.si(1, 1).set(countdown='soon'))\nb",
+    "print(b.to_dict()['options'])",
+]
+
+
+def test_an_option_of_the_wrong_kind_is_shown_and_can_be_cleared(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    # Set from Python: Celery would send the canvas as far as this task, then fail.
+    nb = notebook_factory(BAD_OPTION_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    node = widget.locator('[data-cw-node-kind="task"]').first
+    expect(node).to_have_attribute("data-cw-problem", "error")
+    expect(widget.locator("[data-cw-problems]")).to_contain_text(
+        "countdown must be a number of seconds, not 'soon'"
+    )
+    expect(widget.locator('[data-cw-action="run"]')).to_be_disabled()
+
+    select_and_edit(widget, node, "option-countdown", "")  # shown as it is, then cleared
+
+    expect(node).not_to_have_attribute("data-cw-problem", "error")
+    expect(widget.locator('[data-cw-action="run"]')).to_be_enabled()
+    assert kernel(nb, 1) == "{}"
+
+
 # --- results are text ----------------------------------------------------------------------------
 
 XSS = "<img src=x onerror=alert(1)>"

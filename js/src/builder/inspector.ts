@@ -16,6 +16,7 @@ import {
   formatArgs,
   formatKwargs,
   formatLiteral,
+  isIsoMoment,
   parseArgs,
   parseKwargs,
   parseLiteral,
@@ -414,14 +415,15 @@ export class Inspector {
     const current = (key: string) => node.options[key];
     const set_ = Object.keys(node.options).filter((k) => k !== "link" && k !== "link_error");
     const section = this.collapsible("options", "Options", set_.length);
+    // Text, not type="number": a value of the wrong kind set from Python ("soon") shows as it
+    // is, to be mended or cleared (a number input would show it empty, and not let it go).
     const number = (key: string, label: string, hint: string, integer = false) =>
       textField({
         key: `option-${key}`,
         label,
         value: current(key) === undefined ? "" : String(current(key)),
-        type: "number",
         hint,
-        attrs: { step: integer ? "1" : "any", min: "0" },
+        attrs: { inputmode: integer ? "numeric" : "decimal" },
         apply: (text) => {
           if (isBlank(text)) return set(key, undefined);
           const n = Number(text);
@@ -441,7 +443,7 @@ export class Inspector {
         hint: "run at this time (ISO 8601)",
         apply: (text) => {
           if (isBlank(text)) return set("eta", undefined);
-          if (Number.isNaN(Date.parse(text.trim()))) return "not an ISO 8601 date and time";
+          if (!isIsoMoment(text.trim())) return "not an ISO 8601 date and time";
           return set("eta", text.trim());
         },
       }),
@@ -456,7 +458,7 @@ export class Inspector {
           if (t === "") return set("expires", undefined);
           const n = Number(t);
           if (Number.isFinite(n) && n >= 0) return set("expires", n);
-          if (Number.isNaN(Date.parse(t))) return "seconds, or an ISO 8601 date and time";
+          if (!isIsoMoment(t)) return "seconds, or an ISO 8601 date and time";
           return set("expires", t);
         },
       }),

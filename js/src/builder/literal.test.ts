@@ -3,6 +3,7 @@ import {
   formatArgs,
   formatKwargs,
   formatLiteral,
+  isIsoMoment,
   LiteralError,
   parseArgs,
   parseKwargs,
@@ -107,5 +108,21 @@ describe("arguments", () => {
     expect(formatKwargs({ "not a name": 1 })).toBe('{"not a name": 1}');
     expect(formatKwargs({ class: 1 })).toBe('{"class": 1}');
     expect(parseKwargs(formatKwargs({ "not a name": 1 }))).toEqual({ "not a name": 1 });
+  });
+});
+
+describe("isIsoMoment", () => {
+  it("takes what Celery's workers parse, not what Date.parse alone takes", () => {
+    for (const text of [
+      "2030-01-01",
+      "2030-01-01T12:00",
+      "2030-01-01 12:00:00.5+02:00",
+      "2030-01-01T12:00:00Z",
+    ]) {
+      expect(isIsoMoment(text)).toBe(true);
+    }
+    for (const text of ["Jan 1 2030", "tomorrow", "2030-13-01", "12:00", ""]) {
+      expect(isIsoMoment(text)).toBe(false);
+    }
   });
 });

@@ -336,3 +336,12 @@ export function formatKwargs(kwargs: Record<string, unknown>): string {
   if (keys.some((k) => !IDENTIFIER.test(k) || PYTHON_KEYWORDS.has(k))) return formatLiteral(kwargs);
   return keys.map((k) => `${k}=${formatLiteral(kwargs[k])}`).join(", ");
 }
+
+/** An ISO 8601 date, or date and time, as Celery's workers read one (dateutil's isoparse):
+ * `2030-01-01`, `2030-01-01T12:00`, `2030-01-01 12:00:00.5+02:00`, `...Z`. Not "Jan 1 2030",
+ * which `Date.parse` takes and the worker does not. */
+export function isIsoMoment(text: string): boolean {
+  const iso =
+    /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+  return iso.test(text) && !Number.isNaN(Date.parse(text.replace(" ", "T")));
+}
