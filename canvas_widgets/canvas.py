@@ -53,10 +53,10 @@ KINDS: dict[str | None, tuple[str | None, str]] = {
     "xstarmap": ("celery.starmap", "starmap"),
     "chunks": ("celery.chunks", "chunks"),
 }
-#: Options Celery writes while freezing and publishing (ids and routing of one run), as opposed
-#: to the options a user sets. A copy for a new run must drop them, or it reuses the old ids.
 #: Options that can say when a task runs or stops being worth running, as a point in time.
 SCHEDULE_OPTIONS = ("eta", "expires")
+#: Options Celery writes while freezing and publishing (ids and routing of one run), as opposed
+#: to the options a user sets. A copy for a new run must drop them, or it reuses the old ids.
 RUN_OPTIONS = frozenset(
     {
         "task_id",

@@ -104,7 +104,7 @@ def readable(app: Celery, task_ids: list[str], *, decoded: bool = True) -> set[s
 
     Not a task that ran with ``ignore_result`` (Celery stores nothing of it, and a ``.get()``
     of it waits for ever), nor one the run ended itself where Celery did not (see
-    ``WorkflowRun._decided``), nor one whose record Celery cannot decode (see _decided).
+    ``WorkflowRun._decided``), nor one whose record Celery cannot decode (see _decoded).
     With ``decoded=False``, every task that has a record at all.
     """
     backend = app.backend
@@ -303,7 +303,7 @@ class EventMonitor:
             ref = self._runs.get(parent_id)
             if ref is not None:
                 self._runs[task_id] = ref
-                self._ids_of[id(ref)].append(task_id)
+                self._ids_of.setdefault(id(ref), []).append(task_id)
             return ref
 
     def _on_publish(
