@@ -79,10 +79,6 @@ class Spawned:
         """Every task ``task_id`` set going outside the canvas, at any remove -> its state."""
         return {t: s for t, s in self._state.items() if self.origin(t) == task_id}
 
-    def senders(self) -> set[str]:
-        """The tasks of the canvas that set tasks going."""
-        return {self.origin(t) for t in self._parent}
-
     def progress(self) -> dict[str, list[int]]:
         """Each task of the canvas that set tasks going -> ``[finished, total]`` of them."""
         out: dict[str, list[int]] = {}
