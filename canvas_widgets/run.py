@@ -357,8 +357,7 @@ class WorkflowRun:
         #: Why the run is followed no further before it finished (see cut_off), or None.
         self.cut_off: str | None = None
         self._stuck: str | None = None  # see _check_queues
-        self._outage: str | None = None  # see _unreachable
-        self._outage_since = ""
+        self._outage: tuple[str, str] | None = None  # since when, and why (see _unreachable)
         #: When the workers last said which queues they consume, and those queues' keys.
         self._served: tuple[float, set[str]] = (float("-inf"), set())
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
@@ -1100,13 +1099,19 @@ class WorkflowRun:
                         f"{self._states[task_id]}; the task was lost"
                     )
                     self._lost[task_id] = message
-                    self._decided.add(task_id)
                     # Failed when found lost: the run's end, if it is the last to finish.
                     now = time.time()
-                    self._info[task_id].update(exception=f"WorkerLost: {message}", failed_at=now)
                     tries = self._attempts.get(task_id, [])
                     end_attempt(tries, worker, now, states.FAILURE, message)
-                    self._move(task_id, states.FAILURE)
+                    self._decide(task_id, states.FAILURE, f"WorkerLost: {message}", now)
+
+    def _decide(self, task_id: str, state: str, exception: str, at: float) -> None:
+        """End a task the run found ended where Celery stores no end (lock held): its error,
+        when, its state; kept for :meth:`attach` (see _store_seen)."""
+        stamp = "failed_at" if state == states.FAILURE else "revoked_at"
+        self._info[task_id].update({"exception": exception, stamp: at})
+        self._decided.add(task_id)
+        self._move(task_id, state)
 
     @property
     def stuck(self) -> str | None:
@@ -1115,19 +1120,21 @@ class WorkflowRun:
         sent to a queue no worker consumes (a route to a queue nobody serves); or no worker
         answers at all (see _check_queues). Celery says nothing of any: tasks stay PENDING or
         STARTED for good."""
-        return self._outage or self._stuck
+        if self._outage is not None:
+            since, error = self._outage
+            return (
+                f"cannot read the run's states from its backend since {since} ({error}); "
+                "trying again every second"
+            )
+        return self._stuck
 
     def _unreachable(self, exc: Exception) -> bool:
         """Reading the run's states failed (the monitor's reconcile): :attr:`stuck` says so
         until a read works again (:meth:`_reachable`). Return whether this is the first
         failure since the last read that worked."""
         first = self._outage is None
-        since = time.strftime("%H:%M:%S") if first else self._outage_since
-        self._outage_since = since
-        self._outage = (
-            f"cannot read the run's states from its backend since {since} ({_sentence(exc)}); "
-            "trying again every second"
-        )
+        since = time.strftime("%H:%M:%S") if first else self._outage[0]
+        self._outage = (since, _sentence(exc))
         return first
 
     def _reachable(self) -> bool:
@@ -1161,12 +1168,9 @@ class WorkflowRun:
             for task_id, (state, how) in ended.items():
                 if task_id in held or not is_running(self._states[task_id]):
                     continue
-                message = f"the canvas it replaced itself with stopped: {how}"
-                stamp = "failed_at" if state == states.FAILURE else "revoked_at"
-                self._info[task_id].update({"exception": message, stamp: now})
                 replaced_attempt(self._attempts.get(task_id, []), now)
-                self._decided.add(task_id)
-                self._move(task_id, state)
+                message = f"the canvas it replaced itself with stopped: {how}"
+                self._decide(task_id, state, message, now)
 
     def _check_queues(self) -> None:
         """Say why tasks sent :attr:`queue_check_after` seconds ago or more still wait, when no

@@ -80,22 +80,9 @@ def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
 
     A key-value backend (Redis, memcached, ...) answers with one ``MGET``; any other backend is
     asked task by task. Never a loop of ``AsyncResult(id).state``, which costs a round trip each.
-    A record Celery cannot read back is given as stored (see _decoded).
+    A record Celery cannot read back is given as stored (see _metas).
     """
-    backend = app.backend
-    records = _records(backend, task_ids)
-    if records is not None:
-        return {task_id: _decoded(backend, value) for task_id, value in records.items()}
-    metas = {}
-    for task_id in task_ids:
-        try:
-            meta = backend.get_task_meta(task_id)
-        except Exception:  # a record Celery cannot read back (see _decoded): left out
-            log.warning("cannot read the stored result of task %s", task_id, exc_info=True)
-            continue
-        if meta["status"] != states.PENDING:
-            metas[task_id] = meta
-    return metas
+    return _metas(app.backend, task_ids, as_stored=True)
 
 
 def readable(app: Celery, task_ids: list[str], *, decoded: bool = True) -> set[str]:
@@ -104,31 +91,44 @@ def readable(app: Celery, task_ids: list[str], *, decoded: bool = True) -> set[s
 
     Not a task that ran with ``ignore_result`` (Celery stores nothing of it, and a ``.get()``
     of it waits for ever), nor one the run ended itself where Celery did not (see
-    ``WorkflowRun._decided``), nor one whose record Celery cannot decode (see _decoded).
+    ``WorkflowRun._decided``), nor one whose record Celery cannot decode (see _metas).
     With ``decoded=False``, every task that has a record at all.
     """
-    backend = app.backend
+    if not decoded and (records := _records(app.backend, task_ids)) is not None:
+        return set(records)  # no need to decode them
+    metas = _metas(app.backend, task_ids, as_stored=False)
+    return {t for t, meta in metas.items() if not decoded or meta["status"] in TERMINAL}
+
+
+def _metas(backend: Any, task_ids: list[str], *, as_stored: bool) -> dict[str, dict]:
+    """Task id -> its stored result meta, decoded as Celery decodes it, for the tasks that have
+    one; a record Celery cannot decode is given as stored (``as_stored``), or left out.
+
+    A task may store what Celery cannot turn back into an exception: ``update_state(
+    state=FAILURE, meta={"reason": ...})`` then ``raise Ignore()`` is a common way to fail a task
+    by hand. Celery's own read of that record raises (``AsyncResult(id).state`` too); as stored,
+    the task keeps its stored status, and the meta it stored stands for its exception.
+    """
     records = _records(backend, task_ids)
-    if records is None:
-        found = set()
+    if records is None:  # no key/value access: asked one by one, decoded by Celery
+        metas = {}
         for task_id in task_ids:
             try:
-                status = backend.get_task_meta(task_id)["status"]
-            except Exception:
-                continue  # undecodable: not readable
-            if status != states.PENDING and (not decoded or status in TERMINAL):
-                found.add(task_id)
-        return found
-    if not decoded:
-        return set(records)
-    found = set()
+                meta = backend.get_task_meta(task_id)
+            except Exception:  # a record Celery cannot read back: left out
+                log.warning("cannot read the stored result of task %s", task_id, exc_info=True)
+                continue
+            if meta["status"] != states.PENDING:
+                metas[task_id] = meta
+        return metas
+    metas = {}
     for task_id, value in records.items():
         try:
-            if backend.decode_result(value)["status"] in TERMINAL:
-                found.add(task_id)
+            metas[task_id] = backend.decode_result(value)
         except Exception:
-            continue
-    return found
+            if as_stored:
+                metas[task_id] = backend.decode(value)
+    return metas
 
 
 def _records(backend: Any, task_ids: list[str]) -> dict[str, Any] | None:
@@ -143,20 +143,6 @@ def _records(backend: Any, task_ids: list[str]) -> dict[str, Any] | None:
     if isinstance(values, Mapping):  # memcached's get_multi: the keys it has, and values
         values = [values.get(key) for key in keys]
     return {t: v for t, v in zip(task_ids, values, strict=True) if v is not None}
-
-
-def _decoded(backend: Any, value: Any) -> dict:
-    """A stored result meta as Celery reads it; or, when Celery cannot read it, as stored.
-
-    A task may store what Celery cannot turn back into an exception: ``update_state(
-    state=FAILURE, meta={"reason": ...})`` then ``raise Ignore()`` is a common way to fail a task
-    by hand. Celery's own read of that record raises (``AsyncResult(id).state`` too); here the
-    task keeps its stored status, and the meta it stored stands for its exception.
-    """
-    try:
-        return backend.decode_result(value)
-    except Exception:
-        return backend.decode(value)
 
 
 class _Receiver(EventReceiver):
