@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import functools
 import json
+import logging
 import threading
 import time
 import uuid
@@ -74,6 +75,9 @@ TERMINATE_REPLY_TIMEOUT = 1.0
 #: How long :meth:`WorkflowRun.revoke` tries the broker before saying it cannot reach it.
 REVOKE_CONNECT_TIMEOUT = 3.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
+SettledCallback = Callable[["WorkflowRun"], None]
+
+log = logging.getLogger(__name__)
 
 
 class BrokerUnreachable(ConnectionError):
@@ -351,6 +355,7 @@ class WorkflowRun:
         self._causes: dict[str, str] | None = None  # see _stop_causes
         self._settle_lock = threading.Lock()
         self._settled = False  # see _settle
+        self._settled_callbacks: list[SettledCallback] = []  # see on_settled
         self._lost: dict[str, str] = {}  # task id -> why it is marked lost
         #: Tasks whose end the run decided and Celery does not store (see _store_seen).
         self._decided: set[str] = set()
@@ -720,6 +725,12 @@ class WorkflowRun:
             waiting = [t for t in self.task_ids if t not in members]
             _release_waiters(_bound_backend(self.result, self.app), waiting)
             self._settled = True
+            # Under the lock: whoever else asks (wait()) goes on only once they ran.
+            for callback in self._settled_callbacks:
+                try:
+                    callback(self)
+                except Exception:
+                    log.exception("run %s: a callback on its end failed", self.id)
             return True
 
     def _errback_not_needed(self, task_id: str) -> bool:
@@ -782,6 +793,10 @@ class WorkflowRun:
             raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}{stuck}")
         self._settle()
         self._flush()  # on_change callbacks see the final states before wait returns
+        return self._outcome()
+
+    def _outcome(self) -> Any:
+        """The value of a settled run, or its error raised (see :meth:`wait`)."""
         if self._lost:
             task_id, message = next(iter(self._lost.items()))
             raise WorkerLost(f"task {task_id}: {message}")
@@ -982,6 +997,19 @@ class WorkflowRun:
         :meth:`attempts`).
         """
         self._callbacks.append(callback)
+
+    def on_settled(self, callback: SettledCallback) -> None:
+        """Call ``callback(run)`` once the run is done and its final states read, before
+        :meth:`wait` returns to anyone (at once if that has happened). So a view that shows the
+        outcome has it while the cell that waits still runs: ``jupyter nbconvert --execute`` keeps
+        only the messages sent while a cell runs. The callback must not call :meth:`wait`, which
+        waits for it.
+        """
+        with self._settle_lock:
+            if not self._settled:
+                self._settled_callbacks.append(callback)
+                return
+        callback(self)
 
     # --- updating (called by the monitor's threads) ------------------------------------------
 

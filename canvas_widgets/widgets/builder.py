@@ -336,18 +336,35 @@ class CanvasBuilder(anywidget.AnyWidget):
             self.run_status = {**_IDLE, "state": "running", "run_id": workflow.id}
             if self._results is not None:  # displayed: show the run's graph below the builder
                 self._results.children = (workflow.graph,)
+        # Its outcome is shown before wait() returns to anyone (nbconvert keeps what a cell
+        # sends while it runs); the thread, for what ends it unsettled (its broker gone).
+        workflow.on_settled(self._show_outcome)
         threading.Thread(
             target=self._wait_for, args=(workflow,), name=f"cw-builder-{workflow.id}", daemon=True
         ).start()
         return workflow
 
-    def _wait_for(self, workflow: WorkflowRun) -> None:
+    def _show_outcome(self, workflow: WorkflowRun) -> None:
         try:
-            value = workflow.wait()
+            value = workflow._outcome()
         except Exception as exc:  # whatever the run raised is the run's outcome, shown as text
-            status = {**_IDLE, "state": "failed", "error": self._scrub(_describe(exc))}
+            self._show_failed(workflow, exc)
         else:
             status = {**_IDLE, "state": "done", "value_repr": self._scrub(short_repr(value))}
+            self._show_status(workflow, status)
+
+    def _wait_for(self, workflow: WorkflowRun) -> None:
+        try:
+            workflow.wait()
+        except Exception as exc:  # the outcome (shown already, the same), or a run cut off
+            self._show_failed(workflow, exc)
+
+    def _show_failed(self, workflow: WorkflowRun, exc: Exception) -> None:
+        self._show_status(
+            workflow, {**_IDLE, "state": "failed", "error": self._scrub(_describe(exc))}
+        )
+
+    def _show_status(self, workflow: WorkflowRun, status: dict[str, Any]) -> None:
         with self._run_lock:
             if self._run is workflow:  # a later run owns the status now
                 edited = self._edited_since_run()

@@ -17,7 +17,8 @@ How the view stays current (messages sent before a view exists are lost):
   message (``{"type": "snapshot"}``, answered with the current states); states only move
   forward, so a delta that crosses the snapshot on the way is merged harmlessly. The
   ``states`` trait itself is written only twice — when the widget is made and when the run is
-  over — so a saved notebook shows the outcome, without the whole map travelling every second.
+  over (before ``run.wait()`` returns, with the timeline's bars in ``spans``) — so a saved
+  notebook shows the outcome, without the whole map travelling every second.
 - ``summary`` (counts, done, failed, elapsed) is small and updated at most once a second.
 """
 
@@ -83,6 +84,9 @@ class ResultGraph(anywidget.AnyWidget):
         ``total``, ``done``, ``failed``, ``counts`` (per state), ``started_at``, ``elapsed``
         (seconds), ``finished`` (whether the run is over) and ``not_run`` (the tasks that will
         never run, counted by state); at most one update a second.
+    spans : dict, default {}
+        Task id -> its timeline bar ``[worker, start, end]``, written when the run is over
+        (while it runs, bars come by message), so that a saved notebook keeps its timeline.
 
     Examples
     --------
@@ -106,6 +110,7 @@ class ResultGraph(anywidget.AnyWidget):
     summary = traitlets.Dict(help="Counts per state, done, failed, elapsed, finished.").tag(
         sync=True
     )
+    spans = traitlets.Dict(help="Task id -> its timeline bar, once the run is over.").tag(sync=True)
 
     #: Seconds between updates of the ``summary`` trait while the run goes.
     summary_interval = 1.0
@@ -137,15 +142,15 @@ class ResultGraph(anywidget.AnyWidget):
             self._finished_at = None
         # Subscribe before the snapshot: a change in between arrives twice, never not at all.
         run.on_change(self._on_run_change)
-        finished = _settled(run)
         snapshot = run.states
-        if finished:
-            self._finished_at = _last_timestamp(run)
         with self.hold_sync():
             self.graph = graph_payload(run.to_networkx(), run_id=run.id)
             self.states = snapshot
-            self.summary = self._summary(snapshot, finished)
-        if not finished:
+            self.summary = self._summary(snapshot, False)
+            self.spans = {}
+        # The final states, summary and bars: at once if the run is over, else when it is.
+        run.on_settled(self._on_settled)
+        if not _settled(run):
             threading.Thread(
                 target=self._tick, args=(run,), name=f"cw-result-graph-{run.id}", daemon=True
             ).start()
@@ -223,19 +228,28 @@ class ResultGraph(anywidget.AnyWidget):
                     self.summary = self._summary(snapshot, True)
                     self.states = snapshot
                 return
-            if finished:
-                # When its last task ended, not this tick (up to progress_interval later).
-                last = _last_timestamp(run)
-                self._finished_at = last if last is not None else time.time()
-                with self.hold_sync():
-                    self.summary = self._summary(snapshot, True)
-                    self.states = snapshot
+            if finished:  # its final states are written (_on_settled)
                 return
             if time.monotonic() - last_summary >= self.summary_interval:
                 last_summary = time.monotonic()
                 summary = self._summary(snapshot, False)
                 if any(summary[k] != self.summary.get(k) for k in ("counts", "stuck")):
                     self.summary = summary
+
+    def _on_settled(self, run: WorkflowRun) -> None:
+        """The run is over: its final summary, states and timeline bars, written before
+        ``run.wait()`` returns (see WorkflowRun.on_settled), so that a notebook saved with its
+        widgets' state (or executed by nbconvert) keeps the outcome, the timeline too."""
+        if self._stop.is_set() or run is not self._run:
+            return
+        snapshot = run.states
+        # When its last task ended, not when this is called.
+        last = _last_timestamp(run)
+        self._finished_at = last if last is not None else time.time()
+        with self.hold_sync():
+            self.summary = self._summary(snapshot, True)
+            self.states = snapshot
+            self.spans = timeline_spans(run, snapshot)
 
     def _send_progress(self, run: WorkflowRun, snapshot: dict[str, str]) -> None:
         values: dict[str, list] = {}

@@ -276,6 +276,31 @@ def test_the_steps_a_failure_stops_are_failure_once_the_run_is_over(cluster):
     assert run.info(fourth)["not_run"].startswith("never ran: canvas_widgets.demo.fail before it")
 
 
+def test_views_have_the_outcome_before_wait_returns(cluster):
+    # `jupyter nbconvert --execute` keeps only what a cell sends while it runs. The graph's
+    # final states, summary and timeline bars, and the builder's result line, are written
+    # before wait() returns (the cell that waits sends them), not by a thread a moment after:
+    # published so, the page showed "0/2 done" under the cell that printed the result.
+    for _ in range(3):  # a thread a moment late is not late every time
+        run = cw.run(chain(add.si(1, 1), add.s(2)), app=demo_app)
+        widget = run.graph
+        try:
+            assert run.wait(timeout=30) == 4
+            assert widget.summary["finished"] and widget.summary["done"] == 2
+            assert list(widget.states.values()) == ["SUCCESS", "SUCCESS"]
+            assert set(widget.spans) == set(run.task_ids)
+        finally:
+            widget.close()
+
+        builder = cw.CanvasBuilder(demo_app, canvas=chain(add.si(2, 2), add.s(3)))
+        try:
+            assert builder.run().wait(timeout=30) == 7
+            assert builder.run_status["state"] == "done", builder.run_status
+            assert builder.run_status["value_repr"] == "7"
+        finally:
+            builder.close()
+
+
 def test_a_run_is_not_forgotten_before_a_backend_read_that_saw_it_done(cluster, monkeypatch):
     # The monitor's reconciler reads the backend, then pings the workers of running tasks: up
     # to 1 s when one is slow to answer (made 1.5 s here, to be sure). The run's last event

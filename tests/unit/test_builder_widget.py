@@ -273,12 +273,16 @@ def test_run_on_a_local_cluster_sets_run_status(monkeypatch: pytest.MonkeyPatch)
 
 
 class FakeRun:
-    """Stands in for a WorkflowRun: an id, a wait, and a graph widget (a preview)."""
+    """Stands in for a WorkflowRun: an id, a wait, and a graph widget (a preview). Its outcome
+    is not shown (``on_settled`` never calls back): these tests are of where the graph goes."""
 
     def __init__(self, canvas: Any, app: Celery) -> None:
         self.id = f"run-{id(self)}"
         self.graph = cw.ResultGraph.preview(canvas, app)
         self.finish = threading.Event()
+
+    def on_settled(self, callback: Any) -> None:
+        pass
 
     def wait(self) -> int:
         self.finish.wait(timeout=30)

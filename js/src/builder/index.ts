@@ -16,7 +16,7 @@
 
 import type { RenderProps } from "@anywidget/types";
 import { button, clip, h, injectStyles, isNotebookKey } from "../shared/dom";
-import { Requests } from "../shared/requests";
+import { pageWithoutKernel, Requests } from "../shared/requests";
 import { TreeView } from "./canvas-view";
 import { DragAndDrop, type DragSource } from "./dnd";
 import {
@@ -69,6 +69,14 @@ type Action =
   | "unwrap"
   | "delete"
   | "run";
+
+/** After this long without an answer to Run, the builder says why there may be none. */
+const SLOW_REPLY_MS = 3_000;
+const KERNEL_BUSY = "Waiting for the kernel: it may be busy running a cell.";
+/** Said instead on a page with no kernel at all (see pageWithoutKernel). */
+const NO_KERNEL_HERE =
+  "No kernel is behind this page (a notebook saved or exported with its widgets): open the " +
+  "notebook in Jupyter and run its cells to run the canvas.";
 
 /** An id of this view, unique in the page (drags from other views are not ours). */
 function uniqueId(): string {
@@ -665,8 +673,12 @@ class BuilderView {
     // A disabled button lets go of the focus, to the page, where JupyterLab's command mode
     // would take the next keys (`d d` deletes a cell): the canvas keeps it instead.
     if (focused) this.focusPrimary();
+    const waiting = pageWithoutKernel(this.model) ? NO_KERNEL_HERE : KERNEL_BUSY;
+    const slow = setTimeout(() => this.say(waiting), SLOW_REPLY_MS);
     const { ok, error } = await reply;
+    clearTimeout(slow);
     if (!ok) this.say(error ?? "the kernel refused the request", "error");
+    else if (this.noticeText.textContent === waiting) this.say(null);
     this.updateToolbar();
   }
 

@@ -21,7 +21,7 @@
 
 import type { RenderProps } from "@anywidget/types";
 import { button, h, injectStyles, isNotebookKey, svg } from "../shared/dom";
-import { Requests } from "../shared/requests";
+import { pageWithoutKernel, Requests } from "../shared/requests";
 import {
   type RevokeReply,
   refreshSummaryDetails,
@@ -96,6 +96,10 @@ const SNAPSHOT_UNANSWERED =
   "no widget in the kernel behind it (run its cell again)? Or the page was reloaded, and " +
   "JupyterLab's comms over subshells lose widget messages (Settings › Kernels › Kernel Comms " +
   "over subshells: Disabled, then reload).";
+/** Said instead, on a page with no kernel at all (see pageWithoutKernel). */
+const SAVED_PICTURE =
+  "As saved with the notebook: no kernel is behind this page, so a task's details and the " +
+  "run's buttons do nothing here. Open the notebook in Jupyter and run its cells for them.";
 
 /** Said once a request could not be sent: the widget's comm is gone with its kernel. */
 function kernelLostText(runId: string): string {
@@ -115,6 +119,8 @@ class GraphView {
    * a view from a saved notebook has no kernel behind it, and its clock is not to run on. */
   private heard = false;
   private unheard: number | null = null;
+  /** What the view says when nothing answers: the page may have no kernel at all. */
+  private readonly unanswered: string;
   private readonly progressBar = h("div", { className: "cw-progress-bar" });
   private readonly progressText = h("span", { className: "cw-progress-text" });
   private readonly legend = h("div", { className: "cw-legend" });
@@ -231,10 +237,12 @@ class GraphView {
       "data-cw-layout": "pending",
     });
     this.summary = model.get("summary");
+    this.unanswered = pageWithoutKernel(model) ? SAVED_PICTURE : SNAPSHOT_UNANSWERED;
     const t0 = performance.now();
     const { graph, states } = normalise(model.get("graph"), model.get("states"));
     this.graph = graph;
     this.store = createStore(graph, states);
+    this.keepSpans(model.get("spans") ?? {});
     performance.measure("cw-graph setup", { start: t0, end: performance.now() });
     this.details.hidden = true;
     this.svgEl.setAttribute("class", "cw-svg");
@@ -410,6 +418,7 @@ class GraphView {
     this.summary = this.model.get("summary");
     this.summaryAt = performance.now();
     this.spans = new Map();
+    this.keepSpans(this.model.get("spans") ?? {});
     this.expanded.clear();
     this.closeDetails();
     this.timeline.queue();
@@ -421,23 +430,29 @@ class GraphView {
     this.unheard = null;
   }
 
-  applyStates(changes: Record<string, string>, spans?: Record<string, Span>): void {
+  applyStates(changes: Record<string, string>, spans: Record<string, Span> = {}): void {
     this.hear();
     const changed = applyStates(this.store, changes);
-    let spansChanged = false;
-    for (const taskId in spans ?? {}) {
-      if (!this.store.states.has(taskId)) continue; // another run's (before a retry's graph)
-      this.spans.set(taskId, (spans as Record<string, Span>)[taskId] as Span);
-      spansChanged = true;
-    }
+    this.keepSpans(spans);
     if (changed.length > 0) {
       this.repaint(changed);
       this.keepStates();
+      this.timeline.queue();
     }
-    if (changed.length > 0 || spansChanged) this.timeline.queue();
     // The details shown follow their task: its result once it succeeds, its traceback once it fails.
     const shown = this.detailsOf;
     if (shown !== null && changed.includes(shown)) void this.showTask(shown, false);
+  }
+
+  /** Take timeline bars (of deltas, snapshots, the `spans` trait), and draw them if shown. */
+  keepSpans(spans: Record<string, Span>): void {
+    let kept = false;
+    for (const taskId in spans) {
+      if (!this.store.states.has(taskId)) continue; // another run's (before a retry's graph)
+      this.spans.set(taskId, spans[taskId] as Span);
+      kept = true;
+    }
+    if (kept) this.timeline.queue();
   }
 
   applyProgress(values: Record<string, [number | null, number | null]>): void {
@@ -461,13 +476,13 @@ class GraphView {
   async requestSnapshot(): Promise<void> {
     if (this.graph.run_id === null) return; // a preview: nothing moves
     const slow = setTimeout(() => {
-      this.status.textContent = SNAPSHOT_UNANSWERED;
+      this.status.textContent = this.unanswered;
       if (!this.heard) this.unheard = this.elapsed();
     }, SLOW_REPLY_MS);
     const reply = await this.requests.send("snapshot");
     clearTimeout(slow);
     if (!reply.ok) return; // no kernel (a saved notebook): the states trait is what we have
-    if (this.status.textContent === SNAPSHOT_UNANSWERED) this.status.textContent = "";
+    if (this.status.textContent === this.unanswered) this.status.textContent = "";
     const snapshot = reply as unknown as SnapshotReply;
     if (snapshot.run_id !== undefined && snapshot.run_id !== this.graph.run_id) return;
     this.applyStates(snapshot.states, snapshot.spans);
@@ -689,18 +704,23 @@ class GraphView {
     const title = this.labels.get(taskId)?.name ?? taskId;
     const say = (message: string) =>
       showDetailsMessage(this.details, title, message, () => this.closeDetails());
+    // A page with no kernel at all, that nothing has answered: the same words at once.
+    const unanswered = this.unanswered === SAVED_PICTURE && !this.heard ? SAVED_PICTURE : null;
     if (another) {
-      say("Asking the kernel…");
+      say(unanswered ?? "Asking the kernel…");
       this.timeline.queue(); // to draw the bars clear of the panel
     }
     const slow = another
-      ? setTimeout(() => this.detailsOf === taskId && say(NO_ANSWER_YET), SLOW_REPLY_MS)
+      ? setTimeout(
+          () => this.detailsOf === taskId && say(unanswered ?? NO_ANSWER_YET),
+          SLOW_REPLY_MS,
+        )
       : undefined;
     const reply = await this.requests.send("details", { task_id: taskId, full });
     clearTimeout(slow);
     if (this.detailsOf !== taskId) return; // another node was chosen meanwhile, or none
     if (!reply.ok) {
-      say(reply.error ?? "no details");
+      say(unanswered ?? reply.error ?? "no details");
       return;
     }
     const details = reply as unknown as DetailsReply;
@@ -1009,6 +1029,7 @@ class GraphView {
       this.writingStates = true;
       try {
         this.model.set("states", Object.fromEntries(this.store.states));
+        this.model.set("spans", Object.fromEntries(this.spans));
       } finally {
         this.writingStates = false;
       }
@@ -1057,6 +1078,9 @@ export default {
     const onStates = () => {
       if (!view.writingStates) view.applyStates(model.get("states") ?? {});
     };
+    const onSpans = () => {
+      if (!view.writingStates) view.keepSpans(model.get("spans") ?? {});
+    };
     const onSummary = () => view.setSummary(model.get("summary"));
     const onGraph = () => {
       view.resetStore();
@@ -1065,6 +1089,7 @@ export default {
     };
     model.on("msg:custom", onMessage);
     model.on("change:states", onStates);
+    model.on("change:spans", onSpans);
     model.on("change:summary", onSummary);
     model.on("change:graph", onGraph);
     // The widget manager marks the comm dead when the kernel restarts: a request then cannot
@@ -1078,6 +1103,7 @@ export default {
     return () => {
       model.off("msg:custom", onMessage);
       model.off("change:states", onStates);
+      model.off("change:spans", onSpans);
       model.off("change:summary", onSummary);
       model.off("change:graph", onGraph);
       model.off("comm_live_update", onCommLive);

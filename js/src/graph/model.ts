@@ -123,6 +123,9 @@ export interface Model {
   /** Task id -> state when the widget was made (and when the run is over). */
   states: Record<string, string>;
   summary: Summary;
+  /** Task id -> its timeline bar, when the run is over (and kept current by the view, for a
+   * notebook saved with its widgets' state). */
+  spans: Record<string, Span>;
 }
 
 /** [current, total] of a task in state PROGRESS (report_progress). */

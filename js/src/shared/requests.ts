@@ -7,6 +7,18 @@
 /** A reply's content: `ok`, the `error` when not ok, and whatever the request asked for. */
 export type Reply = { ok: boolean; error?: string } & Record<string, unknown>;
 
+/**
+ * Whether this page's widget manager has no kernel: a notebook exported with its widgets' state
+ * (`jupyter nbconvert --to html`, `ipywidgets.embed`), drawn by the HTML manager, which drops
+ * every message a view sends. JupyterLab's, Notebook 7's and Voilà's managers have one. Other
+ * hosts of anywidget may have none and still answer: this only picks the words said when
+ * nothing answers, never stops a request.
+ */
+export function pageWithoutKernel(model: { widget_manager?: unknown }): boolean {
+  const manager = model.widget_manager;
+  return typeof manager === "object" && manager !== null && !("kernel" in manager);
+}
+
 /** How long a request waits for its reply before it is answered "no answer" here. */
 export const REPLY_TIMEOUT_MS = 30_000;
 
