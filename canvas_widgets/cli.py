@@ -38,6 +38,8 @@ from typing import Any
 from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
+from .display import mask_credentials
+
 __all__ = ["main", "tree"]
 
 QUICKSTART = "01-quickstart.ipynb"
@@ -318,7 +320,7 @@ def _failure_lines(workflow: Any) -> list[str]:
     for task_id, state in workflow.states.items():
         if state in STOPPED:
             info = workflow.info(task_id)
-            what = info.get("exception") or state
+            what = mask_credentials(str(info.get("exception") or state))
             lines.append(
                 f"{state}: {_short(info['name'])} at {graph.nodes[task_id]['path']} "
                 f"(task {task_id}): {what}"
@@ -354,7 +356,7 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
             if workflow.stuck != stuck:
                 stuck = workflow.stuck
                 if stuck is not None:
-                    progress.console.print(f"{PROG}: {stuck}")
+                    progress.console.print(f"{PROG}: {mask_credentials(stuck)}")
             settled = workflow._settle()  # done, and its final states read: shown last
             snapshot = workflow.states
             finished = sum(state in TERMINAL for state in snapshot.values())

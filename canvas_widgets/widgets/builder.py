@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
@@ -27,6 +26,7 @@ from celery.canvas import Signature
 from ..canvas import CanvasError, from_dict, kind_of, to_dict
 from ..catalogue import task_catalogue
 from ..custom_types import custom_types
+from ..display import mask_credentials
 from ..python_source import to_python
 from ..run import WorkflowRun
 from ..run import run as run_canvas
@@ -43,8 +43,6 @@ _COMPUTED = frozenset({"catalogue", "custom_types", "problems", "python_source",
 #: Keyword arguments the constructor takes besides ``app`` and ``canvas``.
 _SETTABLE = frozenset({"selected", "layout"})
 _IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": "", "edited": False}
-# user:password@ in any URL-like text (a broker URL in an exception message, say).
-_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]*@")
 
 
 class CanvasBuilder(anywidget.AnyWidget):
@@ -407,7 +405,7 @@ class CanvasBuilder(anywidget.AnyWidget):
             pass
         for url in sorted(urls, key=len, reverse=True):
             text = text.replace(url, "<broker>")
-        return _CREDENTIALS.sub(r"\1<hidden>@", text)
+        return mask_credentials(text)
 
     def __repr__(self) -> str:
         d = self.canvas_dict
