@@ -44,6 +44,7 @@ __all__ = ["main", "tree"]
 
 QUICKSTART = "01-quickstart.ipynb"
 PROG = "canvas-widgets"
+_NO_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 
 
 class InputError(Exception):
@@ -210,7 +211,8 @@ def _call(sig: Signature) -> str:
         "kwargs": sig.kwargs,
         "options": sig.options,
     }
-    text = node_label(attributes, width=80)
+    # Without the bidi isolates labels have for views that lay text out (terminals do not).
+    text = node_label(attributes, width=80).translate(_NO_ISOLATES)
     return text + (" [immutable]" if sig.immutable else "")
 
 

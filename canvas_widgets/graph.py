@@ -23,6 +23,7 @@ from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
 from .canvas import RUN_OPTIONS, chord_header, freeze, kind_of
+from .display import clip, isolate, isolated_call
 
 __all__ = [
     "STATE_COLOURS",
@@ -264,7 +265,7 @@ def node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
     "charge(7, **{'card': '****'})"
     """
     label = _mapped_label(attributes) if "mapped_task" in attributes else _call_label(attributes)
-    return label if len(label) <= width else label[: width - 1] + "…"
+    return clip(label, width)
 
 
 def _mapped_label(attributes: Mapping[str, Any]) -> str:
@@ -272,9 +273,9 @@ def _mapped_label(attributes: Mapping[str, Any]) -> str:
     ("starmap(add) x10: (0, 0), …"), which tells a chunk from the next."""
     inner = attributes["mapped_task"].rsplit(".", 1)[-1]
     count = attributes["kwargs"]["items"]
-    label = f"{attributes['kind']}({inner}) x{count}"
+    label = f"{isolated_call(attributes['kind'], inner)} x{count}"
     if "first_item" in attributes:
-        label += f": {attributes['first_item']}{', …' if count > 1 else ''}"
+        label += f": {isolate(attributes['first_item'])}{', …' if count > 1 else ''}"
     return label
 
 
@@ -293,7 +294,7 @@ def _call_label(attributes: Mapping[str, Any]) -> str:
         parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
     else:
         parts.append(f"**{kwargs_repr.strip()}")
-    return f"{short}({', '.join(parts)})"
+    return isolated_call(short, ", ".join(parts))
 
 
 # ----------------------------------------------------------------------------------------- DOT
