@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clip", "isolate", "isolated_call", "mask_credentials"]
+__all__ = [
+    "clip",
+    "display_repr",
+    "isolate",
+    "isolated_call",
+    "mask_credentials",
+    "unescape_joiners",
+]
 
 # user:password@ (or user@, or :password@) after a URL's scheme, in any text: a database URL in an
 # exception, a broker URL in a connection error. The scheme is kept, the rest up to @ hidden.
@@ -93,3 +100,38 @@ def clip(text: str, width: int) -> str:
         out.append(c)
         seen += 1
     return "".join(out) + "…" + PDI * depth
+
+
+# --- reprs for display --------------------------------------------------------------------------
+
+# \u200c / \u200d (zero-width non-joiner / joiner) and \ufe00-\ufe0f (variation selectors) as
+# repr writes them: a backslash that no other backslash escapes (an even run before it).
+_JOINER_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(200[cd]|fe0[0-9a-f])")
+
+
+def unescape_joiners(text: str) -> str:
+    """A repr's escapes of the characters that join emoji (ZWJ, ZWNJ) and select their look
+    (variation selectors) turned back into those characters; every other escape stays, bidi
+    controls and other invisible characters included (they could disguise text). A backslash
+    the repr escaped (``\\\\u200d``: a backslash typed by the user) is left alone.
+
+    >>> unescape_joiners(r"'👩\\u200d💻'") == "'👩\\u200d💻'"
+    True
+    >>> unescape_joiners(r"'a\\u202eb' '\\\\u200d'")  # a bidi override, a typed backslash
+    "'a\\\\u202eb' '\\\\\\\\u200d'"
+    """
+    return _JOINER_ESCAPE.sub(lambda m: m.group(1) + chr(int(m.group(2), 16)), text)
+
+
+def display_repr(value: object) -> str:
+    """``repr(value)`` for people to read: emoji joined with ZWJ shown as emoji
+    (:func:`unescape_joiners`), and a repr that raises reported instead of raising.
+
+    >>> display_repr("👩\\u200d💻") == "'👩\\u200d💻'", display_repr("\\u202e")
+    (True, "'\\\\u202e'")
+    """
+    try:
+        text = repr(value)
+    except Exception as exc:
+        return f"<{type(value).__qualname__} object: its repr() raised {type(exc).__name__}>"
+    return unescape_joiners(text)

@@ -23,7 +23,7 @@ from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
 from .canvas import RUN_OPTIONS, chord_header, freeze, kind_of
-from .display import clip, isolate, isolated_call
+from .display import clip, display_repr, isolate, isolated_call
 
 __all__ = [
     "STATE_COLOURS",
@@ -228,7 +228,7 @@ def _task_attributes(
         if argument_reprs(attributes) == (None, None):  # nothing to hide
             attributes["items"] = items
             if items:
-                first = repr(items[0])  # to tell one chunk from another
+                first = display_repr(items[0])  # to tell one chunk from another
                 attributes["first_item"] = first if len(first) <= 40 else first[:39] + "…"
     return attributes
 
@@ -284,14 +284,14 @@ def _call_label(attributes: Mapping[str, Any]) -> str:
     short = attributes["name"].rsplit(".", 1)[-1]
     args_repr, kwargs_repr = argument_reprs(attributes)
     if args_repr is None:
-        parts = [repr(a) for a in attributes["args"]]
+        parts = [display_repr(a) for a in attributes["args"]]
     else:
         positional = args_repr.strip()
         if positional[:1] + positional[-1:] in ("()", "[]"):
             positional = positional[1:-1].strip()
         parts = [positional] if positional else []
     if kwargs_repr is None:
-        parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
+        parts += [f"{k}={display_repr(v)}" for k, v in attributes["kwargs"].items()]
     else:
         parts.append(f"**{kwargs_repr.strip()}")
     return isolated_call(short, ", ".join(parts))

@@ -191,3 +191,25 @@ def test_right_to_left_names_and_arguments_are_isolated_in_labels():
     assert node_label(mapped) == f"{fsi}map{pdi}({fsi}تحية{pdi}) x2: {fsi}'عالم'{pdi}, …"
     # Left-to-right labels are as they were.
     assert node_label({**greet, "name": "app.add", "args": [2, 2]}) == "add(2, 2)"
+
+
+def test_emoji_joined_with_zwj_are_shown_as_emoji_but_bidi_controls_stay_escaped():
+    from canvas_widgets.run import _event_fields, task_arguments
+
+    coder = "👩\u200d💻"
+    node = {
+        "name": "app.greet",
+        "kind": "task",
+        "args": [coder],
+        "kwargs": {"who": "a\u202eb"},
+        "options": {},
+    }
+    assert node_label(node, width=80) == "greet('👩\u200d💻', who='a\\u202eb')"
+    assert task_arguments(node)["args"] == "('👩\u200d💻',)"
+    # Celery's argsrepr in an event holds the escape: undone, but not a backslash typed as such.
+    event = {
+        "type": "task-received",
+        "args": r"('👩\u200d💻', '\\u200d', '\u202e')",
+        "kwargs": "{}",
+    }
+    assert _event_fields(event)["args"] == "('👩\u200d💻', '\\\\u200d', '\\u202e')"
