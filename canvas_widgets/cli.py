@@ -38,10 +38,13 @@ from typing import Any
 from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
+from .display import mask_credentials
+
 __all__ = ["main", "tree"]
 
 QUICKSTART = "01-quickstart.ipynb"
 PROG = "canvas-widgets"
+_NO_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 
 
 class InputError(Exception):
@@ -208,7 +211,8 @@ def _call(sig: Signature) -> str:
         "kwargs": sig.kwargs,
         "options": sig.options,
     }
-    text = node_label(attributes, width=80)
+    # Without the bidi isolates labels have for views that lay text out (terminals do not).
+    text = node_label(attributes, width=80).translate(_NO_ISOLATES)
     return text + (" [immutable]" if sig.immutable else "")
 
 
@@ -318,7 +322,7 @@ def _failure_lines(workflow: Any) -> list[str]:
     for task_id, state in workflow.states.items():
         if state in STOPPED:
             info = workflow.info(task_id)
-            what = info.get("exception") or state
+            what = mask_credentials(str(info.get("exception") or state))
             lines.append(
                 f"{state}: {_short(info['name'])} at {graph.nodes[task_id]['path']} "
                 f"(task {task_id}): {what}"
@@ -354,7 +358,7 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
             if workflow.stuck != stuck:
                 stuck = workflow.stuck
                 if stuck is not None:
-                    progress.console.print(f"{PROG}: {stuck}")
+                    progress.console.print(f"{PROG}: {mask_credentials(stuck)}")
             settled = workflow._settle()  # done, and its final states read: shown last
             snapshot = workflow.states
             finished = sum(state in TERMINAL for state in snapshot.values())

@@ -23,6 +23,7 @@ from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
 from .canvas import RUN_OPTIONS, chord_header, freeze, kind_of
+from .display import clip, display_repr, isolate, isolated_call
 
 __all__ = [
     "STATE_COLOURS",
@@ -227,7 +228,7 @@ def _task_attributes(
         if argument_reprs(attributes) == (None, None):  # nothing to hide
             attributes["items"] = items
             if items:
-                first = repr(items[0])  # to tell one chunk from another
+                first = display_repr(items[0])  # to tell one chunk from another
                 attributes["first_item"] = first if len(first) <= 40 else first[:39] + "…"
     return attributes
 
@@ -264,7 +265,7 @@ def node_label(attributes: Mapping[str, Any], width: int = 40) -> str:
     "charge(7, **{'card': '****'})"
     """
     label = _mapped_label(attributes) if "mapped_task" in attributes else _call_label(attributes)
-    return label if len(label) <= width else label[: width - 1] + "…"
+    return clip(label, width)
 
 
 def _mapped_label(attributes: Mapping[str, Any]) -> str:
@@ -272,9 +273,9 @@ def _mapped_label(attributes: Mapping[str, Any]) -> str:
     ("starmap(add) x10: (0, 0), …"), which tells a chunk from the next."""
     inner = attributes["mapped_task"].rsplit(".", 1)[-1]
     count = attributes["kwargs"]["items"]
-    label = f"{attributes['kind']}({inner}) x{count}"
+    label = f"{isolated_call(attributes['kind'], inner)} x{count}"
     if "first_item" in attributes:
-        label += f": {attributes['first_item']}{', …' if count > 1 else ''}"
+        label += f": {isolate(attributes['first_item'])}{', …' if count > 1 else ''}"
     return label
 
 
@@ -283,17 +284,17 @@ def _call_label(attributes: Mapping[str, Any]) -> str:
     short = attributes["name"].rsplit(".", 1)[-1]
     args_repr, kwargs_repr = argument_reprs(attributes)
     if args_repr is None:
-        parts = [repr(a) for a in attributes["args"]]
+        parts = [display_repr(a) for a in attributes["args"]]
     else:
         positional = args_repr.strip()
         if positional[:1] + positional[-1:] in ("()", "[]"):
             positional = positional[1:-1].strip()
         parts = [positional] if positional else []
     if kwargs_repr is None:
-        parts += [f"{k}={v!r}" for k, v in attributes["kwargs"].items()]
+        parts += [f"{k}={display_repr(v)}" for k, v in attributes["kwargs"].items()]
     else:
         parts.append(f"**{kwargs_repr.strip()}")
-    return f"{short}({', '.join(parts)})"
+    return isolated_call(short, ", ".join(parts))
 
 
 # ----------------------------------------------------------------------------------------- DOT

@@ -19,6 +19,53 @@ from .custom_types import custom_type
 __all__ = ["to_python"]
 
 _WIDTH = 88
+_HIDDEN_NOTE = (
+    "# Hidden arguments (argsrepr / kwargsrepr) are written as the text that stands for them:\n"
+    "# put the real values back before running this."
+)
+
+
+class _Text(str):
+    """Source text that is written as it is where a value's repr would be."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _shown(d: object) -> object:
+    """A canvas dict with each hidden field (argsrepr / kwargsrepr) as the text for it."""
+    if isinstance(d, list):
+        return [_shown(item) for item in d]
+    if not isinstance(d, Mapping):
+        return d
+    out = {key: _shown(value) for key, value in d.items()}
+    options = d.get("options") if isinstance(d.get("options"), Mapping) else {}
+    if d.get("subtask_type") is None and isinstance(d.get("task"), str):
+        if options.get("argsrepr") is not None and d.get("args"):
+            out["args"] = _Text(f"[{_positional(str(options['argsrepr']))}]")
+        if options.get("kwargsrepr") is not None and d.get("kwargs"):
+            out["kwargs"] = _Text(str(options["kwargsrepr"]).strip())
+    return out
+
+
+def _positional(args_repr: str) -> str:
+    """An argsrepr without its enclosing brackets: ``'****', 2`` for ``('****', 2)``."""
+    positional = args_repr.strip()
+    if positional[:1] + positional[-1:] in ("()", "[]"):
+        positional = positional[1:-1].strip().removesuffix(",").rstrip()
+    return positional
+
+
+def _hidden_reprs(sig: Signature) -> tuple[str | None, str | None]:
+    """A signature's argsrepr and kwargsrepr, where set and hiding something (else None)."""
+    options = sig.options or {}
+    args, kwargs = options.get("argsrepr"), options.get("kwargsrepr")
+    if kind_of(sig) in ("map", "starmap", "chunks"):  # the items are what is hidden
+        return (None if args is None else str(args), None if kwargs is None else str(kwargs))
+    return (
+        None if args is None or not sig.args else str(args),
+        None if kwargs is None or not sig.kwargs else str(kwargs),
+    )
 
 
 @dataclass
@@ -99,6 +146,8 @@ def to_python(canvas: Signature | Mapping) -> str:
     for module in sorted(writer.imports):
         lines.append(f"from {module} import {', '.join(sorted(writer.imports[module]))}")
     body = f"canvas = {_render(expr, 0)}"
+    if writer.hidden:
+        lines += ["", _HIDDEN_NOTE]
     return "\n".join([*lines, "", body]) + "\n"
 
 
@@ -107,6 +156,7 @@ class _Writer:
         self.celery_names: set[str] = set()
         self.imports: dict[str, set[str]] = {}
         self._names: dict[str, str | None] = {}  # task name -> importable variable, or None
+        self.hidden = False  # whether some arguments are written as their argsrepr/kwargsrepr
 
     def expression(self, sig: Signature) -> _Call:
         kind = kind_of(sig)
@@ -128,18 +178,34 @@ class _Writer:
         elif (custom := custom_type(kind)) is not None:  # its options are in its dict
             cls = custom.cls
             self.imports.setdefault(cls.__module__, set()).add(cls.__name__)
-            return _Call(f"{cls.__name__}.from_dict", [repr(to_dict(sig))])
+            shown = _shown(to_dict(sig))
+            self.hidden = self.hidden or shown != to_dict(sig)
+            return _Call(f"{cls.__name__}.from_dict", [repr(shown)])
         else:
             expr = self._task(sig)
         return self._with_options(expr, sig.options)
 
     def _task(self, sig: Signature) -> _Call:
-        args = [repr(a) for a in sig.args]
-        args += [_keyword(k, v) for k, v in sig.kwargs.items()]
+        args_repr, kwargs_repr = _hidden_reprs(sig)
+        if args_repr is None:
+            args = [repr(a) for a in sig.args]
+        else:  # hidden: the text that stands for them, never the values
+            self.hidden = True
+            positional = _positional(args_repr)
+            args = [positional] if positional else []
+        if kwargs_repr is None:
+            args += [_keyword(k, v) for k, v in sig.kwargs.items()]
+        else:
+            self.hidden = True
+            args.append(f"**{kwargs_repr.strip()}")
         variable = self._variable(sig.task)
         if variable is None:
             self.celery_names.add("signature")
-            call_args = [repr(sig.task), f"args={list(sig.args)!r}", f"kwargs={dict(sig.kwargs)!r}"]
+            shown_args = (
+                list(sig.args) if args_repr is None else _Text(f"[{_positional(args_repr)}]")
+            )
+            shown_kwargs = dict(sig.kwargs) if kwargs_repr is None else _Text(kwargs_repr.strip())
+            call_args = [repr(sig.task), f"args={shown_args!r}", f"kwargs={shown_kwargs!r}"]
             if sig.immutable:
                 call_args.append("immutable=True")
             return _Call("signature", call_args)
@@ -151,6 +217,9 @@ class _Writer:
         extra = [repr(sig.kwargs["n"])] if kind == "chunks" else []
         variable = self._variable(inner.task)
         bare = not (inner.args or inner.kwargs or inner.options or inner.immutable)
+        if _hidden_reprs(sig) != (None, None):  # a map's items are its arguments
+            self.hidden = True
+            items = (sig.options.get("argsrepr") or sig.options.get("kwargsrepr")).strip()
         if variable is not None and bare:
             return _Call(f"{variable}.{kind}", [items, *extra])
         name = {"map": "xmap", "starmap": "xstarmap", "chunks": "chunks"}[kind]

@@ -18,6 +18,7 @@ import networkx as nx
 from celery import states as celery_states
 
 from .attempts import REPLACED, timeline_span
+from .display import mask_credentials
 from .graph import node_label
 from .tracking import TERMINAL
 
@@ -167,8 +168,8 @@ def run_summary(
         "finished": finished,
         "not_run": not_run_counts,
         "ran_without_state": sum(1 for _ in ran_without_state),
-        "cut_off": cut_off,
-        "stuck": stuck,
+        "cut_off": None if cut_off is None else mask_credentials(cut_off),
+        "stuck": None if stuck is None else mask_credentials(stuck),
     }
 
 
@@ -179,8 +180,10 @@ def details_text(
 
     Each value is cut to :data:`DETAIL_LIMIT` characters (:data:`FULL_DETAIL_LIMIT` with
     ``full``); a traceback keeps its end, where the error is. Timestamps (``*_at``) become ISO
-    dates in UTC. Returns the texts and the names of the fields that were cut. Escaping is the
-    browser's job: the view puts these texts in with ``textContent`` only.
+    dates in UTC. The credentials of URLs in them are masked (:func:`mask_credentials`: an
+    exception may name a database URL with its password). Returns the texts and the names of
+    the fields that were cut. Escaping is the browser's job: the view puts these texts in with
+    ``textContent`` only.
 
     Examples
     --------
@@ -196,7 +199,8 @@ def details_text(
     texts: dict[str, str] = {}
     cut: list[str] = []
     for key, value in info.items():
-        text = _as_text(key, value)
+        # Task data (an exception naming a database URL, say) may hold credentials: masked.
+        text = mask_credentials(_as_text(key, value))
         if len(text) > limit:
             cut.append(key)
             text = "…" + text[-(limit - 1) :] if key in _KEEP_TAIL else text[: limit - 1] + "…"

@@ -32,6 +32,7 @@ from kombu.utils.url import maybe_sanitize_url
 
 from .attempts import Attempt, earlier_attempts, end_attempt, replaced_attempt, start_attempt
 from .canvas import freeze, from_dict, to_dict
+from .display import unescape_joiners
 from .graph import argument_reprs, frozen_graph, to_dot, to_html
 from .retry import RetryError, retry_canvas
 from .spawned import Spawned
@@ -1377,15 +1378,18 @@ def _event_fields(event: dict) -> dict[str, Any]:
     for key in ("args", "kwargs", "retries", "eta", "expires", "queue", "runtime"):
         if event.get(key) is not None:
             fields[key] = event[key]
+    for key in ("args", "kwargs"):  # reprs the worker made: emoji joined with ZWJ stay emoji
+        if isinstance(fields.get(key), str):
+            fields[key] = unescape_joiners(fields[key])
     if kind == "task-succeeded":
-        fields["result"] = short_repr(event.get("result"))
+        fields["result"] = short_repr(unescape_joiners(str(event.get("result"))))
     if kind in ("task-failed", "task-retried"):
         exception, traceback = event.get("exception"), event.get("traceback") or ""
         if str(exception).startswith("ExceptionWithTraceback(") and traceback.strip():
             # A pool process died (WorkerLostError...): the worker's event names billiard's
             # wrapper, whose repr is empty; the traceback's last line says what happened.
             exception = traceback.strip().splitlines()[-1]
-        fields["exception"] = short_repr(exception)
+        fields["exception"] = short_repr(unescape_joiners(str(exception)))
         fields["traceback"] = traceback
     if kind == "task-revoked":
         fields.update(terminated=event.get("terminated"), expired=event.get("expired"))

@@ -21,6 +21,8 @@ from celery import Celery, signals, states
 from celery.events.receiver import EventReceiver
 from kombu.utils.url import maybe_sanitize_url
 
+from .display import display_repr
+
 if TYPE_CHECKING:
     from .run import WorkflowRun
 
@@ -434,6 +436,7 @@ def merge_state(current: str, new: str) -> bool:
 
 def safe_repr(value: Any) -> str:
     """``repr`` of a value; if that raises (a task's own class may), a text that says so.
+    Emoji joined with ZWJ stay emoji (:func:`canvas_widgets.display.display_repr`).
 
     >>> class Odd:
     ...     def __repr__(self):
@@ -441,10 +444,7 @@ def safe_repr(value: Any) -> str:
     >>> safe_repr(Odd())
     '<Odd object: its repr() raised RuntimeError>'
     """
-    try:
-        return repr(value)
-    except Exception as exc:
-        return f"<{type(value).__qualname__} object: its repr() raised {type(exc).__name__}>"
+    return display_repr(value)
 
 
 def short_repr(value: Any, limit: int = 2000) -> str:

@@ -304,9 +304,18 @@ def _check_call(
         params.bind(*([None] * prefix), *sig.args, **sig.kwargs)
     except TypeError as exc:
         called = f"{leading} first, then " if leading else ""
-        called += f"args {tuple(sig.args)!r}"
+        # Hidden arguments (argsrepr / kwargsrepr) are named by the text that stands for them.
+        args_repr, kwargs_repr = (
+            (sig.options or {}).get("argsrepr"),
+            (sig.options or {}).get("kwargsrepr"),
+        )
+        called += f"args {tuple(sig.args)!r}" if args_repr is None else f"args {args_repr}"
         if sig.kwargs:
-            called += f" and kwargs {dict(sig.kwargs)!r}"
+            called += (
+                f" and kwargs {dict(sig.kwargs)!r}"
+                if kwargs_repr is None
+                else (f" and kwargs {kwargs_repr}")
+            )
         fix = ""
         if leading in (_PREVIOUS, _HEADER):
             if str(exc).startswith("missing"):

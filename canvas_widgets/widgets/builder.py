@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
@@ -27,12 +26,14 @@ from celery.canvas import Signature
 from ..canvas import CanvasError, from_dict, kind_of, to_dict
 from ..catalogue import task_catalogue
 from ..custom_types import custom_types
+from ..display import mask_credentials
 from ..python_source import to_python
 from ..run import WorkflowRun
 from ..run import run as run_canvas
 from ..tracking import short_repr
 from ..validation import validate
 from ._bundle import bundle
+from ._hidden import HiddenArguments, UnknownHidden
 from ._requests import Refused, answer
 
 __all__ = ["CanvasBuilder"]
@@ -42,8 +43,6 @@ _COMPUTED = frozenset({"catalogue", "custom_types", "problems", "python_source",
 #: Keyword arguments the constructor takes besides ``app`` and ``canvas``.
 _SETTABLE = frozenset({"selected", "layout"})
 _IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": "", "edited": False}
-# user:password@ in any URL-like text (a broker URL in an exception message, say).
-_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]*@")
 
 
 class CanvasBuilder(anywidget.AnyWidget):
@@ -78,6 +77,10 @@ class CanvasBuilder(anywidget.AnyWidget):
     canvas_dict : dict or None, default None
         Celery's canvas dict of the canvas (:func:`~canvas_widgets.to_dict`), None when the
         canvas is empty. Synced both ways; a dict that ``from_dict`` rejects is refused.
+        Arguments a task hides (its ``argsrepr``/``kwargsrepr`` options) are not in it: each
+        hidden field is empty, with a token in the option ``cw_hidden``; the values stay in the
+        kernel (:meth:`to_dict` and :attr:`canvas` have them). Setting it to a dict with real
+        values hides them likewise.
     catalogue : list of dict, default []
         The app's tasks as :meth:`TaskInfo.to_json` gives them (name, parameters, doc, module),
         from :func:`~canvas_widgets.task_catalogue`. Read by the palette and the inspector.
@@ -91,7 +94,8 @@ class CanvasBuilder(anywidget.AnyWidget):
         The Run button is disabled while one of them is an error.
     python_source : str, default ""
         :func:`~canvas_widgets.to_python` of the canvas, recomputed likewise; empty when there
-        is no canvas or when it cannot be built yet.
+        is no canvas or when it cannot be built yet. Hidden arguments are written as their
+        repr text, never their values.
     selected : str, default ""
         The path of the selected node (same scheme as problem paths), or "" for none.
     run_status : dict, default: state idle, the other fields empty, ``edited`` False
@@ -157,8 +161,12 @@ class CanvasBuilder(anywidget.AnyWidget):
             )
         # Plain attributes, never traits: nothing of the app may reach the saved widget state.
         self._app = app
+        # Hidden arguments' values (argsrepr / kwargsrepr), and the canvas dict with them: the
+        # kernel's own, never synced. canvas_dict holds placeholders in their place.
+        self._hidden = HiddenArguments()
+        self._real: dict | None = None
         self._run: WorkflowRun | None = None
-        self._run_canvas: dict | None = None  # canvas_dict as the latest run was made from
+        self._run_canvas: dict | None = None  # the canvas as the latest run was made from
         self._run_lock = threading.Lock()
         # Made when the builder is first displayed: the builder above, the run's graph below.
         self._view: ipywidgets.VBox | None = None
@@ -185,17 +193,21 @@ class CanvasBuilder(anywidget.AnyWidget):
 
         Set it to a signature of any shape, a canvas dict, or None to clear the canvas.
         """
-        if self.canvas_dict is None:
+        if self._real is None:
             return None
-        return from_dict(self.canvas_dict, self._app)
+        return from_dict(self._real, self._app)
 
     @canvas.setter
     def canvas(self, value: Signature | Mapping | None) -> None:
         self.canvas_dict = _as_canvas_dict(value)
 
     def to_dict(self) -> dict | None:
-        """The canvas dict (a copy), or None when the canvas is empty."""
-        return copy.deepcopy(self.canvas_dict)
+        """The canvas dict (a copy), or None when the canvas is empty.
+
+        Hidden arguments (``argsrepr``/``kwargsrepr``) have their values here, unlike in
+        :attr:`canvas_dict`, which is what the browser gets.
+        """
+        return copy.deepcopy(self._real)
 
     def refresh_catalogue(self) -> None:
         """Read the app's tasks and the custom canvas types again (after registering new ones)
@@ -207,15 +219,21 @@ class CanvasBuilder(anywidget.AnyWidget):
     @traitlets.validate("canvas_dict")
     def _validate_canvas_dict(self, proposal: dict) -> dict | None:
         value = proposal["value"]
-        if value is None:
+        if value is None:  # (traitlets does not ask for None: _on_canvas_dict clears _real)
             return None
         try:
-            from_dict(value, self._app)
+            masked, real = self._hidden.split(json.loads(json.dumps(value)))
+        except UnknownHidden as exc:
+            raise traitlets.TraitError(f"not a canvas the builder can show: {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"not a canvas dict: {exc}") from exc
+        try:
+            from_dict(real, self._app)
         except CanvasError as exc:
             raise traitlets.TraitError(
                 f"not a canvas dict Celery can load, at {exc.path}: {exc.message}"
             ) from exc
-        too_big = _unsafe_integer(value)
+        too_big = _unsafe_integer(masked)
         if too_big is not None:
             where, number = too_big
             raise traitlets.TraitError(
@@ -223,10 +241,13 @@ class CanvasBuilder(anywidget.AnyWidget):
                 f"for the browser to keep exactly (beyond ±{_SAFE_INTEGER:,}), and an edit there "
                 "would change it; run it with cw.run(canvas, app=app) instead"
             )
-        return json.loads(json.dumps(value))  # a copy: later changes to the caller's dict stay out
+        self._real = real  # copies (the JSON round trip): later changes to the caller's stay out
+        return masked
 
     @traitlets.observe("canvas_dict")
     def _on_canvas_dict(self, change: dict) -> None:
+        if change["new"] is None:
+            self._real = None
         self._recompute()
         with self._run_lock:
             if self.run_status.get("state", "idle") != "idle":
@@ -236,10 +257,10 @@ class CanvasBuilder(anywidget.AnyWidget):
 
     def _edited_since_run(self) -> bool:
         """Whether the canvas differs from the one the latest run was made from."""
-        return self.canvas_dict != self._run_canvas
+        return self._real != self._run_canvas
 
     def _recompute(self) -> None:
-        d = self.canvas_dict
+        d = self._real
         problems: list[dict] = []
         source = ""
         if d is not None:
@@ -327,12 +348,12 @@ class CanvasBuilder(anywidget.AnyWidget):
         BrokerUnreachable
             When the broker or the result backend does not answer (nothing is sent).
         """
-        if self.canvas_dict is None:
+        if self._real is None:
             raise CanvasError("canvas", "the canvas is empty: drop a task on it first")
         workflow = run_canvas(self.canvas, app=self._app)
         with self._run_lock:
             self._run = workflow
-            self._run_canvas = copy.deepcopy(self.canvas_dict)
+            self._run_canvas = copy.deepcopy(self._real)
             self.run_status = {**_IDLE, "state": "running", "run_id": workflow.id}
             if self._results is not None:  # displayed: show the run's graph below the builder
                 self._results.children = (workflow.graph,)
@@ -401,7 +422,7 @@ class CanvasBuilder(anywidget.AnyWidget):
             pass
         for url in sorted(urls, key=len, reverse=True):
             text = text.replace(url, "<broker>")
-        return _CREDENTIALS.sub(r"\1<hidden>@", text)
+        return mask_credentials(text)
 
     def __repr__(self) -> str:
         d = self.canvas_dict

@@ -330,3 +330,93 @@ def test_displayed_as_a_box_with_the_latest_runs_graph_below(
     b.close()
     assert view.comm is None and results.comm is None and b._repr_mimebundle_ is None
     assert second.graph.comm is not None
+
+
+CARD = "4111111111111111"
+PIN = "s3cr3t-pin-7"
+
+
+def hidden_canvas() -> Any:
+    """A chain whose steps hide their kwargs, their args, and a callback's args."""
+    return add.s(7, y=CARD).set(kwargsrepr="{'y': '****'}") | mul.s(PIN).set(
+        argsrepr="('<pin>',)", link=add.si(PIN, 1).set(argsrepr="('<pin>', 1)")
+    )
+
+
+def test_hidden_arguments_never_reach_widget_state_but_stay_in_the_kernel() -> None:
+    b = CanvasBuilder(app, canvas=hidden_canvas())
+    state = json.dumps(b.get_state())
+    for secret in (CARD, PIN):
+        assert secret not in state, secret
+    assert "{'y': '****'}" in b.python_source and "'<pin>'" in b.python_source
+    step0, step1 = b.canvas_dict["kwargs"]["tasks"]
+    assert step0["kwargs"] == {} and step0["args"] == [7]  # only what is hidden is held back
+    assert set(step0["options"]["cw_hidden"]) == {"kwargs"}
+    assert step1["args"] == [] and set(step1["options"]["cw_hidden"]) == {"args"}
+    # Python has the values: to_dict, canvas (and so run) are the canvas as given.
+    assert b.to_dict() == cw.to_dict(hidden_canvas())
+    assert b.canvas.tasks[0].kwargs == {"y": CARD}
+    assert b.canvas.tasks[1].options["link"]["args"] == [PIN, 1]
+
+
+def test_hidden_arguments_come_back_however_the_browser_moves_the_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    b = CanvasBuilder(app, canvas=hidden_canvas())
+    sent = Sent(b, monkeypatch)
+    step0, step1 = b.canvas_dict["kwargs"]["tasks"]
+    # Reordered, the hidden step copied, wrapped in a group: each gets its values back by token.
+    moved = {
+        "task": "celery.group",
+        "subtask_type": "group",
+        "args": [],
+        "kwargs": {"tasks": [step1, step0, json.loads(json.dumps(step0))]},
+        "options": {},
+        "immutable": False,
+    }
+    b.set_state({"canvas_dict": moved})
+    assert sent.messages == []
+    assert b.canvas_dict == moved  # nothing to send back: the browser's dict stands
+    tasks = b.canvas.tasks
+    assert [t.kwargs for t in tasks] == [{}, {"y": CARD}, {"y": CARD}]
+    assert tasks[0].args == [PIN] and tasks[0].options["argsrepr"] == "('<pin>',)"
+    assert CARD not in json.dumps(b.get_state())
+    # Undo (the first dict again) still finds them.
+    b.set_state({"canvas_dict": step0})
+    assert b.canvas.kwargs == {"y": CARD}
+
+
+def test_hidden_arguments_the_browser_replaces_or_cannot_name_are_handled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    b = CanvasBuilder(app, canvas=add.s(7, y=CARD).set(kwargsrepr="{'y': '****'}"))
+    sent = Sent(b, monkeypatch)
+    masked = b.canvas_dict
+    # Values the browser sends beside a token are not taken: the token's values are.
+    b.set_state({"canvas_dict": {**masked, "kwargs": {"y": 1}}})
+    assert b.canvas.kwargs == {"y": CARD}
+    # Replaced in the inspector: token and repr dropped, the typed value taken as it is.
+    options = {k: v for k, v in masked["options"].items() if k not in ("cw_hidden", "kwargsrepr")}
+    b.set_state({"canvas_dict": {**masked, "kwargs": {"y": 2}, "options": options}})
+    assert b.canvas.kwargs == {"y": 2} and "kwargsrepr" not in b.canvas.options
+    # A token this kernel does not hold is refused, and the last good canvas kept.
+    forged = {**masked, "options": {**masked["options"], "cw_hidden": {"kwargs": "nope"}}}
+    b.set_state({"canvas_dict": forged})
+    assert sent.messages[-1]["type"] == "error" and "not held" in sent.messages[-1]["error"]
+    assert b.canvas.kwargs == {"y": 2}
+    # The repr text a value was hidden with stays its own.
+    b.canvas = add.s(7, y=CARD).set(kwargsrepr="{'y': '****'}")
+    relabelled = {**b.canvas_dict, "options": {**b.canvas_dict["options"], "kwargsrepr": "{}"}}
+    b.set_state({"canvas_dict": relabelled})
+    assert b.canvas.options["kwargsrepr"] == "{'y': '****'}"
+
+
+def test_a_canvas_dict_set_from_python_is_hidden_likewise() -> None:
+    b = CanvasBuilder(app)
+    b.canvas_dict = cw.to_dict(add.s(CARD, 1).set(argsrepr="('****', 1)"))
+    assert CARD not in json.dumps(b.get_state())
+    assert b.canvas.args == [CARD, 1]
+    # Arity problems name the hidden arguments by their text too.
+    b.canvas = add.s(CARD, 1, 2).set(argsrepr="('****', 1, 2)")
+    assert b.problems and CARD not in json.dumps(b.get_state())
+    assert "('****', 1, 2)" in b.problems[0]["message"]

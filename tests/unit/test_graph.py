@@ -167,3 +167,49 @@ def test_html_is_standalone(tmp_path):
     assert "tsum(" in html
     assert "<title>Workflow: 3 tasks</title>" in html
     assert "<h1>" not in html  # pyvis's empty headings are gone
+
+
+def test_right_to_left_names_and_arguments_are_isolated_in_labels():
+    fsi, pdi = "\u2068", "\u2069"
+    greet = {"name": "app.تحية", "kind": "task", "args": ["عالم"], "kwargs": {}, "options": {}}
+    # Drawn in that order whatever the text's direction: the name, then its arguments.
+    assert node_label(greet) == f"{fsi}تحية{pdi}({fsi}'عالم'{pdi})"
+    assert node_label({**greet, "name": "app.greet"}) == f"{fsi}greet{pdi}({fsi}'عالم'{pdi})"
+    # Cut by what is seen, with the isolate left open closed after the ellipsis.
+    long = node_label({**greet, "args": ["عالم" * 20]}, width=12)
+    assert long == f"{fsi}تحية{pdi}({fsi}'عالمع…{pdi}"
+    assert len(long.replace(fsi, "").replace(pdi, "")) == 12
+    mapped = {
+        "name": "app.تحية",
+        "kind": "map",
+        "mapped_task": "app.تحية",
+        "options": {},
+        "args": [],
+        "kwargs": {"items": 2},
+        "first_item": "'عالم'",
+    }
+    assert node_label(mapped) == f"{fsi}map{pdi}({fsi}تحية{pdi}) x2: {fsi}'عالم'{pdi}, …"
+    # Left-to-right labels are as they were.
+    assert node_label({**greet, "name": "app.add", "args": [2, 2]}) == "add(2, 2)"
+
+
+def test_emoji_joined_with_zwj_are_shown_as_emoji_but_bidi_controls_stay_escaped():
+    from canvas_widgets.run import _event_fields, task_arguments
+
+    coder = "👩\u200d💻"
+    node = {
+        "name": "app.greet",
+        "kind": "task",
+        "args": [coder],
+        "kwargs": {"who": "a\u202eb"},
+        "options": {},
+    }
+    assert node_label(node, width=80) == "greet('👩\u200d💻', who='a\\u202eb')"
+    assert task_arguments(node)["args"] == "('👩\u200d💻',)"
+    # Celery's argsrepr in an event holds the escape: undone, but not a backslash typed as such.
+    event = {
+        "type": "task-received",
+        "args": r"('👩\u200d💻', '\\u200d', '\u202e')",
+        "kwargs": "{}",
+    }
+    assert _event_fields(event)["args"] == "('👩\u200d💻', '\\\\u200d', '\\u202e')"

@@ -58,3 +58,23 @@ def test_long_canvases_are_wrapped_and_valid():
 def test_source_from_a_dict():
     d = cw.to_dict(add.s(1, 2) | mul.s(3))
     assert cw.to_dict(run_source(cw.to_python(d))) == d
+
+
+def test_hidden_arguments_are_written_as_their_repr_never_their_values():
+    from canvas_widgets.weave import weave
+
+    card = "4111111111111111"
+    hidden = add.s(7, y=card).set(kwargsrepr="{'y': '****'}")
+    canvas = group(
+        hidden,
+        mul.s(card, 2).set(argsrepr="('****', 2)"),
+        signature("elsewhere.pay", args=[card]).set(argsrepr="('****',)"),
+        add.map([[card, 1]]).set(argsrepr="(…)"),
+        weave(add.s(card, 1).set(argsrepr="('****', 1)"), mul.s(2)),
+    )
+    source = cw.to_python(canvas)
+    assert card not in source
+    assert "add.s(7, **{'y': '****'})" in source and "mul.s('****', 2)" in source
+    assert "args=['****']" in source and "# Hidden arguments" in source
+    # Nothing hidden, no note.
+    assert "Hidden" not in cw.to_python(add.s().set(argsrepr="()") | mul.s(2))

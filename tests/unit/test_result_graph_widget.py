@@ -644,3 +644,40 @@ def test_a_closed_or_dropped_widget_and_its_run_are_freed(app):
     del run, widgets, widget
     gc.collect()
     assert [ref() for ref in refs] == [None] * 4
+
+
+def test_credentials_in_task_errors_are_masked_wherever_they_are_shown():
+    url = "postgresql://tutor:db-PASS-99@db.internal/app"
+    texts, _ = details_text(
+        {
+            "exception": f"OperationalError('could not connect to {url}')",
+            "traceback": f'Traceback (most recent call last):\n  File "t.py"\nError: {url}\n',
+            "attempts": [
+                {
+                    "worker": "w@h",
+                    "started_at": 0.0,
+                    "ended_at": 1.0,
+                    "state": "RETRY",
+                    "exception": f"OperationalError({url!r})",
+                }
+            ],
+        }
+    )
+    for key in ("exception", "traceback", "attempts"):
+        assert "db-PASS-99" not in texts[key] and "postgresql://<hidden>@db.internal" in texts[key]
+    summary = run_summary({}, None, 0.0, False, cut_off=f"lost {url}", stuck=f"no {url}")
+    assert "db-PASS-99" not in json.dumps(summary)
+
+
+def test_the_cli_failure_line_masks_credentials():
+    from types import SimpleNamespace
+
+    from canvas_widgets.cli import _failure_lines
+
+    run = SimpleNamespace(
+        states={"t1": "FAILURE"},
+        _graph=SimpleNamespace(nodes={"t1": {"path": "task"}}),
+        info=lambda task_id: {"name": "p.load", "exception": "E('redis://:pw-77@cache:6379/0')"},
+    )
+    [line] = _failure_lines(run)
+    assert "pw-77" not in line and "redis://<hidden>@cache" in line

@@ -16,6 +16,7 @@
  */
 
 import { clip, h } from "../shared/dom";
+import { callArgsText, HIDDEN_OPTION } from "./hidden";
 import { formatArgs, formatKwargs, formatLiteral } from "./literal";
 import type { CustomType } from "./model";
 import { type Problem, worstSeverity } from "./paths";
@@ -31,14 +32,13 @@ export function shortName(task: string): string {
 
 /** `add.s(2, 2)` / `add.si(2, y=3)`: the signature as Celery code. */
 export function callText(node: TaskNode, full = false): string {
-  const inside = [formatArgs(node.args), formatKwargs(node.kwargs)].filter((s) => s !== "");
   const name = full ? node.task : shortName(node.task);
-  return `${name}.${node.immutable ? "si" : "s"}(${inside.join(", ")})`;
+  return `${name}.${node.immutable ? "si" : "s"}(${callArgsText(node)})`;
 }
 
 function optionsText(options: Record<string, unknown>): string {
   return Object.entries(options)
-    .filter(([key]) => key !== "link" && key !== "link_error")
+    .filter(([key]) => key !== "link" && key !== "link_error" && key !== HIDDEN_OPTION)
     .map(([key, value]) => `${key}=${formatLiteral(value)}`)
     .join(" · ");
 }
@@ -48,8 +48,7 @@ function callbackText(value: unknown): string {
   return list
     .map((cb) => {
       const d = cb as Partial<TaskNode> & { task?: string };
-      const args = Array.isArray(d.args) ? formatArgs(d.args) : "";
-      return `${shortName(String(d.task ?? "?"))}.${d.immutable ? "si" : "s"}(${args})`;
+      return `${shortName(String(d.task ?? "?"))}.${d.immutable ? "si" : "s"}(${callArgsText(d)})`;
     })
     .join(", ");
 }

@@ -12,6 +12,7 @@
 import { button, h } from "../shared/dom";
 import { bindParameters, signatureText, type TaskInfo } from "./binding";
 import { callText, shortName } from "./canvas-view";
+import { callArgsText, HIDDEN_OPTION, type HiddenField, hiddenText, unhide } from "./hidden";
 import {
   formatArgs,
   formatKwargs,
@@ -272,6 +273,14 @@ export class Inspector {
 
   private parameters(node: TaskNode, info: TaskInfo): HTMLElement {
     const ctx = this.ctx as InspectorContext;
+    if (hiddenText(node.options, "args") !== null || hiddenText(node.options, "kwargs") !== null) {
+      return h(
+        "div",
+        { className: "cw-section" },
+        h("div", { className: "cw-section-title" }, "Parameters"),
+        h("p", { className: "cw-doc" }, "Some arguments are hidden: the problems say if they fit."),
+      );
+    }
     const rows = bindParameters(info.parameters, ctx.leading, node.args, node.kwargs);
     const table = h("table", { className: "cw-params" });
     for (const row of rows) {
@@ -498,7 +507,8 @@ export class Inspector {
         },
       }),
     );
-    const known = new Set<string>([...KNOWN_OPTIONS, ...CALLBACK_KEYS]);
+    // The tokens of hidden arguments are not options to edit: kept as they are.
+    const known = new Set<string>([...KNOWN_OPTIONS, ...CALLBACK_KEYS, HIDDEN_OPTION]);
     const others = Object.fromEntries(Object.entries(node.options).filter(([k]) => !known.has(k)));
     section.append(
       textField({
@@ -553,7 +563,7 @@ export class Inspector {
           "data-cw-field": `${key}-remove-${i}`,
         });
         remove.addEventListener("click", () => setList(list.filter((_, j) => j !== i)));
-        const args = Array.isArray(cb.args) ? formatArgs(cb.args) : "";
+        const args = callArgsText(cb);
         rows.append(
           h(
             "div",
@@ -628,29 +638,79 @@ function callFields(
   node: TaskNode | CustomNode,
   update: (changes: TaskChanges) => string | null,
 ): HTMLElement[] {
+  const argsText = hiddenText(node.options, "args");
+  const kwargsText = hiddenText(node.options, "kwargs");
   return [
-    textField({
-      key: "args",
-      label: "args",
-      value: formatArgs(node.args),
-      placeholder: "e.g. 2, 2",
-      hint: "as inside the call: 2, 'x', [1, 2] (JSON or Python literals)",
-      attrs: { "data-cw-input": "args" },
-      apply: (text) => update({ args: parseArgs(text) }),
-    }),
-    textField({
-      key: "kwargs",
-      label: "kwargs",
-      value: formatKwargs(node.kwargs),
-      placeholder: "e.g. y=2",
-      hint:
-        node.kind === "custom"
-          ? `name=value, … or a dict (not ${Object.keys(node.slots).join(", ")}: drop those on the canvas)`
-          : "name=value, … or a dict",
-      attrs: { "data-cw-input": "kwargs" },
-      apply: (text) => update({ kwargs: parseKwargs(text) }),
-    }),
+    argsText !== null
+      ? hiddenField("args", argsText, () =>
+          update({ args: [], options: unhide(node.options, "args") }),
+        )
+      : textField({
+          key: "args",
+          label: "args",
+          value: formatArgs(node.args),
+          placeholder: "e.g. 2, 2",
+          hint: "as inside the call: 2, 'x', [1, 2] (JSON or Python literals)",
+          attrs: { "data-cw-input": "args" },
+          apply: (text) => update({ args: parseArgs(text) }),
+        }),
+    kwargsText !== null
+      ? hiddenField("kwargs", kwargsText, () =>
+          update({ kwargs: {}, options: unhide(node.options, "kwargs") }),
+        )
+      : textField({
+          key: "kwargs",
+          label: "kwargs",
+          value: formatKwargs(node.kwargs),
+          placeholder: "e.g. y=2",
+          hint:
+            node.kind === "custom"
+              ? `name=value, … or a dict (not ${Object.keys(node.slots).join(", ")}: drop those on the canvas)`
+              : "name=value, … or a dict",
+          attrs: { "data-cw-input": "kwargs" },
+          apply: (text) => update({ kwargs: parseKwargs(text) }),
+        }),
   ];
+}
+
+/**
+ * Arguments hidden as Celery hides them (argsrepr / kwargsrepr): their text, read-only (the
+ * values stay in the kernel), and a button that replaces them with values typed here, which
+ * are then not hidden (the repr goes with them).
+ */
+function hiddenField(field: HiddenField, text: string, replace: () => string | null): HTMLElement {
+  const id = `cw-f-${Math.random().toString(36).slice(2)}`;
+  const input = h("input", {
+    id,
+    type: "text",
+    readonly: "",
+    "aria-readonly": "true",
+    value: text,
+    "data-cw-field": field,
+    "data-cw-input": field,
+    "data-cw-hidden": field,
+  }) as HTMLInputElement;
+  input.value = text;
+  const error = h("div", { className: "cw-field-error", role: "alert" });
+  const b = button("replace", `replace the hidden ${field} with values typed here (not hidden)`, {
+    "data-cw-field": `${field}-replace`,
+  });
+  b.addEventListener("click", () => {
+    error.textContent = replace() ?? "";
+  });
+  return h(
+    "div",
+    { className: "cw-field cw-field-hidden" },
+    h("label", { className: "cw-label", for: id }, `${field} (hidden)`),
+    input,
+    h(
+      "div",
+      { className: "cw-hint" },
+      `hidden by ${field === "args" ? "argsrepr" : "kwargsrepr"}: the values stay in the kernel, never shown or saved. `,
+      b,
+    ),
+    error,
+  );
 }
 
 function describeKind(node: BuilderNode): string {

@@ -12,6 +12,7 @@
  */
 
 import { type CanvasDict, type ChordDict, canvasShape, type GroupDict } from "../shared/canvas";
+import { hiddenText } from "./hidden";
 import type { CustomType } from "./model";
 
 // ---------------------------------------------------------------------------------------------
@@ -829,6 +830,13 @@ function applyCallChanges<N extends TaskNode | CustomNode>(node: N, changes: Tas
       throw new EditError(`the task name of ${node.id} must be a non-empty string`);
     }
     out.task = changes.task;
+  }
+  for (const field of ["args", "kwargs"] as const) {
+    // Hidden values stay in the kernel: they can be replaced (their token dropped), not edited.
+    const options = changes.options ?? node.options;
+    if (changes[field] !== undefined && hiddenText(options, field) !== null) {
+      throw new EditError(`the ${field} of ${node.id} are hidden: replace them to type new ones`);
+    }
   }
   if (changes.args !== undefined) {
     if (!Array.isArray(changes.args)) throw new EditError(`args of ${node.id} must be a list`);

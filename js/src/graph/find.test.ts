@@ -35,6 +35,14 @@ describe("findTasks", () => {
     expect(findTasks("('x')", nodes, states)).toEqual(["7f3c-9a"]);
   });
 
+  it("finds a right-to-left label as typed, without the isolates it is drawn with", () => {
+    const greet = {
+      ...task("g1", "group.tasks[0]", "group", "demo.تحية"),
+      label: "\u2068تحية\u2069(\u2068'عالم'\u2069)",
+    };
+    expect(findTasks("تحية('عالم", [greet], new Map())).toEqual(["g1"]);
+  });
+
   it("finds the tasks in a state named by the query, PENDING for those not moved yet", () => {
     expect(findTasks("failure", nodes, states)).toEqual(["h1", "7f3c-9a"]);
     expect(findTasks("Pending", nodes, states)).toEqual(["h2", "body"]);

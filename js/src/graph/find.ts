@@ -38,7 +38,11 @@ export function findTasks(
       (node) =>
         node.id.startsWith(text) ||
         node.name.toLowerCase().includes(lower) ||
-        node.label.toLowerCase().includes(lower),
+        // A label isolates right-to-left text (FSI … PDI): found as typed, without them.
+        node.label
+          .replace(/[\u2066-\u2069]/g, "")
+          .toLowerCase()
+          .includes(lower),
     )
     .map((node) => node.id);
 }

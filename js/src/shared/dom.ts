@@ -63,7 +63,31 @@ export function injectStyles(el: HTMLElement, key: string, css: string): void {
 
 /** Text cut to `max` characters with an ellipsis; the full text is for a `title`. */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  // Labels isolate right-to-left names and arguments (FSI … PDI, canvas_widgets/display.py):
+  // those controls are not counted, and the ones a cut leaves open are closed after the "…".
+  if (!/[\u2066-\u2069]/.test(text)) {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  }
+  if (text.replace(/[\u2066-\u2069]/g, "").length <= max) return text;
+  let out = "";
+  let seen = 0;
+  let depth = 0;
+  for (const c of text) {
+    if (c >= "\u2066" && c <= "\u2068") {
+      depth += 1;
+      out += c;
+    } else if (c === "\u2069") {
+      if (depth > 0) {
+        depth -= 1;
+        out += c;
+      }
+    } else {
+      if (seen + c.length > max - 1) break;
+      out += c;
+      seen += c.length; // as text.length counts: UTF-16 units
+    }
+  }
+  return `${out}…${"\u2069".repeat(depth)}`;
 }
 
 /** A `<button type="button">` with text, a tooltip and attributes (`data-cw-action`, ...). */
