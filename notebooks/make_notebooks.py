@@ -201,6 +201,7 @@ Each step gets the previous step's result as its first argument. `|` builds a ch
         "canvas = group(add.s(i, i) for i in range(5))\ncw.run(canvas, app=app).wait(timeout=60)",
         expect="[0, 2, 4, 6, 8]",
     ),  # fmt: skip
+    code("cw.CanvasBuilder(app, canvas=canvas)"),
     md("""
 ## chord: a group, then one task with all their results
 The *header* runs in parallel; the *body* gets the list of their results.
@@ -232,6 +233,7 @@ They run *sequentially inside one task*: cheap for many small calls, but not par
         "cw.run(canvas, app=app).wait(timeout=60)",
         expect="[45, 4950]",
     ),  # fmt: skip
+    code("cw.CanvasBuilder(app, canvas=canvas)"),
     code(
         "canvas = add.starmap([(1, 1), (2, 2), (3, 3)])\ncw.run(canvas, app=app).wait(timeout=60)",
         expect="[2, 4, 6]",
@@ -247,6 +249,7 @@ They run *sequentially inside one task*: cheap for many small calls, but not par
         expect="[[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]",
     ),  # fmt: skip
     code("len(run.task_ids)", expect="3"),
+    code("cw.CanvasBuilder(app, canvas=canvas)"),
     code("run.graph"),
     md("""
 ## Nesting
@@ -400,10 +403,11 @@ from canvas_widgets.demo import app, count, square_each, xsum
 """),
     md("""
 ## A task that reports progress
-`count(n)` calls `cw.report_progress(self, i, n)` after each step: the progress goes to the
-result backend (for anyone who reads it later) and out as an event (for live views).
+`count(n)` calls `cw.report_progress(self, i, n)` after each step, from inside the task (it is
+bound: `@app.task(bind=True)`). It stores state `PROGRESS` with `current` and `total` in the
+result backend (for anyone who reads it later) and sends a `task-progress` event with the same
+(for live views, which draw it as a bar on the task's node).
 """),
-    code("print(cw.report_progress.__doc__.split('Examples')[0])"),
     code("""
 run = cw.run(group(count.s(20, 0.05), count.s(40, 0.05)), app=app)
 run.graph

@@ -28,7 +28,7 @@ from .browser_harness import (
 )
 
 QUICKSTART = "01-quickstart.ipynb"
-GRAPH_CELL = 12  # run.graph, after the chord of ten additions and their sum
+GRAPH_CELL = 9  # run.graph of the chord of ten additions and their sum
 
 
 def _read_until(log: Path, pattern: str, proc: subprocess.Popen, timeout: float) -> re.Match:
