@@ -38,6 +38,7 @@ __all__ = [
     "freeze",
     "from_dict",
     "iter_tasks",
+    "json_refusal",
     "kind_of",
     "to_dict",
 ]
@@ -186,17 +187,50 @@ def to_dict(canvas: Signature | Mapping) -> dict:
     try:
         return json.loads(json.dumps(plain))
     except (TypeError, ValueError) as exc:
-        raise CanvasError(_unserialisable(canvas), f"not JSON-serialisable: {exc}") from exc
+        path, message = json_refusal(canvas) or (kind_of(canvas), f"not JSON-serialisable: {exc}")
+        raise CanvasError(path, message) from exc
 
 
-def _unserialisable(canvas: Signature) -> str:
-    """The path of the first task whose arguments or options JSON refuses; else the canvas's."""
+def json_refusal(canvas: Signature) -> tuple[str, str] | None:
+    """The first value of a canvas's tasks that a canvas dict (JSON) cannot hold: its path, as
+    close as it can be told (``chain.tasks[1].args[0]``), and why; None when there is none.
+
+    >>> import datetime
+    >>> from canvas_widgets.demo import add
+    >>> json_refusal(add.s(1, 1) | add.s(when=datetime.date(2026, 1, 2)))
+    ('chain.tasks[1].kwargs.when', 'date datetime.date(2026, 1, 2) cannot go in a canvas dict, \
+which is JSON: pass it as text or numbers (a date as its isoformat(), say)')
+    >>> json_refusal(add.s(1, 1)) is None
+    True
+    """
     for path, sig in iter_tasks(canvas):
+        plain = _plain(sig)  # (an eta given as a datetime is written as text: not refused)
+        for field in ("args", "kwargs", "options"):
+            found = _refused(plain.get(field), f"{path}.{field}")
+            if found is not None:
+                return found
+    return None
+
+
+def _refused(value: Any, path: str) -> tuple[str, str] | None:
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}", item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+    else:
         try:
-            json.dumps(_plain(sig))
+            json.dumps(value)
         except (TypeError, ValueError):
-            return path
-    return kind_of(canvas)
+            return path, (
+                f"{_describe(value)} cannot go in a canvas dict, which is JSON: pass it as "
+                "text or numbers (a date as its isoformat(), say)"
+            )
+        return None
+    for where, item in items:
+        found = _refused(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 def _plain(value: Any) -> Any:

@@ -19,7 +19,15 @@ from celery import Celery
 from celery.canvas import Signature, maybe_signature
 from dateutil.parser import isoparse
 
-from .canvas import CanvasError, canonical, chord_header, from_dict, iter_tasks, kind_of
+from .canvas import (
+    CanvasError,
+    canonical,
+    chord_header,
+    from_dict,
+    iter_tasks,
+    json_refusal,
+    kind_of,
+)
 from .custom_types import custom_type
 
 __all__ = ["Problem", "check", "validate"]
@@ -101,6 +109,10 @@ def validate(canvas: Signature | Mapping, app: Celery | None = None) -> list[Pro
         problems = list(_check(canvas, kind_of(canvas), app, fed=None, in_chain=False))
     except CanvasError as exc:  # a custom canvas type without expand(): nothing more to check
         return [Problem(exc.path, "error", exc.message, "unsupported")]
+    refused = json_refusal(canvas)  # (a dict has passed from_dict's own check of its values)
+    if refused is not None:
+        path, message = refused
+        problems.append(Problem(path, "error", message, "not-json"))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(problems, key=lambda p: order[p.severity])
 

@@ -1,5 +1,6 @@
 """Strict loading: a malformed input gets one CanvasError naming the node; nothing else escapes."""
 
+import datetime
 import json
 
 import pytest
@@ -207,8 +208,25 @@ def test_well_formed_canvas_dicts_round_trip_and_check_cleanly(d):
 def test_a_list_of_tasks_or_bytes_in_a_task_say_what_and_where():
     with pytest.raises(cw.CanvasError, match=r"^canvas: expected .* \(several tasks: a group or"):
         cw.to_dict([add.s(1, 1), add.s(2, 2)])
-    with pytest.raises(cw.CanvasError, match=r"^chain.tasks\[1\]: not JSON-serialisable"):
+    with pytest.raises(cw.CanvasError, match=r"^chain.tasks\[1\].args\[0\]: bytes b'x' cannot go"):
         cw.to_dict(chain(add.s(1, 1), add.s(b"x")))
+
+
+def test_values_json_cannot_hold_are_an_error_of_validate_that_names_them():
+    # Celery's own JSON sends a date or a Decimal; a canvas dict (JSON, what the builder edits
+    # and a run records) cannot hold them. validate() says so, where, as run() would refuse.
+    canvas = chain(add.s(1, 1), add.s(y={"day": datetime.date(2026, 1, 2)}))
+    [problem] = cw.validate(canvas, app)
+    assert (problem.path, problem.severity, problem.code) == (
+        "chain.tasks[1].kwargs.y.day",
+        "error",
+        "not-json",
+    )
+    assert problem.message.startswith("date datetime.date(2026, 1, 2) cannot go in a canvas dict")
+    with pytest.raises(cw.CanvasError, match="^chain.tasks.1..kwargs.y.day: date"):
+        cw.run(canvas, app=app)  # refused before anything is sent
+    # A datetime eta is written as the text Celery sends: not refused.
+    assert cw.validate(add.s(1, 1).set(eta=datetime.datetime(2030, 1, 1)), app) == []
 
 
 def test_run_refuses_what_is_not_a_celery_app():
