@@ -667,6 +667,44 @@ def test_an_option_of_the_wrong_kind_is_shown_and_can_be_cleared(
     assert kernel(nb, 1) == "{}"
 
 
+# --- hidden arguments ----------------------------------------------------------------------------
+
+SECRET = 4111111111111111  # a card number
+HIDDEN_CELLS = [
+    IMPORTS
+    + "cluster = cw.LocalCluster(app, workers=1)\n"
+    + f"b = CanvasBuilder(app, canvas=add.s(1, y={SECRET}).set(kwargsrepr=\"{{'y': '****'}}\"))\nb",
+    "state = {k: v for k, v in b.get_state().items() if k != '_esm'}\n"
+    f"print(b.last_run.wait(timeout=60), {str(SECRET)!r} in json.dumps(state))",
+    "cluster.close()",
+]
+
+
+def test_hidden_arguments_are_shown_as_their_repr_and_run_with_their_values(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    # A card number hidden with kwargsrepr must not reach the page (it would be saved with the
+    # notebook); the block, wrapped in a chain in the page, still runs with it.
+    nb = notebook_factory(HIDDEN_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    node = widget.locator('[data-cw-node-kind="task"]')
+    expect(node).to_contain_text("**{'y': '****'}")
+    node.click()
+    hidden = widget.locator('.cw-inspector [data-cw-hidden="kwargs"]')
+    expect(hidden).to_have_value("{'y': '****'}")
+    expect(hidden).to_have_attribute("readonly", "")
+    node.press("c")  # wrapped in a chain: the dict the page sends back has no value in it
+    expect(widget.locator('[data-cw-node-kind="chain"]')).to_have_count(1)
+    assert str(SECRET) not in widget.inner_text()
+    widget.locator('[data-cw-action="run"]').click()
+    status = widget.locator(".cw-run-status")
+    expect(status).to_have_attribute("data-cw-run-state", "done", timeout=RUN_TIMEOUT_MS)
+    expect(status).to_contain_text(str(1 + SECRET))
+    assert kernel(nb, 1) == f"{1 + SECRET} False"
+    assert nb.run_cell(2), nb.output_text(2)
+
+
 # --- results are text ----------------------------------------------------------------------------
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { REPLY_TIMEOUT_MS, Requests } from "./requests";
+import { pageWithoutKernel, REPLY_TIMEOUT_MS, Requests } from "./requests";
 
 /** What a view sends to its widget, kept to answer it. */
 function recorder() {
@@ -75,5 +75,22 @@ describe("Requests", () => {
     requests.close();
     expect(requests.waiting).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("pageWithoutKernel", () => {
+  it("tells the HTML manager of an exported notebook (no kernel) from a live one", () => {
+    // JupyterLab's manager has its kernel as a getter on its prototype.
+    class LabManager {
+      get kernel() {
+        return { id: "k" };
+      }
+    }
+    class HtmlManager {
+      get_model() {}
+    }
+    expect(pageWithoutKernel({ widget_manager: new LabManager() })).toBe(false);
+    expect(pageWithoutKernel({ widget_manager: new HtmlManager() })).toBe(true);
+    expect(pageWithoutKernel({})).toBe(false); // nothing known: no claim
   });
 });
