@@ -69,8 +69,18 @@ _SEEN_KEY = "canvas-widgets-run-{}-seen"
 _SEEN_FIELDS = frozenset({"worker", "runtime", "retries", "eta", "expires", "queue", "terminated"})
 #: A task's outcome in its info, kept for the tasks Celery stores nothing of (ignore_result).
 _OUTCOME_FIELDS = ("result", "exception", "traceback")
+#: The pools whose workers answer pings while they run a task (``inspect().stats()`` names a
+#: worker's): only their silence says a worker is gone (see WorkflowRun._answers_while_busy).
+_ANSWERING_POOLS = frozenset(
+    {"celery.concurrency.prefork:TaskPool", "celery.concurrency.thread:TaskPool"}
+)
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
+#: What a terminate no worker answered may mean (see WorkflowRun._terminate).
+_NO_ANSWER = (
+    f"no answer in {TERMINATE_REPLY_TIMEOUT:g} s (a solo pool cannot while it runs a task); "
+    "its running tasks may run to their end"
+)
 #: How long :meth:`WorkflowRun.revoke` tries the broker before saying it cannot reach it.
 REVOKE_CONNECT_TIMEOUT = 3.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
@@ -108,7 +118,7 @@ class RunCutOff(RuntimeError):
 
 class NotTerminated(RuntimeWarning):
     """Workers could not terminate the running tasks they were asked to (their pool cannot);
-    ``refused`` holds each one's answer, ``"<worker>: <error>"``."""
+    ``refused`` holds each one's answer, ``"<worker>: <error>"`` (or that it did not answer)."""
 
     def __init__(self, refused: list[str]) -> None:
         super().__init__(f"revoked, but not terminated by {'; '.join(refused)}")
@@ -361,6 +371,7 @@ class WorkflowRun:
         #: When the workers last said which queues they consume, and those queues' keys.
         self._served: tuple[float, set[str]] = (float("-inf"), set())
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
+        self._pools: dict[str, str] = {}  # worker -> its pool's class (see _learn_pools)
         self._last_liveness_check = 0.0
         #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
         self.retry_of: tuple[str, str] | None = None
@@ -859,9 +870,11 @@ class WorkflowRun:
         record (and :meth:`attach`) shows them so; workers discard them if they ever arrive.
         A task already running goes on unless ``terminate``: then its worker kills the process
         running it. Only some pools can (prefork can, the thread pool of an in-kernel
-        :class:`~canvas_widgets.LocalCluster` cannot): the workers are asked, and a
-        :class:`NotTerminated` warning names those that could not; the tasks are revoked all
-        the same.
+        :class:`~canvas_widgets.LocalCluster` cannot, a solo pool does not even answer while
+        it runs a task): the workers are asked, and a :class:`NotTerminated` warning names
+        those that could not or did not answer; the tasks are revoked all the same. Tasks
+        that look SENT or RECEIVED are terminated too: without task events and
+        ``task_track_started``, a running task looks so.
 
         Raises
         ------
@@ -880,8 +893,13 @@ class WorkflowRun:
         with self._lock:
             pending = [t for t in self.task_ids if t in scope and self._states[t] not in TERMINAL]
             unsent = [t for t in pending if self._states[t] == states.PENDING]
+            # Without task events and task_track_started, a running task looks SENT: a
+            # terminate reaches those too (a task not running is only revoked by it).
             running = {
-                t: self._info[t].get("worker") for t in pending if is_running(self._states[t])
+                t: self._info[t].get("worker")
+                for t in pending
+                if is_running(self._states[t])
+                or (terminate and self._states[t] in ("SENT", states.RECEIVED))
             }
             # The tasks they sent outside the canvas too; a task that replaced itself with them
             # ends once they have (see _check_replaced).
@@ -916,12 +934,18 @@ class WorkflowRun:
         replies = self.app.control.revoke(
             list(running), terminate=True, reply=True, timeout=TERMINATE_REPLY_TIMEOUT, **options
         )
-        return [
+        refused = [
             f"{worker}: {answer['error']}"
             for reply in replies
             for worker, answer in reply.items()
             if "error" in answer
         ]
+        # No answer is no termination: a solo pool reads its mail only between tasks.
+        answered = {worker for reply in replies for worker in reply}
+        unheard = sorted(w for w in workers if w is not None and w not in answered)
+        if None in workers and not replies:
+            unheard.append("every worker")
+        return refused + [f"{worker}: {_NO_ANSWER}" for worker in unheard]
 
     def retry(self, task_id: str) -> WorkflowRun:
         """Run again from a task that failed or was revoked: that task and what depends on it
@@ -1075,6 +1099,9 @@ class WorkflowRun:
         result, so without this its tasks would stay STARTED forever. (When only the pool
         process running a task dies, Celery itself reports the task failed, or re-queues it
         for ``acks_late`` tasks with ``task_reject_on_worker_lost``.)
+
+        Only the silence of a worker heard before, whose pool answers while it runs a task,
+        counts (see _answers_while_busy): a busy solo worker is silent until its task ends.
         """
         with self._lock:
             running = {
@@ -1087,10 +1114,10 @@ class WorkflowRun:
             return
         replies = self.app.control.ping(destination=sorted(workers), timeout=1.0)
         answered = {name for reply in replies for name in reply}
+        self._learn_pools(answered)
         for worker in workers:
-            self._silent_workers[worker] = (
-                0 if worker in answered else self._silent_workers.get(worker, 0) + 1
-            )
+            silent = worker not in answered and self._answers_while_busy(worker)
+            self._silent_workers[worker] = self._silent_workers.get(worker, 0) + 1 if silent else 0
         with self._lock:
             for task_id, worker in running.items():
                 if worker and self._silent_workers.get(worker, 0) >= misses_allowed:
@@ -1104,6 +1131,25 @@ class WorkflowRun:
                     tries = self._attempts.get(task_id, [])
                     end_attempt(tries, worker, now, states.FAILURE, message)
                     self._decide(task_id, states.FAILURE, f"WorkerLost: {message}", now)
+
+    def _learn_pools(self, answered: set[str]) -> None:
+        """Ask the workers that answered a ping, once each, which pool they run tasks in
+        (``inspect().stats()``): whether their silence can ever mean they are gone."""
+        unknown = sorted(w for w in answered if w not in self._pools)
+        if not unknown:
+            return
+        inspect = self.app.control.inspect(destination=unknown, limit=len(unknown), timeout=1.0)
+        for worker, stats in (inspect.stats() or {}).items():
+            self._pools[worker] = str((stats.get("pool") or {}).get("implementation", ""))
+
+    def _answers_while_busy(self, worker: str) -> bool:
+        """Whether a worker's silence is evidence that it is gone.
+
+        A worker answers pings in its main loop. A prefork or thread pool runs tasks beside
+        that loop; a solo pool runs each task in it (eventlet and gevent too, for as long as a
+        task does not yield), so a busy one is silent until its task ends. A worker never
+        heard, whose pool is therefore not known, may be such a one: not evidence either."""
+        return self._pools.get(worker) in _ANSWERING_POOLS
 
     def _decide(self, task_id: str, state: str, exception: str, at: float) -> None:
         """End a task the run found ended where Celery stores no end (lock held): its error,
@@ -1176,21 +1222,28 @@ class WorkflowRun:
         """Say why tasks sent :attr:`queue_check_after` seconds ago or more still wait, when no
         worker will take them: sent to a queue no worker consumes (a route to a queue nobody
         serves), or no worker answering at all. Celery says nothing of either: the tasks stay
-        PENDING for good. Tasks waiting behind others on a queue that is served are not stuck.
+        PENDING for good. Tasks waiting behind others on a queue that is served are not stuck,
+        nor those on a queue a task of the run runs from: a worker with a solo pool answers only
+        between tasks, so a busy one is silent, and its queues seem served by nobody.
         """
         now = time.time()
         default = self.app.conf.task_default_queue
         waiting: dict[str, int] = {}  # routing key -> tasks waiting
+        busy: set[str] = set()  # the routing keys of the run's tasks running
         with self._lock:
             for task_id, state in self._states.items():
-                sent_at = self._info[task_id].get("sent_at")
+                info = self._info[task_id]
+                key = info.get("queue") or default
+                if is_running(state):
+                    busy.add(key)
+                sent_at = info.get("sent_at")
                 if (
                     state == "SENT"
                     and sent_at is not None
                     and now - sent_at >= self.queue_check_after
                 ):
-                    key = self._info[task_id].get("queue") or default
                     waiting[key] = waiting.get(key, 0) + 1
+        waiting = {key: n for key, n in waiting.items() if key not in busy}
         served_at, served = self._served
         if not waiting or (
             time.monotonic() - served_at < self.queues_look_lasts and waiting.keys() <= served
@@ -1203,7 +1256,7 @@ class WorkflowRun:
         if not replies:
             self._stuck = (
                 f"{_tasks(sum(waiting.values()))} sent and not received: no worker answered "
-                "(is one running?)"
+                "(is one running? a solo pool answers only between tasks)"
             )
             return
         queues = [queue for found in replies.values() for queue in found or ()]

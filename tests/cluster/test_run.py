@@ -569,6 +569,9 @@ def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
     wait_until(lambda: backend_state.state == "STARTED", 10, "the backend says STARTED")
     [(worker, pid)] = solo.pids.items()
     assert run.info(task_id)["worker"] == worker
+    # Silence is evidence only from a worker the run heard, with a pool that answers while it
+    # runs a task (a solo pool does not): its first ping (every 3 s) tells it this one's.
+    wait_until(lambda: run._answers_while_busy(worker), 10, "the run heard the worker")
 
     os.kill(pid, signal.SIGKILL)
 
