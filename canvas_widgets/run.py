@@ -142,6 +142,8 @@ def run(
 
     Raises
     ------
+    RuntimeError
+        If the app has ``task_always_eager`` set (see _check_not_eager); nothing is sent.
     CanvasError
         If :func:`~canvas_widgets.validate` finds an error; nothing is sent.
     BrokerUnreachable
@@ -151,6 +153,7 @@ def run(
     """
     app = app or getattr(canvas, "_app", None) or _current_app()
     _check_app(app)
+    _check_not_eager(app)
     d = to_dict(canvas)
     check(d, app)
     # Before freezing: freezing a group or chord already subscribes to its results on a Redis
@@ -190,6 +193,19 @@ def _current_app() -> Celery:
 def _check_app(app: object) -> None:
     if not isinstance(app, Celery):
         raise TypeError(f"app must be a Celery app, not {type(app).__name__} {app!r:.60}")
+
+
+def _check_not_eager(app: Celery) -> None:
+    """Refuse an app in eager mode before anything is stored or sent: Celery would run every
+    task inline in this process, storing and sending nothing, so there is nothing to follow
+    (publishing tried the broker first, and a run waited for ever on states never stored)."""
+    if app.conf.task_always_eager:
+        raise RuntimeError(
+            "the app has task_always_eager set: Celery runs each task inline here, at once, "
+            "and stores and sends nothing, so a run has nothing to follow. Use canvas.apply() "
+            "for an eager run, or set app.conf.task_always_eager = False to run it on workers "
+            f"{START_A_BROKER}"
+        )
 
 
 def _ensure_reachable(app: Celery, timeout: float, *, revoking: bool = False) -> None:
