@@ -283,6 +283,18 @@ def _ends(result: ResultBase | None) -> list[AsyncResult]:
     return [] if result is None else [result]
 
 
+def _run_key(backend: Any, template: str, run_id: str) -> str:
+    """The key of a record of a run, under the backend's ``global_keyprefix`` (a
+    ``result_backend_transport_options`` entry) as Celery's own keys are: apps that share a
+    Redis by prefix keep their runs apart, and a clean-up by prefix takes them too. Celery
+    keeps no prefix of its own apart: it is what its task key prefix has before its own."""
+    own = getattr(type(backend), "task_keyprefix", "")
+    prefix = getattr(backend, "task_keyprefix", "")
+    own, prefix = (p.decode() if isinstance(p, bytes) else p for p in (own, prefix))
+    prefix = prefix[: -len(own)] if own and prefix.endswith(own) else ""
+    return prefix + template.format(run_id)
+
+
 def _put(backend: Any, key: str, record: Mapping[str, Any]) -> None:
     """Store a record of the run in the result backend as JSON, for as long as its results."""
     if not hasattr(backend, "set"):
@@ -396,7 +408,7 @@ class WorkflowRun:
 
     def _store(self) -> None:
         record = {"canvas": self.canvas_dict, "started_at": self.started_at}
-        _put(self.app.backend, _RUN_KEY.format(self.id), record)
+        _put(self.app.backend, _run_key(self.app.backend, _RUN_KEY, self.id), record)
 
     def _store_seen(self) -> None:
         """Keep in the backend what this process saw of the tasks in events once the run is
@@ -431,13 +443,13 @@ class WorkflowRun:
                     seen[task_id] = record
         if not seen:
             return
-        key = _SEEN_KEY.format(self.id)
+        key = _run_key(backend, _SEEN_KEY, self.id)
         before = json.loads(backend.get(key) or "{}")
         _put(backend, key, {**before, **seen})
 
     def _load_seen(self) -> None:
         """What a process that followed the run saw of its tasks (see _store_seen)."""
-        raw = self.app.backend.get(_SEEN_KEY.format(self.id))
+        raw = self.app.backend.get(_run_key(self.app.backend, _SEEN_KEY, self.id))
         with self._lock:
             for task_id, seen in json.loads(raw or "{}").items():
                 if task_id not in self._info:
@@ -475,7 +487,7 @@ class WorkflowRun:
                 "running)."
             )
         try:
-            raw = backend.get(_RUN_KEY.format(run_id))
+            raw = backend.get(_run_key(backend, _RUN_KEY, run_id))
         except Exception as exc:
             raise BrokerUnreachable(
                 f"cannot reach the result backend ({type(backend).__name__}) to read run "

@@ -754,6 +754,30 @@ def test_attach_unknown_run_id_raises_key_error(cluster):
         WorkflowRun.attach(str(uuid.uuid4()), Celery("no-backend", set_as_current=False))
 
 
+def test_a_run_is_kept_under_the_backends_global_keyprefix(cluster, rdb):
+    # Apps sharing a Redis by prefix keep their results apart: their runs too.
+    prefixed = Celery("prefixed", broker=cluster.broker_url, backend=cluster.broker_url,
+                      set_as_current=False)  # fmt: skip
+    prefixed.conf.result_backend_transport_options = {"global_keyprefix": "myapp:"}
+
+    @prefixed.task(name="prefixed.add")
+    def prefixed_add(x, y):
+        return x + y
+
+    frozen = cw.freeze(prefixed.signature("prefixed.add", args=(1, 2)), prefixed)
+    run_id = str(uuid.uuid4())
+
+    WorkflowRun(prefixed, frozen, run_id)._store()
+
+    assert rdb.exists(f"myapp:canvas-widgets-run-{run_id}")
+    assert not rdb.exists(f"canvas-widgets-run-{run_id}")
+    attached = WorkflowRun.attach(run_id, prefixed)
+    try:
+        assert attached.task_ids == [frozen.id]
+    finally:
+        EventMonitor.for_app(prefixed).forget(attached)
+
+
 # --- 8. a run published before anyone watched it --------------------------------------------
 
 
