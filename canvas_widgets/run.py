@@ -38,12 +38,12 @@ from .tracking import (
     STOPPED,
     TERMINAL,
     EventMonitor,
+    bounded_repr,
     fetch_states,
     is_running,
     merge_state,
     own_progress,
     readable,
-    safe_repr,
     short_repr,
 )
 from .validation import check
@@ -76,6 +76,11 @@ _ANSWERING_POOLS = frozenset(
 )
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
+#: How much of a value :meth:`WorkflowRun.full_values` gives by default (its repr, cut: a
+#: bound all the same, since the repr of a 30 MB result is some 90 MB of text).
+FULL_VALUE_LIMIT = 1_000_000
+#: How much of a stored result or exception :meth:`WorkflowRun.info` keeps (as short_repr).
+_SHORT = 2000
 #: What a terminate no worker answered may mean (see WorkflowRun._terminate).
 _NO_ANSWER = (
     f"no answer in {TERMINATE_REPLY_TIMEOUT:g} s (a solo pool cannot while it runs a task); "
@@ -565,7 +570,7 @@ class WorkflowRun:
             **known,
         }
 
-    def full_values(self, task_id: str) -> dict[str, str]:
+    def full_values(self, task_id: str, limit: int = FULL_VALUE_LIMIT) -> dict[str, str]:
         """The task's values in full where :meth:`info`'s may be cut short (reprs).
 
         :meth:`info` has them from Celery's events, which cut them at 1,024 characters and
@@ -574,7 +579,8 @@ class WorkflowRun:
         or failed (one read); ``args`` and ``kwargs`` from the canvas, when they are all the
         task gets (nothing passed on from a task before it) and its signature hides neither
         (``argsrepr``/``kwargsrepr``); for a map or starmap, the ``items`` it maps in their
-        place. Fields not known in full here are left out.
+        place. Fields not known in full here are left out. Each is cut at ``limit``
+        characters, its repr made no longer than that (see tracking.bounded_repr).
         """
         if task_id not in self._graph:
             raise KeyError(self._not_in_run(task_id))
@@ -586,18 +592,18 @@ class WorkflowRun:
             kind in ("chain", "chord") for *_, kind in self._graph.in_edges(task_id, data="kind")
         )
         if own and args_repr is None and not passed_on:
-            values["args"] = repr(tuple(node["args"]))
+            values["args"] = bounded_repr(tuple(node["args"]), limit)
         if own and kwargs_repr is None:
-            values["kwargs"] = repr(node["kwargs"])
+            values["kwargs"] = bounded_repr(node["kwargs"], limit)
         if "items" in node:
-            values["items"] = repr(node["items"])
+            values["items"] = bounded_repr(node["items"], limit)
         with self._lock:
             state = self._states[task_id]
         if state in (states.SUCCESS, states.FAILURE):
             meta = fetch_states(self.app, [task_id]).get(task_id, {})
             if meta.get("status") == state:
                 key = "result" if state == states.SUCCESS else "exception"
-                values[key] = _stored_text(meta.get("result"))
+                values[key] = _stored_text(meta.get("result"), limit)
         return values
 
     def spawned(self, task_id: str | None = None) -> dict[str, str]:
@@ -1312,7 +1318,7 @@ class WorkflowRun:
                 elif status in (states.SUCCESS, states.FAILURE, states.RETRY, states.REVOKED):
                     key = "result" if status == states.SUCCESS else "exception"
                     if key not in info:  # an event's text, where one came, is the same value
-                        info[key] = short_repr(_stored_text(meta.get("result")))
+                        info[key] = _stored_text(meta.get("result"), _SHORT)
                     if meta.get("traceback"):
                         info.setdefault("traceback", meta["traceback"])
                 if meta.get("worker"):
@@ -1409,13 +1415,13 @@ def _epoch(stamp: Any) -> float | None:
     return stamp.timestamp()
 
 
-def _stored_text(value: Any) -> str:
-    """A result or exception read from the backend, as text. An exception the worker could not
-    pickle (its class takes other arguments than its args) comes back wrapped: the worker's
-    repr of it is its text."""
+def _stored_text(value: Any, limit: int) -> str:
+    """A result or exception read from the backend, as text cut to ``limit`` characters (see
+    bounded_repr). An exception the worker could not pickle (its class takes other arguments
+    than its args) comes back wrapped: the worker's repr of it is its text."""
     if isinstance(value, UnpickleableExceptionWrapper) and value.text:
-        return value.text
-    return safe_repr(value)
+        return short_repr(value.text, limit)
+    return bounded_repr(value, limit)
 
 
 def _event_fields(event: dict) -> dict[str, Any]:
