@@ -244,7 +244,10 @@ def test_tasks_no_worker_will_take_are_said_stuck(cluster, monkeypatch):
     try:
         run = cw.run(add.si(1, 1), app=lonely)
         wait_until(lambda: run.stuck is not None, 20, "the run saying its task is stuck")
-        assert run.stuck == "1 task sent and not received: no worker answered (is one running?)"
+        assert run.stuck == (
+            "1 task sent and not received: no worker answered "
+            "(is one running? a solo pool answers only between tasks)"
+        )
         run.revoke()
     finally:
         EventMonitor.stop_for(lonely)
