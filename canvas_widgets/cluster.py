@@ -44,7 +44,7 @@ import kombu.exceptions
 import redis
 from celery import Celery, _state
 from celery.worker import WorkController
-from kombu import pools
+from kombu import pools, serialization
 from kombu.utils.collections import eqhash
 from kombu.utils.url import maybe_sanitize_url
 
@@ -53,12 +53,10 @@ from .tracking import EventMonitor
 
 __all__ = ["ClusterError", "LocalCluster", "redis_server_executable"]
 
-# Settings applied to the app and passed to every worker, so both sides agree: JSON only,
-# task events on (the live graph needs them), STARTED states and extended results in the backend.
+# Settings applied to the app and passed to every worker, so both sides agree: task events on
+# (the live graph needs them), STARTED states and extended results in the backend. The app's
+# serializers are passed as they are (see _serializer_settings).
 _APP_SETTINGS: dict[str, Any] = {
-    "task_serializer": "json",
-    "result_serializer": "json",
-    "accept_content": ["json"],
     "worker_send_task_events": True,
     "task_track_started": True,
     "result_extended": True,
@@ -188,6 +186,50 @@ def _find_app_module(app: Celery) -> tuple[str, ModuleType, list[ModuleType]]:
         "pass module='package.module:app', or run an in-kernel worker with "
         "LocalCluster(app, processes=False)"
     )
+
+
+_SERIALIZER_KEYS = (
+    "task_serializer",
+    "result_serializer",
+    "accept_content",
+    "result_accept_content",
+)
+
+
+def _serializer_settings(app: Celery) -> dict[str, Any]:
+    """The app's serializers, for its workers, once checked that they accept what it sends.
+
+    A task keeps the serializer the app had when its tasks were finalised (any look at
+    ``app.tasks`` does it), so a cluster cannot switch an app to another: the workers take the
+    app's (pickle, say, for DataFrames passed along a chain). A worker refuses a message whose
+    content type it does not accept and the run waits for ever: an app that sends what it does
+    not accept is refused here, saying what to set.
+
+    Raises
+    ------
+    ClusterError
+        When the app's task or result serializer is not in the content it accepts.
+    """
+    conf = app.conf
+    settings = {key: conf[key] for key in _SERIALIZER_KEYS}
+    accepted = {
+        "task_serializer": ("accept_content", conf.accept_content),
+        "result_serializer": (
+            "result_accept_content",
+            conf.result_accept_content or conf.accept_content,
+        ),
+    }
+    for key, (accept_key, accept) in accepted.items():
+        name = conf[key]
+        content_type = serialization.registry.name_to_type.get(name, name)
+        if content_type not in serialization.prepare_accept_content(accept):
+            raise ClusterError(
+                f"the app's {key} is {name!r}, which its {accept_key} ({list(accept)!r}) does "
+                f"not accept: its workers would refuse every {key.split('_')[0]} message. Add "
+                f"it (app.conf.{accept_key} = {[*accept, name]!r}) or use a serializer it "
+                "accepts"
+            )
+    return {k: list(v) if isinstance(v, tuple | set) else v for k, v in settings.items()}
 
 
 def _drop_cached_connections(app: Celery) -> None:
@@ -348,7 +390,8 @@ class LocalCluster:
     ----------
     app
         The Celery app. It is configured in place: broker and result backend point at the new
-        Redis, JSON only, task events on, STARTED states and extended results stored.
+        Redis, task events on, STARTED states and extended results stored; its serializers are
+        kept, and given to the workers (one that sends what it does not accept is refused).
         :meth:`close` restores its previous settings.
     workers
         How many workers to start.
@@ -408,6 +451,7 @@ class LocalCluster:
     ) -> None:
         if workers < 1 or concurrency < 1:
             raise ValueError("workers and concurrency must be at least 1")
+        self._serializers = _serializer_settings(app)
         self.app = app
         self.concurrency = concurrency
         self.processes = processes
@@ -464,6 +508,7 @@ class LocalCluster:
         ClusterError
             When no worker answers at ``url`` in time.
         """
+        _serializer_settings(app)  # an app that sends what it does not accept: refused
         cluster = cls.__new__(cls)
         cluster.app, cluster.module, cluster.loglevel = app, None, "INFO"
         cluster.concurrency, cluster.processes = 0, True  # not known here; shown as "connected"
@@ -559,7 +604,8 @@ class LocalCluster:
         )
         env["PYTHONUNBUFFERED"] = "1"  # so a log tail shows the latest lines
         # Mirrors _configure_app on the worker side: `celery worker -- key=(json)value`.
-        extra = [f"{key}=(json){json.dumps(value)}" for key, value in _WORKER_SETTINGS.items()]
+        settings = {**_WORKER_SETTINGS, **self._serializers}
+        extra = [f"{key}=(json){json.dumps(value)}" for key, value in settings.items()]
         url = self.broker_url
         for nodename in self.workers:
             command = [

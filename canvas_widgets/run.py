@@ -40,12 +40,12 @@ from .tracking import (
     STOPPED,
     TERMINAL,
     EventMonitor,
+    bounded_repr,
     fetch_states,
     is_running,
     merge_state,
     own_progress,
     readable,
-    safe_repr,
     short_repr,
 )
 from .validation import check
@@ -71,8 +71,23 @@ _SEEN_KEY = "canvas-widgets-run-{}-seen"
 _SEEN_FIELDS = frozenset({"worker", "runtime", "retries", "eta", "expires", "queue", "terminated"})
 #: A task's outcome in its info, kept for the tasks Celery stores nothing of (ignore_result).
 _OUTCOME_FIELDS = ("result", "exception", "traceback")
+#: The pools whose workers answer pings while they run a task (``inspect().stats()`` names a
+#: worker's): only their silence says a worker is gone (see WorkflowRun._answers_while_busy).
+_ANSWERING_POOLS = frozenset(
+    {"celery.concurrency.prefork:TaskPool", "celery.concurrency.thread:TaskPool"}
+)
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
+#: How much of a value :meth:`WorkflowRun.full_values` gives by default (its repr, cut: a
+#: bound all the same, since the repr of a 30 MB result is some 90 MB of text).
+FULL_VALUE_LIMIT = 1_000_000
+#: How much of a stored result or exception :meth:`WorkflowRun.info` keeps (as short_repr).
+_SHORT = 2000
+#: What a terminate no worker answered may mean (see WorkflowRun._terminate).
+_NO_ANSWER = (
+    f"no answer in {TERMINATE_REPLY_TIMEOUT:g} s (a solo pool cannot while it runs a task); "
+    "its running tasks may run to their end"
+)
 #: How long :meth:`WorkflowRun.revoke` tries the broker before saying it cannot reach it.
 REVOKE_CONNECT_TIMEOUT = 3.0
 ChangeCallback = Callable[["WorkflowRun", dict[str, str]], None]
@@ -113,7 +128,7 @@ class RunCutOff(RuntimeError):
 
 class NotTerminated(RuntimeWarning):
     """Workers could not terminate the running tasks they were asked to (their pool cannot);
-    ``refused`` holds each one's answer, ``"<worker>: <error>"``."""
+    ``refused`` holds each one's answer, ``"<worker>: <error>"`` (or that it did not answer)."""
 
     def __init__(self, refused: list[str]) -> None:
         super().__init__(f"revoked, but not terminated by {'; '.join(refused)}")
@@ -137,6 +152,8 @@ def run(
 
     Raises
     ------
+    RuntimeError
+        If the app has ``task_always_eager`` set (see _check_not_eager); nothing is sent.
     CanvasError
         If :func:`~canvas_widgets.validate` finds an error; nothing is sent.
     BrokerUnreachable
@@ -146,6 +163,7 @@ def run(
     """
     app = app or getattr(canvas, "_app", None) or _current_app()
     _check_app(app)
+    _check_not_eager(app)
     d = to_dict(canvas)
     check(d, app)
     # Before freezing: freezing a group or chord already subscribes to its results on a Redis
@@ -185,6 +203,19 @@ def _current_app() -> Celery:
 def _check_app(app: object) -> None:
     if not isinstance(app, Celery):
         raise TypeError(f"app must be a Celery app, not {type(app).__name__} {app!r:.60}")
+
+
+def _check_not_eager(app: Celery) -> None:
+    """Refuse an app in eager mode before anything is stored or sent: Celery would run every
+    task inline in this process, storing and sending nothing, so there is nothing to follow
+    (publishing tried the broker first, and a run waited for ever on states never stored)."""
+    if app.conf.task_always_eager:
+        raise RuntimeError(
+            "the app has task_always_eager set: Celery runs each task inline here, at once, "
+            "and stores and sends nothing, so a run has nothing to follow. Use canvas.apply() "
+            "for an eager run, or set app.conf.task_always_eager = False to run it on workers "
+            f"{START_A_BROKER}"
+        )
 
 
 def _ensure_reachable(app: Celery, timeout: float, *, revoking: bool = False) -> None:
@@ -260,6 +291,18 @@ def _ends(result: ResultBase | None) -> list[AsyncResult]:
     if isinstance(result, ResultSet):
         return [end for member in result.results for end in _ends(member)]
     return [] if result is None else [result]
+
+
+def _run_key(backend: Any, template: str, run_id: str) -> str:
+    """The key of a record of a run, under the backend's ``global_keyprefix`` (a
+    ``result_backend_transport_options`` entry) as Celery's own keys are: apps that share a
+    Redis by prefix keep their runs apart, and a clean-up by prefix takes them too. Celery
+    keeps no prefix of its own apart: it is what its task key prefix has before its own."""
+    own = getattr(type(backend), "task_keyprefix", "")
+    prefix = getattr(backend, "task_keyprefix", "")
+    own, prefix = (p.decode() if isinstance(p, bytes) else p for p in (own, prefix))
+    prefix = prefix[: -len(own)] if own and prefix.endswith(own) else ""
+    return prefix + template.format(run_id)
 
 
 def _put(backend: Any, key: str, record: Mapping[str, Any]) -> None:
@@ -367,6 +410,7 @@ class WorkflowRun:
         #: When the workers last said which queues they consume, and those queues' keys.
         self._served: tuple[float, set[str]] = (float("-inf"), set())
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
+        self._pools: dict[str, str] = {}  # worker -> its pool's class (see _learn_pools)
         self._last_liveness_check = 0.0
         #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
         self.retry_of: tuple[str, str] | None = None
@@ -375,7 +419,7 @@ class WorkflowRun:
 
     def _store(self) -> None:
         record = {"canvas": self.canvas_dict, "started_at": self.started_at}
-        _put(self.app.backend, _RUN_KEY.format(self.id), record)
+        _put(self.app.backend, _run_key(self.app.backend, _RUN_KEY, self.id), record)
 
     def _store_seen(self) -> None:
         """Keep in the backend what this process saw of the tasks in events once the run is
@@ -410,13 +454,13 @@ class WorkflowRun:
                     seen[task_id] = record
         if not seen:
             return
-        key = _SEEN_KEY.format(self.id)
+        key = _run_key(backend, _SEEN_KEY, self.id)
         before = json.loads(backend.get(key) or "{}")
         _put(backend, key, {**before, **seen})
 
     def _load_seen(self) -> None:
         """What a process that followed the run saw of its tasks (see _store_seen)."""
-        raw = self.app.backend.get(_SEEN_KEY.format(self.id))
+        raw = self.app.backend.get(_run_key(self.app.backend, _SEEN_KEY, self.id))
         with self._lock:
             for task_id, seen in json.loads(raw or "{}").items():
                 if task_id not in self._info:
@@ -454,7 +498,7 @@ class WorkflowRun:
                 "running)."
             )
         try:
-            raw = backend.get(_RUN_KEY.format(run_id))
+            raw = backend.get(_run_key(backend, _RUN_KEY, run_id))
         except Exception as exc:
             raise BrokerUnreachable(
                 f"cannot reach the result backend ({type(backend).__name__}) to read run "
@@ -532,7 +576,7 @@ class WorkflowRun:
             **known,
         }
 
-    def full_values(self, task_id: str) -> dict[str, str]:
+    def full_values(self, task_id: str, limit: int = FULL_VALUE_LIMIT) -> dict[str, str]:
         """The task's values in full where :meth:`info`'s may be cut short (reprs).
 
         :meth:`info` has them from Celery's events, which cut them at 1,024 characters and
@@ -541,7 +585,8 @@ class WorkflowRun:
         or failed (one read); ``args`` and ``kwargs`` from the canvas, when they are all the
         task gets (nothing passed on from a task before it) and its signature hides neither
         (``argsrepr``/``kwargsrepr``); for a map or starmap, the ``items`` it maps in their
-        place. Fields not known in full here are left out.
+        place. Fields not known in full here are left out. Each is cut at ``limit``
+        characters, its repr made no longer than that (see tracking.bounded_repr).
         """
         if task_id not in self._graph:
             raise KeyError(self._not_in_run(task_id))
@@ -553,18 +598,18 @@ class WorkflowRun:
             kind in ("chain", "chord") for *_, kind in self._graph.in_edges(task_id, data="kind")
         )
         if own and args_repr is None and not passed_on:
-            values["args"] = repr(tuple(node["args"]))
+            values["args"] = bounded_repr(tuple(node["args"]), limit)
         if own and kwargs_repr is None:
-            values["kwargs"] = repr(node["kwargs"])
+            values["kwargs"] = bounded_repr(node["kwargs"], limit)
         if "items" in node:
-            values["items"] = repr(node["items"])
+            values["items"] = bounded_repr(node["items"], limit)
         with self._lock:
             state = self._states[task_id]
         if state in (states.SUCCESS, states.FAILURE):
             meta = fetch_states(self.app, [task_id]).get(task_id, {})
             if meta.get("status") == state:
                 key = "result" if state == states.SUCCESS else "exception"
-                values[key] = _stored_text(meta.get("result"))
+                values[key] = _stored_text(meta.get("result"), limit)
         return values
 
     def spawned(self, task_id: str | None = None) -> dict[str, str]:
@@ -875,9 +920,11 @@ class WorkflowRun:
         record (and :meth:`attach`) shows them so; workers discard them if they ever arrive.
         A task already running goes on unless ``terminate``: then its worker kills the process
         running it. Only some pools can (prefork can, the thread pool of an in-kernel
-        :class:`~canvas_widgets.LocalCluster` cannot): the workers are asked, and a
-        :class:`NotTerminated` warning names those that could not; the tasks are revoked all
-        the same.
+        :class:`~canvas_widgets.LocalCluster` cannot, a solo pool does not even answer while
+        it runs a task): the workers are asked, and a :class:`NotTerminated` warning names
+        those that could not or did not answer; the tasks are revoked all the same. Tasks
+        that look SENT or RECEIVED are terminated too: without task events and
+        ``task_track_started``, a running task looks so.
 
         Raises
         ------
@@ -896,8 +943,13 @@ class WorkflowRun:
         with self._lock:
             pending = [t for t in self.task_ids if t in scope and self._states[t] not in TERMINAL]
             unsent = [t for t in pending if self._states[t] == states.PENDING]
+            # Without task events and task_track_started, a running task looks SENT: a
+            # terminate reaches those too (a task not running is only revoked by it).
             running = {
-                t: self._info[t].get("worker") for t in pending if is_running(self._states[t])
+                t: self._info[t].get("worker")
+                for t in pending
+                if is_running(self._states[t])
+                or (terminate and self._states[t] in ("SENT", states.RECEIVED))
             }
             # The tasks they sent outside the canvas too; a task that replaced itself with them
             # ends once they have (see _check_replaced).
@@ -932,12 +984,18 @@ class WorkflowRun:
         replies = self.app.control.revoke(
             list(running), terminate=True, reply=True, timeout=TERMINATE_REPLY_TIMEOUT, **options
         )
-        return [
+        refused = [
             f"{worker}: {answer['error']}"
             for reply in replies
             for worker, answer in reply.items()
             if "error" in answer
         ]
+        # No answer is no termination: a solo pool reads its mail only between tasks.
+        answered = {worker for reply in replies for worker in reply}
+        unheard = sorted(w for w in workers if w is not None and w not in answered)
+        if None in workers and not replies:
+            unheard.append("every worker")
+        return refused + [f"{worker}: {_NO_ANSWER}" for worker in unheard]
 
     def retry(self, task_id: str) -> WorkflowRun:
         """Run again from a task that failed or was revoked: that task and what depends on it
@@ -1104,6 +1162,9 @@ class WorkflowRun:
         result, so without this its tasks would stay STARTED forever. (When only the pool
         process running a task dies, Celery itself reports the task failed, or re-queues it
         for ``acks_late`` tasks with ``task_reject_on_worker_lost``.)
+
+        Only the silence of a worker heard before, whose pool answers while it runs a task,
+        counts (see _answers_while_busy): a busy solo worker is silent until its task ends.
         """
         with self._lock:
             running = {
@@ -1116,10 +1177,10 @@ class WorkflowRun:
             return
         replies = self.app.control.ping(destination=sorted(workers), timeout=1.0)
         answered = {name for reply in replies for name in reply}
+        self._learn_pools(answered)
         for worker in workers:
-            self._silent_workers[worker] = (
-                0 if worker in answered else self._silent_workers.get(worker, 0) + 1
-            )
+            silent = worker not in answered and self._answers_while_busy(worker)
+            self._silent_workers[worker] = self._silent_workers.get(worker, 0) + 1 if silent else 0
         with self._lock:
             for task_id, worker in running.items():
                 if worker and self._silent_workers.get(worker, 0) >= misses_allowed:
@@ -1133,6 +1194,25 @@ class WorkflowRun:
                     tries = self._attempts.get(task_id, [])
                     end_attempt(tries, worker, now, states.FAILURE, message)
                     self._decide(task_id, states.FAILURE, f"WorkerLost: {message}", now)
+
+    def _learn_pools(self, answered: set[str]) -> None:
+        """Ask the workers that answered a ping, once each, which pool they run tasks in
+        (``inspect().stats()``): whether their silence can ever mean they are gone."""
+        unknown = sorted(w for w in answered if w not in self._pools)
+        if not unknown:
+            return
+        inspect = self.app.control.inspect(destination=unknown, limit=len(unknown), timeout=1.0)
+        for worker, stats in (inspect.stats() or {}).items():
+            self._pools[worker] = str((stats.get("pool") or {}).get("implementation", ""))
+
+    def _answers_while_busy(self, worker: str) -> bool:
+        """Whether a worker's silence is evidence that it is gone.
+
+        A worker answers pings in its main loop. A prefork or thread pool runs tasks beside
+        that loop; a solo pool runs each task in it (eventlet and gevent too, for as long as a
+        task does not yield), so a busy one is silent until its task ends. A worker never
+        heard, whose pool is therefore not known, may be such a one: not evidence either."""
+        return self._pools.get(worker) in _ANSWERING_POOLS
 
     def _decide(self, task_id: str, state: str, exception: str, at: float) -> None:
         """End a task the run found ended where Celery stores no end (lock held): its error,
@@ -1205,21 +1285,28 @@ class WorkflowRun:
         """Say why tasks sent :attr:`queue_check_after` seconds ago or more still wait, when no
         worker will take them: sent to a queue no worker consumes (a route to a queue nobody
         serves), or no worker answering at all. Celery says nothing of either: the tasks stay
-        PENDING for good. Tasks waiting behind others on a queue that is served are not stuck.
+        PENDING for good. Tasks waiting behind others on a queue that is served are not stuck,
+        nor those on a queue a task of the run runs from: a worker with a solo pool answers only
+        between tasks, so a busy one is silent, and its queues seem served by nobody.
         """
         now = time.time()
         default = self.app.conf.task_default_queue
         waiting: dict[str, int] = {}  # routing key -> tasks waiting
+        busy: set[str] = set()  # the routing keys of the run's tasks running
         with self._lock:
             for task_id, state in self._states.items():
-                sent_at = self._info[task_id].get("sent_at")
+                info = self._info[task_id]
+                key = info.get("queue") or default
+                if is_running(state):
+                    busy.add(key)
+                sent_at = info.get("sent_at")
                 if (
                     state == "SENT"
                     and sent_at is not None
                     and now - sent_at >= self.queue_check_after
                 ):
-                    key = self._info[task_id].get("queue") or default
                     waiting[key] = waiting.get(key, 0) + 1
+        waiting = {key: n for key, n in waiting.items() if key not in busy}
         served_at, served = self._served
         if not waiting or (
             time.monotonic() - served_at < self.queues_look_lasts and waiting.keys() <= served
@@ -1232,7 +1319,7 @@ class WorkflowRun:
         if not replies:
             self._stuck = (
                 f"{_tasks(sum(waiting.values()))} sent and not received: no worker answered "
-                "(is one running?)"
+                "(is one running? a solo pool answers only between tasks)"
             )
             return
         queues = [queue for found in replies.values() for queue in found or ()]
@@ -1260,7 +1347,7 @@ class WorkflowRun:
                 elif status in (states.SUCCESS, states.FAILURE, states.RETRY, states.REVOKED):
                     key = "result" if status == states.SUCCESS else "exception"
                     if key not in info:  # an event's text, where one came, is the same value
-                        info[key] = short_repr(_stored_text(meta.get("result")))
+                        info[key] = _stored_text(meta.get("result"), _SHORT)
                     if meta.get("traceback"):
                         info.setdefault("traceback", meta["traceback"])
                 if meta.get("worker"):
@@ -1357,13 +1444,13 @@ def _epoch(stamp: Any) -> float | None:
     return stamp.timestamp()
 
 
-def _stored_text(value: Any) -> str:
-    """A result or exception read from the backend, as text. An exception the worker could not
-    pickle (its class takes other arguments than its args) comes back wrapped: the worker's
-    repr of it is its text."""
+def _stored_text(value: Any, limit: int) -> str:
+    """A result or exception read from the backend, as text cut to ``limit`` characters (see
+    bounded_repr). An exception the worker could not pickle (its class takes other arguments
+    than its args) comes back wrapped: the worker's repr of it is its text."""
     if isinstance(value, UnpickleableExceptionWrapper) and value.text:
-        return value.text
-    return safe_repr(value)
+        return short_repr(value.text, limit)
+    return bounded_repr(value, limit)
 
 
 def _event_fields(event: dict) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from celery.canvas import Signature
 
 from ..graph import workflow_graph
 from ..result_view import (
+    FULL_DETAIL_LIMIT,
     delta_message,
     details_text,
     graph_payload,
@@ -306,7 +307,8 @@ class ResultGraph(anywidget.AnyWidget):
         if self._run is not None:
             info = self._run.info(task_id)
             try:
-                info.update(self._run.full_values(task_id))
+                # One over the bound: details_text then sees that it was cut.
+                info.update(self._run.full_values(task_id, limit=FULL_DETAIL_LIMIT + 1))
             except Exception:  # backend unreachable: what the events said, cut short
                 log.exception("run %s: reading task %s from the backend", self._run.id, task_id)
         else:

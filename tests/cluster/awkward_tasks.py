@@ -105,3 +105,9 @@ def fail_on(value, bad):
 def check_each(self, values, bad):
     """Replaced by a group of checks, one of which fails."""
     raise self.replace(group(fail_on.si(value, bad) for value in values))
+
+
+@app.task
+def big(n):
+    """A result of n characters: megabytes, which the run is not to read more than it must."""
+    return "x" * n

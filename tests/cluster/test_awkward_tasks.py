@@ -8,6 +8,7 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+import redis
 from celery import chain, group
 from celery.exceptions import ChordError, TaskRevokedError
 from celery.result import AsyncResult
@@ -16,11 +17,12 @@ import canvas_widgets as cw
 from canvas_widgets.attempts import REPLACED
 from canvas_widgets.cluster import LocalCluster
 from canvas_widgets.run import TaskFailed, WorkflowRun
-from canvas_widgets.tracking import EventMonitor
+from canvas_widgets.tracking import EventMonitor, readable
 
 from .awkward_tasks import (
     add,
     app,
+    big,
     boom,
     check_each,
     fail_by_hand,
@@ -232,3 +234,18 @@ def test_revoking_a_fan_out_ends_it_revoked_and_counts_what_it_sent(awkward):
     assert run.states == {fanned: "REVOKED", after: "REVOKED"}
     assert sorted(run.spawned(fanned).values()) == ["REVOKED"] * 4 + ["SUCCESS"] * 2
     assert "a task [" not in run.info(fanned)["exception"]  # each nap named by its event
+
+
+def test_a_big_result_is_not_read_to_learn_that_it_is_stored(awkward):
+    run = cw.run(big.s(5_000_000), app=app)
+    assert len(run.wait(timeout=30)) == 5_000_000
+    [task_id] = run.task_ids
+    server = redis.Redis.from_url(awkward.redis_url)
+    sent = server.info("stats")["total_net_output_bytes"]
+
+    assert readable(app, [task_id, "no-such-task"], decoded=False) == {task_id}
+    # What the server sent meanwhile, to this read and every other client: not the 5 MB.
+    assert server.info("stats")["total_net_output_bytes"] - sent < 500_000
+    details = run.full_values(task_id, limit=1_000)  # the details: its repr, cut, not all of it
+    assert details["result"] == "'" + "x" * 998 + "…"
+    server.close()

@@ -244,7 +244,10 @@ def test_tasks_no_worker_will_take_are_said_stuck(cluster, monkeypatch):
     try:
         run = cw.run(add.si(1, 1), app=lonely)
         wait_until(lambda: run.stuck is not None, 20, "the run saying its task is stuck")
-        assert run.stuck == "1 task sent and not received: no worker answered (is one running?)"
+        assert run.stuck == (
+            "1 task sent and not received: no worker answered "
+            "(is one running? a solo pool answers only between tasks)"
+        )
         run.revoke()
     finally:
         EventMonitor.stop_for(lonely)
@@ -594,6 +597,9 @@ def test_sigkill_of_a_whole_worker_raises_worker_lost(solo):
     wait_until(lambda: backend_state.state == "STARTED", 10, "the backend says STARTED")
     [(worker, pid)] = solo.pids.items()
     assert run.info(task_id)["worker"] == worker
+    # Silence is evidence only from a worker the run heard, with a pool that answers while it
+    # runs a task (a solo pool does not): its first ping (every 3 s) tells it this one's.
+    wait_until(lambda: run._answers_while_busy(worker), 10, "the run heard the worker")
 
     os.kill(pid, signal.SIGKILL)
 
@@ -774,6 +780,30 @@ def test_attach_unknown_run_id_raises_key_error(cluster):
         WorkflowRun.attach(cw.run(add.s(1, 1), app=demo_app), demo_app)
     with pytest.raises(KeyError, match="keeps no runs"):  # an app without a result backend
         WorkflowRun.attach(str(uuid.uuid4()), Celery("no-backend", set_as_current=False))
+
+
+def test_a_run_is_kept_under_the_backends_global_keyprefix(cluster, rdb):
+    # Apps sharing a Redis by prefix keep their results apart: their runs too.
+    prefixed = Celery("prefixed", broker=cluster.broker_url, backend=cluster.broker_url,
+                      set_as_current=False)  # fmt: skip
+    prefixed.conf.result_backend_transport_options = {"global_keyprefix": "myapp:"}
+
+    @prefixed.task(name="prefixed.add")
+    def prefixed_add(x, y):
+        return x + y
+
+    frozen = cw.freeze(prefixed.signature("prefixed.add", args=(1, 2)), prefixed)
+    run_id = str(uuid.uuid4())
+
+    WorkflowRun(prefixed, frozen, run_id)._store()
+
+    assert rdb.exists(f"myapp:canvas-widgets-run-{run_id}")
+    assert not rdb.exists(f"canvas-widgets-run-{run_id}")
+    attached = WorkflowRun.attach(run_id, prefixed)
+    try:
+        assert attached.task_ids == [frozen.id]
+    finally:
+        EventMonitor.for_app(prefixed).forget(attached)
 
 
 # --- 8. a run published before anyone watched it --------------------------------------------

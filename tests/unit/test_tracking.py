@@ -3,6 +3,7 @@ on Celery's in-memory cache backend: no server."""
 
 from __future__ import annotations
 
+import tracemalloc
 import uuid
 
 from celery import Celery, chain
@@ -10,7 +11,7 @@ from celery import Celery, chain
 import canvas_widgets as cw
 from canvas_widgets.demo import add, fail
 from canvas_widgets.run import WorkflowRun
-from canvas_widgets.tracking import fetch_states
+from canvas_widgets.tracking import bounded_repr, fetch_states
 from canvas_widgets.widgets.result_graph import ResultGraph
 
 
@@ -56,3 +57,18 @@ def test_a_done_run_reads_the_backend_once_whoever_asks():
         widget.close()
     assert run._settle()
     assert len(reads) == 1
+
+
+def test_a_bounded_repr_is_a_cut_repr_and_never_makes_the_whole_of_one():
+    value = {"rows": [{"id": i, "name": f"row {i}", "tags": ("a", "b")} for i in range(200_000)]}
+    tracemalloc.start()
+    try:
+        text = bounded_repr(value, 2000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert text == repr(value)[:1999] + "…"
+    assert peak < 100_000  # repr(value) is 11 MB of text
+    small = [(1,), {2}, frozenset(), {"k": b"v"}, "it's", None, 1.5]
+    assert bounded_repr(small, 200) == repr(small)
