@@ -76,6 +76,10 @@ _OUTCOME_FIELDS = ("result", "exception", "traceback")
 _ANSWERING_POOLS = frozenset(
     {"celery.concurrency.prefork:TaskPool", "celery.concurrency.thread:TaskPool"}
 )
+#: (broker URL, worker) -> its pool's class, learnt once per worker for every run of this
+#: process (see WorkflowRun._learn_pools): a run whose worker was known before it started
+#: finds a worker killed in the first seconds of its task lost too.
+_POOLS: dict[tuple[str, str], str] = {}
 #: How long :meth:`WorkflowRun.revoke` waits for the workers' answers to a terminate.
 TERMINATE_REPLY_TIMEOUT = 1.0
 #: How much of a value :meth:`WorkflowRun.full_values` gives by default (its repr, cut: a
@@ -410,7 +414,6 @@ class WorkflowRun:
         #: When the workers last said which queues they consume, and those queues' keys.
         self._served: tuple[float, set[str]] = (float("-inf"), set())
         self._silent_workers: dict[str, int] = {}  # worker -> pings in a row it did not answer
-        self._pools: dict[str, str] = {}  # worker -> its pool's class (see _learn_pools)
         self._last_liveness_check = 0.0
         #: ``(run id, task id)`` this run retries from (:meth:`retry`), or None.
         self.retry_of: tuple[str, str] | None = None
@@ -1198,12 +1201,13 @@ class WorkflowRun:
     def _learn_pools(self, answered: set[str]) -> None:
         """Ask the workers that answered a ping, once each, which pool they run tasks in
         (``inspect().stats()``): whether their silence can ever mean they are gone."""
-        unknown = sorted(w for w in answered if w not in self._pools)
+        broker = str(self.app.conf.broker_url)
+        unknown = sorted(w for w in answered if (broker, w) not in _POOLS)
         if not unknown:
             return
         inspect = self.app.control.inspect(destination=unknown, limit=len(unknown), timeout=1.0)
         for worker, stats in (inspect.stats() or {}).items():
-            self._pools[worker] = str((stats.get("pool") or {}).get("implementation", ""))
+            _POOLS[broker, worker] = str((stats.get("pool") or {}).get("implementation", ""))
 
     def _answers_while_busy(self, worker: str) -> bool:
         """Whether a worker's silence is evidence that it is gone.
@@ -1212,7 +1216,7 @@ class WorkflowRun:
         that loop; a solo pool runs each task in it (eventlet and gevent too, for as long as a
         task does not yield), so a busy one is silent until its task ends. A worker never
         heard, whose pool is therefore not known, may be such a one: not evidence either."""
-        return self._pools.get(worker) in _ANSWERING_POOLS
+        return _POOLS.get((str(self.app.conf.broker_url), worker)) in _ANSWERING_POOLS
 
     def _decide(self, task_id: str, state: str, exception: str, at: float) -> None:
         """End a task the run found ended where Celery stores no end (lock held): its error,

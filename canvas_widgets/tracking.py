@@ -496,7 +496,7 @@ def _repr_pieces(value: Any, limit: int) -> Iterator[str]:
     containers themselves: a subclass (a namedtuple, say) may have a repr of its own."""
     kind = type(value)
     if kind in (str, bytes):
-        yield repr(value if len(value) <= limit else value[: limit + 1])
+        yield safe_repr(value if len(value) <= limit else value[: limit + 1])
     elif kind in (list, tuple) or (kind in (set, frozenset) and value):
         opening, closing = {list: "[]", tuple: "()", set: "{}", frozenset: "{}"}[kind]
         yield "frozenset(" + opening if kind is frozenset else opening
