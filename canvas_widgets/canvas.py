@@ -43,6 +43,10 @@ __all__ = [
     "to_dict",
 ]
 
+#: The option a builder puts in its widget state in place of a task's hidden arguments (see
+#: widgets/_hidden.py): a dict with it lacks them, and is refused outside the builder.
+HIDDEN_OPTION = "cw_hidden"
+
 #: The kinds of canvas node, by Celery's ``subtask_type`` (``None`` is a plain task), with the
 #: task name Celery gives each container and the short name used in paths and in the widgets.
 KINDS: dict[str | None, tuple[str | None, str]] = {
@@ -422,6 +426,14 @@ def _container_kwargs(kwargs: dict, typ: str, path: str, app: Celery | None) -> 
 
 
 def _load_options(options: dict, path: str, app: Celery | None) -> dict:
+    if HIDDEN_OPTION in options:
+        raise CanvasError(
+            f"{path}.options.{HIDDEN_OPTION}",
+            "this dict was copied from a builder, which keeps the arguments its task hides "
+            "(argsrepr/kwargsrepr) in its kernel, never in the dict: they are not here. Take "
+            "the canvas from the builder in Python (b.canvas, b.to_dict()), or give the hidden "
+            "arguments again",
+        )
     out = dict(options)
     for key in ("link", "link_error"):
         if key not in options or options[key] is None:

@@ -21,10 +21,10 @@ import copy
 import secrets
 from typing import Any
 
+from ..canvas import HIDDEN_OPTION
+
 __all__ = ["HIDDEN_OPTION", "HiddenArguments", "UnknownHidden"]
 
-#: The option of a task's masked dict that names the tokens of its hidden fields.
-HIDDEN_OPTION = "cw_hidden"
 #: Each field that can be hidden, the option whose text stands for it, and its placeholder type.
 _FIELDS = (("args", "argsrepr", list), ("kwargs", "kwargsrepr", dict))
 _PRIMITIVES = frozenset({"chain", "group", "chord", "xmap", "xstarmap", "chunks"})
@@ -94,8 +94,9 @@ class HiddenArguments:
                 entry = self._values.get(token) if isinstance(token, str) else None
                 if entry is None or entry[0] != field:
                     raise UnknownHidden(
-                        f"{where}: its hidden {field} are not held by this kernel "
-                        "(a canvas saved with hidden arguments is loaded again from Python)"
+                        f"{where}: its hidden {field} ({repr_key}) are not in this kernel: "
+                        "the builder that hid them kept them in its own kernel, never in the "
+                        "dict. Give them again: b.canvas = the signature with its values"
                     )
                 _, value, text = entry
             elif options.get(repr_key) is not None and d.get(field):

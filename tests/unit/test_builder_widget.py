@@ -402,13 +402,27 @@ def test_hidden_arguments_the_browser_replaces_or_cannot_name_are_handled(
     # A token this kernel does not hold is refused, and the last good canvas kept.
     forged = {**masked, "options": {**masked["options"], "cw_hidden": {"kwargs": "nope"}}}
     b.set_state({"canvas_dict": forged})
-    assert sent.messages[-1]["type"] == "error" and "not held" in sent.messages[-1]["error"]
+    assert sent.messages[-1]["type"] == "error"
+    assert "hidden kwargs (kwargsrepr) are not in this kernel" in sent.messages[-1]["error"]
     assert b.canvas.kwargs == {"y": 2}
     # The repr text a value was hidden with stays its own.
     b.canvas = add.s(7, y=CARD).set(kwargsrepr="{'y': '****'}")
     relabelled = {**b.canvas_dict, "options": {**b.canvas_dict["options"], "kwargsrepr": "{}"}}
     b.set_state({"canvas_dict": relabelled})
     assert b.canvas.options["kwargsrepr"] == "{'y': '****'}"
+
+
+def test_a_dict_copied_from_a_builder_is_refused_elsewhere_for_lacking_its_hidden_values() -> None:
+    # The Canvas dict tab's copy, or the widget state saved in a notebook, lacks the values:
+    # run, it would have run without them (the card not charged, and nothing said).
+    masked = CanvasBuilder(app, canvas=add.s(7, y=CARD).set(kwargsrepr="{'y': '****'}")).canvas_dict
+    refused = r"^task\.options\.cw_hidden: this dict was copied from a builder"
+    with pytest.raises(cw.CanvasError, match=refused):
+        cw.from_dict(masked, app)
+    with pytest.raises(cw.CanvasError, match=refused):
+        cw.run(masked, app=app)  # before anything is sent
+    [problem] = cw.validate(masked, app)
+    assert problem.code == "malformed" and problem.path == "task.options.cw_hidden"
 
 
 def test_a_canvas_dict_set_from_python_is_hidden_likewise() -> None:
