@@ -80,26 +80,38 @@ def clip(text: str, width: int) -> str:
     >>> cut = clip("\\u2068تحية\\u2069(\\u2068'عالم'\\u2069)", 8)
     >>> cut == "\\u2068تحية\\u2069(\\u2068'ع…\\u2069"
     True
+    >>> clip("ab\\U0001f469\\u200d\\U0001f4bbcd", 4)  # what shows as one goes whole or not at all
+    'ab…'
     """
     if sum(c not in _ISOLATES for c in text) <= width:
         return text
     out: list[str] = []
-    seen = depth = 0
+    seen = 0
     for c in text:
-        if c in _ISOLATES:
-            if c == PDI:
-                if depth == 0:
-                    continue
-                depth -= 1
-            else:
-                depth += 1
-            out.append(c)
-            continue
-        if seen == width - 1:
-            break
+        if c not in _ISOLATES:
+            if seen == width - 1:
+                break
+            seen += 1
         out.append(c)
-        seen += 1
+    # Not half of what shows as one character (an emoji joined with ZWJ, a letter and its
+    # accent): back to where it began.
+    while out and (_continues(text[len(out) : len(out) + 1]) or out[-1] == "\u200d"):
+        out.pop()
+    depth = 0
+    for c in out:
+        depth = max(0, depth - 1) if c == PDI else depth + (c in _ISOLATES)
     return "".join(out) + "…" + PDI * depth
+
+
+def _continues(c: str) -> bool:
+    """Whether a character goes on with the one before it on screen: a combining mark, a
+    joiner, a variation selector, a skin tone (see js/src/shared/dom.ts: clip)."""
+    return bool(c) and (
+        unicodedata.category(c).startswith("M")
+        or c in "\u200c\u200d"
+        or "\ufe00" <= c <= "\ufe0f"
+        or "\U0001f3fb" <= c <= "\U0001f3ff"
+    )
 
 
 # --- reprs for display --------------------------------------------------------------------------

@@ -969,8 +969,13 @@ def test_a_saved_view_says_soon_why_a_click_gets_no_details(
 
 # --- save the drawing as SVG and PNG --------------------------------------------------------------
 
+# A label cut where a character is two UTF-16 halves (an emoji joined with ZWJ): cut there, it
+# made the PNG's encodeURIComponent throw ("Not saved: URIError").
+CODERS = "x" + "\U0001f469\u200d\U0001f4bb" * 30
 SAVE_CELLS = [
-    IMPORTS + "g = ResultGraph.preview(chord([add.s(1, 1), fail.si(), add.s(2, 2)], tsum.s()))\ng",
+    IMPORTS
+    + "g = ResultGraph.preview(chord([add.s(1, 1), fail.si(), add.s(2, 2), "
+    + f"add.s({CODERS!r}, 'y')], tsum.s()))\ng",
 ]
 
 
@@ -988,10 +993,10 @@ def test_save_svg_and_png(notebook_factory: Callable[[list[str]], Notebook]) -> 
     assert svg_download.value.suggested_filename == "workflow-preview.svg"
     text = svg_path.read_text(encoding="utf-8")
     assert text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in text
-    assert text.count("data-cw-task-id=") == 4
+    assert text.count("data-cw-task-id=") == 5
     assert 'data-cw-state="PENDING"' in text and "fill:" in text  # states and styles inlined
-    assert "add(1, 1)" in text
-    assert 'class="cw-export-legend"' in text and ">PENDING 4</text>" in text  # what colours say
+    assert "add(1, 1)" in text and "\ufffd" not in text  # no character cut in half
+    assert 'class="cw-export-legend"' in text and ">PENDING 5</text>" in text  # what colours say
     # The page's view, not the picture: no keys (tabindex), no tooltip of the node last hovered,
     # no outline of the node selected (still selected in the page).
     assert "tabindex" not in text and "<title" not in text and "aria-label" not in text

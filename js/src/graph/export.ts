@@ -129,8 +129,14 @@ export async function pngOf(
 ): Promise<Blob> {
   const k = Math.max(0.05, Math.min(scale, 16_000 / width, 16_000 / height));
   const image = new Image();
-  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
-  await image.decode();
+  // A blob, not a data: URL: encodeURIComponent throws on text with half a character in it.
+  const url = URL.createObjectURL(new Blob([svgText], { type: "image/svg+xml" }));
+  try {
+    image.src = url;
+    await image.decode();
+  } finally {
+    URL.revokeObjectURL(url);
+  }
   const canvas = document.createElement("canvas");
   canvas.width = Math.ceil(width * k);
   canvas.height = Math.ceil(height * k);

@@ -61,33 +61,49 @@ export function injectStyles(el: HTMLElement, key: string, css: string): void {
   if (style.textContent !== css) style.textContent = css;
 }
 
-/** Text cut to `max` characters with an ellipsis; the full text is for a `title`. */
+/** A character that goes on with the one before it on screen: a combining mark, a joiner
+ * (ZWJ, as in 👩‍💻), a variation selector, a skin tone. A cut before one would split what
+ * shows as one character. */
+const CONTINUES = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}]$/u;
+/** The controls that isolate right-to-left names and arguments in labels (LRI, RLI, FSI, PDI:
+ * canvas_widgets/display.py). */
+const ISOLATES = /[\u2066-\u2069]/;
+
+/**
+ * Text cut to `max` characters with an ellipsis; the full text is for a `title`. Characters
+ * are counted as Python counts them (code points), never split (half an emoji made an SVG
+ * export fail), and what shows as one (an emoji joined with ZWJ) goes whole or not at all.
+ * The isolates of right-to-left text are not counted, and the ones a cut leaves open are
+ * closed after the "…".
+ */
 export function clip(text: string, max: number): string {
-  // Labels isolate right-to-left names and arguments (FSI … PDI, canvas_widgets/display.py):
-  // those controls are not counted, and the ones a cut leaves open are closed after the "…".
-  if (!/[\u2066-\u2069]/.test(text)) {
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-  }
-  if (text.replace(/[\u2066-\u2069]/g, "").length <= max) return text;
-  let out = "";
+  if (text.length <= max) return text; // (never more characters than UTF-16 units)
+  const chars = Array.from(text);
+  if (chars.filter((c) => !ISOLATES.test(c)).length <= max) return text;
+  const kept: string[] = [];
   let seen = 0;
-  let depth = 0;
-  for (const c of text) {
-    if (c >= "\u2066" && c <= "\u2068") {
-      depth += 1;
-      out += c;
-    } else if (c === "\u2069") {
-      if (depth > 0) {
-        depth -= 1;
-        out += c;
-      }
-    } else {
-      if (seen + c.length > max - 1) break;
-      out += c;
-      seen += c.length; // as text.length counts: UTF-16 units
+  let i = 0;
+  for (; i < chars.length; i += 1) {
+    const c = chars[i] as string;
+    if (!ISOLATES.test(c)) {
+      if (seen === max - 1) break;
+      seen += 1;
     }
+    kept.push(c);
   }
-  return `${out}…${"\u2069".repeat(depth)}`;
+  // Not half of what shows as one character: back to where it began.
+  while (
+    kept.length > 0 &&
+    (CONTINUES.test(chars[kept.length] ?? "") || kept.at(-1) === "\u200d")
+  ) {
+    kept.pop();
+  }
+  let depth = 0;
+  for (const c of kept) {
+    if (c === "\u2069") depth = Math.max(0, depth - 1);
+    else if (ISOLATES.test(c)) depth += 1;
+  }
+  return `${kept.join("")}…${"\u2069".repeat(depth)}`;
 }
 
 /** A `<button type="button">` with text, a tooltip and attributes (`data-cw-action`, ...). */
