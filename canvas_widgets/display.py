@@ -40,8 +40,9 @@ def mask_credentials(text: str) -> str:
 
 # --- right-to-left text in labels -------------------------------------------------------------
 
-#: First strong isolate and pop directional isolate: text between them is laid out on its own.
-FSI, PDI = "\u2068", "\u2069"
+#: First strong isolate, left-to-right isolate and pop directional isolate: text between an
+#: isolate and PDI is laid out on its own (FSI: in the direction of its first letter).
+FSI, LRI, PDI = "\u2068", "\u2066", "\u2069"
 _ISOLATES = frozenset("\u2066\u2067\u2068\u2069")  # LRI, RLI, FSI, PDI
 
 
@@ -56,18 +57,20 @@ def isolate(text: str) -> str:
 
 def isolated_call(name: str, arguments: str) -> str:
     """A call's label, ``name(arguments)``, with the name and the arguments each isolated
-    (FSI ... PDI) when either holds right-to-left text, so that the bidi algorithm does not
-    reorder the one around the other (``تحية('عالم')`` drawn with its arguments first).
-    Left-to-right text is left as it is.
+    when either holds right-to-left text, so that the bidi algorithm does not reorder the one
+    around the other (``تحية('عالم')`` drawn with its arguments first). The name in its own
+    direction (FSI ... PDI); the arguments, Python's syntax, left to right (LRI ... PDI): in
+    its own direction ``'עולם', times=2`` was drawn keyword first. Left-to-right text is left
+    as it is.
 
     >>> isolated_call("add", "2, 2")
     'add(2, 2)'
-    >>> isolated_call("تحية", "'عالم'") == "\\u2068تحية\\u2069(\\u2068'عالم'\\u2069)"
+    >>> isolated_call("תחיה", "'עולם', n=2") == "\\u2068תחיה\\u2069(\\u2066'עולם', n=2\\u2069)"
     True
     """
     if not (_has_rtl(name) or _has_rtl(arguments)):
         return f"{name}({arguments})"
-    inside = f"{FSI}{arguments}{PDI}" if arguments else ""
+    inside = f"{LRI}{arguments}{PDI}" if arguments else ""
     return f"{FSI}{name}{PDI}({inside})"
 
 

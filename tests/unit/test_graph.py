@@ -170,15 +170,18 @@ def test_html_is_standalone(tmp_path):
 
 
 def test_right_to_left_names_and_arguments_are_isolated_in_labels():
-    fsi, pdi = "\u2068", "\u2069"
+    fsi, lri, pdi = "\u2068", "\u2066", "\u2069"
     greet = {"name": "app.تحية", "kind": "task", "args": ["عالم"], "kwargs": {}, "options": {}}
-    # Drawn in that order whatever the text's direction: the name, then its arguments.
-    assert node_label(greet) == f"{fsi}تحية{pdi}({fsi}'عالم'{pdi})"
-    assert node_label({**greet, "name": "app.greet"}) == f"{fsi}greet{pdi}({fsi}'عالم'{pdi})"
+    # Drawn in that order whatever the text's direction: the name, then its arguments, which
+    # are Python's syntax, left to right (a keyword after the right-to-left value it follows).
+    assert node_label(greet) == f"{fsi}تحية{pdi}({lri}'عالم'{pdi})"
+    assert node_label({**greet, "name": "app.greet"}) == f"{fsi}greet{pdi}({lri}'عالم'{pdi})"
+    hebrew = {**greet, "name": "app.שלום", "args": ["עולם"], "kwargs": {"times": 2}}
+    assert node_label(hebrew) == f"{fsi}שלום{pdi}({lri}'עולם', times=2{pdi})"
     # Cut by what is seen, with the isolate left open closed after the ellipsis.
     long = node_label({**greet, "args": ["عالم" * 20]}, width=12)
-    assert long == f"{fsi}تحية{pdi}({fsi}'عالمع…{pdi}"
-    assert len(long.replace(fsi, "").replace(pdi, "")) == 12
+    assert long == f"{fsi}تحية{pdi}({lri}'عالمع…{pdi}"
+    assert len(long.replace(fsi, "").replace(lri, "").replace(pdi, "")) == 12
     mapped = {
         "name": "app.تحية",
         "kind": "map",
@@ -188,7 +191,7 @@ def test_right_to_left_names_and_arguments_are_isolated_in_labels():
         "kwargs": {"items": 2},
         "first_item": "'عالم'",
     }
-    assert node_label(mapped) == f"{fsi}map{pdi}({fsi}تحية{pdi}) x2: {fsi}'عالم'{pdi}, …"
+    assert node_label(mapped) == f"{fsi}map{pdi}({lri}تحية{pdi}) x2: {fsi}'عالم'{pdi}, …"
     # Left-to-right labels are as they were.
     assert node_label({**greet, "name": "app.add", "args": [2, 2]}) == "add(2, 2)"
 

@@ -38,7 +38,7 @@ describe("findTasks", () => {
   it("finds a right-to-left label as typed, without the isolates it is drawn with", () => {
     const greet = {
       ...task("g1", "group.tasks[0]", "group", "demo.تحية"),
-      label: "\u2068تحية\u2069(\u2068'عالم'\u2069)",
+      label: "\u2068تحية\u2069(\u2066'عالم'\u2069)",
     };
     expect(findTasks("تحية('عالم", [greet], new Map())).toEqual(["g1"]);
   });
