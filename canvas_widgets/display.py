@@ -17,6 +17,7 @@ __all__ = [
     "isolate",
     "isolated_call",
     "mask_credentials",
+    "positional",
     "unescape_joiners",
 ]
 
@@ -60,12 +61,12 @@ def isolated_call(name: str, arguments: str) -> str:
     when either holds right-to-left text, so that the bidi algorithm does not reorder the one
     around the other (``تحية('عالم')`` drawn with its arguments first). The name in its own
     direction (FSI ... PDI); the arguments, Python's syntax, left to right (LRI ... PDI): in
-    its own direction ``'עולם', times=2`` was drawn keyword first. Left-to-right text is left
-    as it is.
+    their own direction, a right-to-left value and a keyword after it were drawn keyword
+    first. Left-to-right text is left as it is.
 
     >>> isolated_call("add", "2, 2")
     'add(2, 2)'
-    >>> isolated_call("תחיה", "'עולם', n=2") == "\\u2068תחיה\\u2069(\\u2066'עולם', n=2\\u2069)"
+    >>> isolated_call("تحية", "'عالم', n=2") == "\\u2068تحية\\u2069(\\u2066'عالم', n=2\\u2069)"
     True
     """
     if not (_has_rtl(name) or _has_rtl(arguments)):
@@ -115,6 +116,19 @@ def _continues(c: str) -> bool:
         or "\ufe00" <= c <= "\ufe0f"
         or "\U0001f3fb" <= c <= "\U0001f3ff"
     )
+
+
+def positional(args_repr: str) -> str:
+    """An ``argsrepr`` as a call writes its arguments: without its brackets, nor the comma of a
+    one-item tuple.
+
+    >>> positional("('****', 2)"), positional("('****',)"), positional("[]")
+    ("'****', 2", "'****'", '')
+    """
+    text = args_repr.strip()
+    if text[:1] + text[-1:] in ("()", "[]"):
+        text = text[1:-1].strip().removesuffix(",").rstrip()
+    return text
 
 
 # --- reprs for display --------------------------------------------------------------------------

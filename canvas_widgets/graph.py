@@ -23,7 +23,7 @@ from celery import Celery
 from celery.canvas import Signature, maybe_signature
 
 from .canvas import RUN_OPTIONS, chord_header, freeze, kind_of
-from .display import clip, display_repr, isolate, isolated_call
+from .display import clip, display_repr, isolate, isolated_call, positional
 
 __all__ = [
     "STATE_COLOURS",
@@ -286,10 +286,7 @@ def _call_label(attributes: Mapping[str, Any]) -> str:
     if args_repr is None:
         parts = [display_repr(a) for a in attributes["args"]]
     else:
-        positional = args_repr.strip()
-        if positional[:1] + positional[-1:] in ("()", "[]"):
-            positional = positional[1:-1].strip()
-        parts = [positional] if positional else []
+        parts = [text] if (text := positional(args_repr)) else []
     if kwargs_repr is None:
         parts += [f"{k}={display_repr(v)}" for k, v in attributes["kwargs"].items()]
     else:

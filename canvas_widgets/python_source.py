@@ -15,6 +15,7 @@ from celery.canvas import Signature, maybe_signature
 
 from .canvas import chord_header, from_dict, kind_of, to_dict
 from .custom_types import custom_type
+from .display import positional
 
 __all__ = ["to_python"]
 
@@ -42,18 +43,10 @@ def _shown(d: object) -> object:
     options = d.get("options") if isinstance(d.get("options"), Mapping) else {}
     if d.get("subtask_type") is None and isinstance(d.get("task"), str):
         if options.get("argsrepr") is not None and d.get("args"):
-            out["args"] = _Text(f"[{_positional(str(options['argsrepr']))}]")
+            out["args"] = _Text(f"[{positional(str(options['argsrepr']))}]")
         if options.get("kwargsrepr") is not None and d.get("kwargs"):
             out["kwargs"] = _Text(str(options["kwargsrepr"]).strip())
     return out
-
-
-def _positional(args_repr: str) -> str:
-    """An argsrepr without its enclosing brackets: ``'****', 2`` for ``('****', 2)``."""
-    positional = args_repr.strip()
-    if positional[:1] + positional[-1:] in ("()", "[]"):
-        positional = positional[1:-1].strip().removesuffix(",").rstrip()
-    return positional
 
 
 def _hidden_reprs(sig: Signature) -> tuple[str | None, str | None]:
@@ -191,8 +184,8 @@ class _Writer:
             args = [repr(a) for a in sig.args]
         else:  # hidden: the text that stands for them, never the values
             self.hidden = True
-            positional = _positional(args_repr)
-            args = [positional] if positional else []
+            text = positional(args_repr)
+            args = [text] if text else []
         if kwargs_repr is None:
             args += [_keyword(k, v) for k, v in sig.kwargs.items()]
         else:
@@ -202,7 +195,7 @@ class _Writer:
         if variable is None:
             self.celery_names.add("signature")
             shown_args = (
-                list(sig.args) if args_repr is None else _Text(f"[{_positional(args_repr)}]")
+                list(sig.args) if args_repr is None else _Text(f"[{positional(args_repr)}]")
             )
             shown_kwargs = dict(sig.kwargs) if kwargs_repr is None else _Text(kwargs_repr.strip())
             call_args = [repr(sig.task), f"args={shown_args!r}", f"kwargs={shown_kwargs!r}"]
