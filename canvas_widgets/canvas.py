@@ -551,6 +551,11 @@ def _canonical(sig: Signature) -> Signature:
     elif typ == "chunks":
         node = sig.group()
         node._cw_kind = "chunks"  # lets the workflow graph label this group's box
+        # The chunks' argsrepr/kwargsrepr stand for its items: each chunk (a starmap of some of
+        # them) is shown by that text too, never by its items.
+        reprs = {k: sig.options[k] for k in ("argsrepr", "kwargsrepr") if k in sig.options}
+        for part in node.tasks:
+            part.options.update(reprs)
     elif typ in KINDS:  # xmap, xstarmap: one task; the mapped task runs inside it
         node = sig
     else:

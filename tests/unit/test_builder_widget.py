@@ -434,3 +434,39 @@ def test_a_canvas_dict_set_from_python_is_hidden_likewise() -> None:
     b.canvas = add.s(CARD, 1, 2).set(argsrepr="('****', 1, 2)")
     assert b.problems and CARD not in json.dumps(b.get_state())
     assert "('****', 1, 2)" in b.problems[0]["message"]
+
+
+def test_hidden_items_of_map_starmap_and_chunks_never_reach_widget_state() -> None:
+    hidden = group(
+        xsum.map([[CARD], [2]]).set(argsrepr="['***']"),
+        add.starmap([(PIN, 1)]).set(argsrepr="[('***', 1)]"),
+        add.chunks([(CARD, 1), (PIN, 2)], 1).set(kwargsrepr="{'it': '***'}"),
+    )
+    b = CanvasBuilder(app, canvas=hidden)
+    state = json.dumps(b.get_state())
+    for secret in (CARD, PIN):
+        assert secret not in state and secret not in b.python_source, secret
+    mapped, starmapped, chunked = b.canvas_dict["kwargs"]["tasks"]
+    for d in (mapped, starmapped, chunked):
+        assert d["kwargs"]["it"] == [] and set(d["options"]["cw_hidden"]) == {"it"}
+        assert d["kwargs"]["task"]["task"].startswith("canvas_widgets.demo.")
+    assert chunked["kwargs"]["n"] == 1 and chunked["options"]["kwargsrepr"] == "{'it': '***'}"
+    assert b.to_dict() == cw.to_dict(hidden)
+    # As the browser sends it back (a JSON copy, the blocks reordered): the items come back.
+    browser = json.loads(json.dumps(b.canvas_dict))
+    browser["kwargs"]["tasks"].reverse()
+    b.set_state({"canvas_dict": browser})
+    assert b.canvas_dict == browser
+    assert [t.kwargs["it"] for t in b.canvas.tasks] == [
+        [[CARD, 1], [PIN, 2]],
+        [[PIN, 1]],
+        [[CARD], [2]],
+    ]
+    # Replaced in the inspector (token and repr dropped): the typed items are taken as sent.
+    replaced = {**mapped, "kwargs": {**mapped["kwargs"], "it": [[3]]}, "options": {}}
+    b.set_state({"canvas_dict": replaced})
+    assert b.canvas.kwargs["it"] == [[3]] and "argsrepr" not in b.canvas.options
+    # Celery's own dict of a map (no subtask_type) is hidden as well.
+    celery_dict = {**cw.to_dict(xsum.map([[CARD]]).set(argsrepr="['***']")), "subtask_type": None}
+    b.canvas_dict = celery_dict
+    assert CARD not in json.dumps(b.get_state()) and b.to_dict()["kwargs"]["it"] == [[CARD]]

@@ -216,3 +216,22 @@ def test_emoji_joined_with_zwj_are_shown_as_emoji_but_bidi_controls_stay_escaped
         "kwargs": "{}",
     }
     assert _event_fields(event)["args"] == "('👩\u200d💻', '\\\\u200d', '\\u202e')"
+
+
+def test_chunks_hiding_its_items_shows_its_repr_never_the_items():
+    from canvas_widgets.run import task_arguments
+
+    secret = "4111-SECRET-9999"
+    hidden = add.chunks([(secret, 1), (2, 2)], 1).set(argsrepr="[('***', 1)]")
+    graph = cw.workflow_graph(hidden)
+    assert secret not in json.dumps(nx.node_link_data(graph, edges="edges"), default=str)
+    assert [node_label(graph.nodes[n]) for n in graph] == ["starmap(add) x1"] * 2
+    for n in graph:
+        assert graph.nodes[n]["options"]["argsrepr"] == "[('***', 1)]"
+        assert "items" not in graph.nodes[n]
+        assert task_arguments(graph.nodes[n])["args"] == "[('***', 1)]"
+    # The result graph's state (its labels), and the DOT export.
+    state = cw.ResultGraph.preview(hidden).get_state()
+    assert secret not in json.dumps(state, default=str)
+    assert [n["label"] for n in state["graph"]["nodes"]] == ["starmap(add) x1"] * 2
+    assert secret not in cw.to_dot(hidden)

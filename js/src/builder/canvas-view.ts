@@ -16,7 +16,7 @@
  */
 
 import { clip, h } from "../shared/dom";
-import { callArgsText, HIDDEN_OPTION } from "./hidden";
+import { callArgsText, HIDDEN_OPTION, itemsText } from "./hidden";
 import { formatArgs, formatKwargs, formatLiteral } from "./literal";
 import type { CustomType } from "./model";
 import { type Problem, worstSeverity } from "./paths";
@@ -191,20 +191,19 @@ export class TreeView {
         this.custom(node, head, el);
         break;
       default: {
-        const items = `${node.it.length} item${node.it.length === 1 ? "" : "s"}`;
-        head.append(
-          h(
-            "span",
-            { className: "cw-meta" },
-            node.kind === "chunks" ? `${items} in chunks of ${node.n}` : items,
-          ),
-        );
+        // Hidden items (argsrepr / kwargsrepr) are their repr text: the browser has none.
+        const { meta, items, hidden } = itemsText(node);
+        head.append(h("span", { className: "cw-meta" }, meta));
         el.append(this.single(node, "inner", node.inner));
         el.append(
           h(
             "div",
-            { className: "cw-items", title: clip(formatLiteral(node.it), 2000) },
-            clip(formatLiteral(node.it), MAX_META_CHARS),
+            {
+              className: hidden ? "cw-items cw-items-hidden" : "cw-items",
+              title: clip(items, 2000),
+              ...(hidden ? { "data-cw-hidden": "it" } : {}),
+            },
+            clip(items, MAX_META_CHARS),
           ),
         );
       }

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { CanvasDict } from "../shared/canvas";
 import { callText } from "./canvas-view";
-import { callArgsText, hiddenText, unhide } from "./hidden";
-import { applyEdit, EditError, fromCanvasDict, type TaskNode, toCanvasDict } from "./state";
+import { callArgsText, hiddenText, itemsText, unhide } from "./hidden";
+import {
+  applyEdit,
+  type ChunksNode,
+  EditError,
+  fromCanvasDict,
+  type MapNode,
+  type TaskNode,
+  toCanvasDict,
+} from "./state";
 
 // As Python sends a task whose kwargs are hidden (kwargsrepr): empty, with a token.
 const PAY = {
@@ -69,6 +77,62 @@ describe("hidden arguments", () => {
     expect(unhide({ argsrepr: "()", kwargsrepr: "{}", cw_hidden: both }, "args")).toEqual({
       kwargsrepr: "{}",
       cw_hidden: { kwargs: "b" },
+    });
+  });
+});
+
+// As Python sends a map and a chunks whose items are hidden (argsrepr): no items, a token.
+const INNER = { ...PAY, task: "demo.xsum", args: [], options: {} };
+const MAP = {
+  task: "celery.map",
+  args: [],
+  kwargs: { task: INNER, it: [] },
+  options: { argsrepr: "['***']", cw_hidden: { it: "tok-4" } },
+  subtask_type: "xmap",
+  immutable: true,
+};
+const CHUNKS = {
+  ...MAP,
+  task: "celery.chunks",
+  kwargs: { task: INNER, it: [], n: 2 },
+  options: { kwargsrepr: "{'it': '***'}", cw_hidden: { it: "tok-5" } },
+  subtask_type: "chunks",
+};
+
+describe("hidden items of a map, starmap or chunks", () => {
+  it("are shown as their repr text, never as an empty list", () => {
+    const map = fromCanvasDict(MAP as unknown as CanvasDict).root as MapNode;
+    expect(itemsText(map)).toEqual({ meta: "hidden items", items: "['***']", hidden: true });
+    const chunks = fromCanvasDict(CHUNKS as unknown as CanvasDict).root as ChunksNode;
+    expect(itemsText(chunks)).toEqual({
+      meta: "hidden items in chunks of 2",
+      items: "{'it': '***'}",
+      hidden: true,
+    });
+    // Items not hidden (an argsrepr without a token hides nothing the browser holds): as they are.
+    const shown = { ...map, it: [[1], [2]], options: { argsrepr: "['***']" } };
+    expect(itemsText(shown)).toEqual({ meta: "2 items", items: "[[1], [2]]", hidden: false });
+  });
+
+  it("keep their token through the round trip, and can be replaced, not edited", () => {
+    const s = fromCanvasDict(CHUNKS as unknown as CanvasDict);
+    expect(toCanvasDict(s.root)).toEqual(CHUNKS);
+    const id = (s.root as ChunksNode).id;
+    expect(() => applyEdit(s, { type: "setIterable", id, it: [[1, 2]] })).toThrow(EditError);
+    // The chunk size is not hidden.
+    expect((applyEdit(s, { type: "setIterable", id, n: 3 }).root as ChunksNode).n).toBe(3);
+    const options = unhide((s.root as ChunksNode).options, "it");
+    expect(options).toEqual({});
+    const replaced = applyEdit(s, { type: "setIterable", id, it: [], options });
+    const node = replaced.root as ChunksNode;
+    expect(itemsText(node)).toEqual({ meta: "0 items in chunks of 2", items: "[]", hidden: false });
+    const typed = applyEdit(replaced, { type: "setIterable", id, it: [[1, 2]] });
+    expect((typed.root as ChunksNode).it).toEqual([[1, 2]]);
+    // Both reprs stand for the items: replacing drops both.
+    expect(
+      unhide({ argsrepr: "a", kwargsrepr: "b", cw_hidden: { it: "t" }, queue: "q" }, "it"),
+    ).toEqual({
+      queue: "q",
     });
   });
 });

@@ -5,16 +5,31 @@
  * by which it puts them back (canvas_widgets/widgets/_hidden.py). The token travels with the
  * block's options through moves, copies, wraps and undo; the view shows the repr text in the
  * values' place, read-only. Replacing them drops the token and the repr together.
+ *
+ * A map, starmap or chunks hides its items (`kwargs.it`) likewise, by its own argsrepr (or
+ * kwargsrepr): Celery publishes the items as the arguments of the task it runs. Its token is
+ * `{it: "<token>"}`, and the block and the inspector show the repr where the items would be.
  */
 
-import { formatArgs, formatKwargs } from "./literal";
+import { formatArgs, formatKwargs, formatLiteral } from "./literal";
 
 /** The option holding the tokens of a task's hidden fields. */
 export const HIDDEN_OPTION = "cw_hidden";
 
-export type HiddenField = "args" | "kwargs";
+export type HiddenField = "args" | "kwargs" | "it";
 
-const REPR_OPTION: Record<HiddenField, string> = { args: "argsrepr", kwargs: "kwargsrepr" };
+/** The options whose text stands for each field: the first set is shown; all go on replacing. */
+const REPR_OPTIONS: Record<HiddenField, string[]> = {
+  args: ["argsrepr"],
+  kwargs: ["kwargsrepr"],
+  it: ["argsrepr", "kwargsrepr"],
+};
+
+/** The option a hidden field's text is read from (for the inspector's hint). */
+export function reprOption(options: Record<string, unknown> | undefined, field: HiddenField) {
+  const keys = REPR_OPTIONS[field];
+  return keys.find((k) => typeof options?.[k] === "string") ?? (keys[0] as string);
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -27,7 +42,7 @@ export function hiddenText(
 ): string | null {
   const tokens = options?.[HIDDEN_OPTION];
   if (!isRecord(tokens) || typeof tokens[field] !== "string") return null;
-  const text = options?.[REPR_OPTION[field]];
+  const text = options?.[reprOption(options, field)];
   return typeof text === "string" ? text : "hidden";
 }
 
@@ -37,7 +52,7 @@ export function unhide(
   field: HiddenField,
 ): Record<string, unknown> {
   const out = { ...options };
-  delete out[REPR_OPTION[field]];
+  for (const key of REPR_OPTIONS[field]) delete out[key];
   const tokens = out[HIDDEN_OPTION];
   if (isRecord(tokens)) {
     const rest = { ...tokens };
@@ -76,4 +91,22 @@ export function callArgsText(d: {
         : "",
   ];
   return parts.filter((s) => s !== "").join(", ");
+}
+
+/**
+ * What a map / starmap / chunks block says of its items: a count (and the chunk size) and the
+ * items as text; when they are hidden, the repr text in their place (the browser holds only an
+ * empty placeholder, never to be shown as the items).
+ */
+export function itemsText(node: {
+  kind: "map" | "starmap" | "chunks";
+  it: unknown[];
+  n?: number;
+  options?: Record<string, unknown>;
+}): { meta: string; items: string; hidden: boolean } {
+  const hidden = hiddenText(node.options, "it");
+  const chunks = node.kind === "chunks" ? ` in chunks of ${node.n}` : "";
+  if (hidden !== null) return { meta: `hidden items${chunks}`, items: hidden, hidden: true };
+  const count = `${node.it.length} item${node.it.length === 1 ? "" : "s"}`;
+  return { meta: `${count}${chunks}`, items: formatLiteral(node.it), hidden: false };
 }

@@ -12,7 +12,14 @@
 import { button, h } from "../shared/dom";
 import { bindParameters, signatureText, type TaskInfo } from "./binding";
 import { callText, shortName } from "./canvas-view";
-import { callArgsText, HIDDEN_OPTION, type HiddenField, hiddenText, unhide } from "./hidden";
+import {
+  callArgsText,
+  HIDDEN_OPTION,
+  type HiddenField,
+  hiddenText,
+  reprOption,
+  unhide,
+} from "./hidden";
 import {
   formatArgs,
   formatKwargs,
@@ -309,19 +316,30 @@ export class Inspector {
       node.kind === "map"
         ? "each item is passed as the task's first argument"
         : "each item is a list of the task's arguments";
-    const items = textField({
-      key: "it",
-      label: "items",
-      value: formatLiteral(node.it),
-      placeholder: node.kind === "map" ? "e.g. [[1, 2], [3, 4]]" : "e.g. [(1, 2), (3, 4)]",
-      hint: `a list: ${what}`,
-      attrs: { "data-cw-input": "it" },
-      apply: (text) => {
-        const value = parseLiteral(text);
-        if (!Array.isArray(value)) return "items must be a list";
-        return ctx.commit({ type: "setIterable", id: node.id, it: value });
-      },
-    });
+    const hiddenItems = hiddenText(node.options, "it");
+    const items =
+      hiddenItems !== null
+        ? hiddenField("it", hiddenItems, reprOption(node.options, "it"), () =>
+            ctx.commit({
+              type: "setIterable",
+              id: node.id,
+              it: [],
+              options: unhide(node.options, "it"),
+            }),
+          )
+        : textField({
+            key: "it",
+            label: "items",
+            value: formatLiteral(node.it),
+            placeholder: node.kind === "map" ? "e.g. [[1, 2], [3, 4]]" : "e.g. [(1, 2), (3, 4)]",
+            hint: `a list: ${what}`,
+            attrs: { "data-cw-input": "it" },
+            apply: (text) => {
+              const value = parseLiteral(text);
+              if (!Array.isArray(value)) return "items must be a list";
+              return ctx.commit({ type: "setIterable", id: node.id, it: value });
+            },
+          });
     const section = h("div", { className: "cw-section" }, items);
     if (node.kind === "chunks") {
       section.append(
@@ -642,7 +660,7 @@ function callFields(
   const kwargsText = hiddenText(node.options, "kwargs");
   return [
     argsText !== null
-      ? hiddenField("args", argsText, () =>
+      ? hiddenField("args", argsText, "argsrepr", () =>
           update({ args: [], options: unhide(node.options, "args") }),
         )
       : textField({
@@ -655,7 +673,7 @@ function callFields(
           apply: (text) => update({ args: parseArgs(text) }),
         }),
     kwargsText !== null
-      ? hiddenField("kwargs", kwargsText, () =>
+      ? hiddenField("kwargs", kwargsText, "kwargsrepr", () =>
           update({ kwargs: {}, options: unhide(node.options, "kwargs") }),
         )
       : textField({
@@ -678,7 +696,13 @@ function callFields(
  * values stay in the kernel), and a button that replaces them with values typed here, which
  * are then not hidden (the repr goes with them).
  */
-function hiddenField(field: HiddenField, text: string, replace: () => string | null): HTMLElement {
+function hiddenField(
+  field: HiddenField,
+  text: string,
+  by: string,
+  replace: () => string | null,
+): HTMLElement {
+  const name = field === "it" ? "items" : field;
   const id = `cw-f-${Math.random().toString(36).slice(2)}`;
   const input = h("input", {
     id,
@@ -692,7 +716,7 @@ function hiddenField(field: HiddenField, text: string, replace: () => string | n
   }) as HTMLInputElement;
   input.value = text;
   const error = h("div", { className: "cw-field-error", role: "alert" });
-  const b = button("replace", `replace the hidden ${field} with values typed here (not hidden)`, {
+  const b = button("replace", `replace the hidden ${name} with values typed here (not hidden)`, {
     "data-cw-field": `${field}-replace`,
   });
   b.addEventListener("click", () => {
@@ -701,12 +725,12 @@ function hiddenField(field: HiddenField, text: string, replace: () => string | n
   return h(
     "div",
     { className: "cw-field cw-field-hidden" },
-    h("label", { className: "cw-label", for: id }, `${field} (hidden)`),
+    h("label", { className: "cw-label", for: id }, `${name} (hidden)`),
     input,
     h(
       "div",
       { className: "cw-hint" },
-      `hidden by ${field === "args" ? "argsrepr" : "kwargsrepr"}: the values stay in the kernel, never shown or saved. `,
+      `hidden by ${by}: the values stay in the kernel, never shown or saved. `,
       b,
     ),
     error,

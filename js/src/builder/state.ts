@@ -601,7 +601,14 @@ export type Edit =
   | { type: "wrap"; ids: string[]; kind: "chain" | "group" | "chord" }
   | { type: "unwrap"; id: string }
   | { type: "updateTask"; id: string; changes: TaskChanges }
-  | { type: "setIterable"; id: string; it?: unknown[]; n?: number }
+  | {
+      type: "setIterable";
+      id: string;
+      it?: unknown[];
+      n?: number;
+      /** New options with it: replacing hidden items drops their token and repr (hidden.ts). */
+      options?: Record<string, unknown>;
+    }
   | { type: "setOptions"; id: string; options: Record<string, unknown> };
 
 /** An edit that cannot apply to this tree; the message says why. */
@@ -889,7 +896,8 @@ function makeWrapper(kind: "chain" | "group" | "chord", nodes: BuilderNode[], id
  * - `unwrap`: replace a container by its contents (a chord: header then body).
  * - `updateTask`: change a task's name, args, kwargs, options or immutability; or those of a
  *   custom node but its task (its kwargs being the plain ones, not its slots).
- * - `setIterable`: change `it` of a map / starmap / chunks, and `n` of chunks.
+ * - `setIterable`: change `it` of a map / starmap / chunks, and `n` of chunks (hidden items
+ *   only with options that no longer hide them: see hidden.ts).
  * - `setOptions`: replace the execution options of any node (link / link_error: lists of
  *   signature dicts).
  *
@@ -990,6 +998,13 @@ export function applyEdit(state: BuilderState, edit: Edit): BuilderState {
         throw new EditError(`${describe(node)} has no iterable: only map, starmap and chunks do`);
       }
       let updated: MapNode | ChunksNode = { ...node };
+      if (edit.options !== undefined) {
+        checkOptions(edit.options, node.id);
+        updated = { ...updated, options: edit.options };
+      }
+      if (edit.it !== undefined && hiddenText(updated.options, "it") !== null) {
+        throw new EditError(`the items of ${node.id} are hidden: replace them to type new ones`);
+      }
       if (edit.it !== undefined) {
         if (!Array.isArray(edit.it)) throw new EditError(`it of ${node.id} must be a list`);
         updated = { ...updated, it: edit.it };
