@@ -62,9 +62,9 @@ export function injectStyles(el: HTMLElement, key: string, css: string): void {
 }
 
 /** A character that goes on with the one before it on screen: a combining mark, a joiner
- * (ZWJ, as in 👩‍💻), a variation selector, a skin tone. A cut before one would split what
- * shows as one character. */
-const CONTINUES = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}]$/u;
+ * (ZWJ, which joins two emoji into one), a variation selector, a skin tone. A cut before one
+ * would split what shows as one character. */
+const CONTINUES = /^(?:\p{M}|\u200c|\u200d|[\ufe00-\ufe0f]|[\u{1f3fb}-\u{1f3ff}])$/u;
 /** The controls that isolate right-to-left names and arguments in labels (LRI, RLI, FSI, PDI:
  * canvas_widgets/display.py). */
 const ISOLATES = /[\u2066-\u2069]/;
@@ -94,7 +94,7 @@ export function clip(text: string, max: number): string {
   // Not half of what shows as one character: back to where it began.
   while (
     kept.length > 0 &&
-    (CONTINUES.test(chars[kept.length] ?? "") || kept.at(-1) === "\u200d")
+    (CONTINUES.test(chars[kept.length] ?? "") || kept[kept.length - 1] === "\u200d")
   ) {
     kept.pop();
   }
