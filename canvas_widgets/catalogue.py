@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 from celery import Celery
 
+from .display import display_repr
+
 __all__ = ["Parameter", "TaskInfo", "task_catalogue"]
 
 
@@ -101,6 +103,6 @@ def _parameter(p: inspect.Parameter) -> Parameter:
     return Parameter(
         name=p.name,
         kind=_KINDS[p.kind],
-        default=None if p.default is inspect.Parameter.empty else repr(p.default),
+        default=None if p.default is inspect.Parameter.empty else display_repr(p.default),
         annotation=annotation,
     )

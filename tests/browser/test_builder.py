@@ -694,6 +694,8 @@ def test_hidden_arguments_are_shown_as_their_repr_and_run_with_their_values(
     hidden = widget.locator('.cw-inspector [data-cw-hidden="kwargs"]')
     expect(hidden).to_have_value("{'y': '****'}")
     expect(hidden).to_have_attribute("readonly", "")
+    # Nor is the repr an option to edit (the kernel keeps the one it was hidden with).
+    expect(widget.locator('.cw-inspector [data-cw-field="option-others"]')).to_have_value("")
     node.press("c")  # wrapped in a chain: the dict the page sends back has no value in it
     expect(widget.locator('[data-cw-node-kind="chain"]')).to_have_count(1)
     assert str(SECRET) not in widget.inner_text()

@@ -44,3 +44,14 @@ def test_parameters_defaults_doc_and_bound_tasks():
         "default": "None",
         "annotation": None,
     }
+
+
+def test_a_default_of_emoji_joined_with_zwj_is_shown_as_emoji():
+    local = Celery("catalogue_zwj", set_as_current=False)
+
+    @local.task(name="t.build")
+    def build(who="\U0001f469\u200d\U0001f4bb"):
+        return who
+
+    [info] = [t for t in cw.task_catalogue(local) if t.name == "t.build"]
+    assert info.parameters[0].default == "'\U0001f469\u200d\U0001f4bb'"  # not '...\\u200d...'

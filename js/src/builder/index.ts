@@ -72,7 +72,9 @@ type Action =
 
 /** After this long without an answer to Run, the builder says why there may be none. */
 const SLOW_REPLY_MS = 3_000;
-const KERNEL_BUSY = "Waiting for the kernel: it may be busy running a cell.";
+const KERNEL_BUSY =
+  "No answer from the kernel yet: it may be busy running a cell; or this builder was saved " +
+  "with the notebook and no widget in the kernel is behind it (run its cell again).";
 /** Said instead on a page with no kernel at all (see pageWithoutKernel). */
 const NO_KERNEL_HERE =
   "No kernel is behind this page (a notebook saved or exported with its widgets): open the " +

@@ -525,8 +525,10 @@ export class Inspector {
         },
       }),
     );
-    // The tokens of hidden arguments are not options to edit: kept as they are.
-    const known = new Set<string>([...KNOWN_OPTIONS, ...CALLBACK_KEYS, HIDDEN_OPTION]);
+    // The tokens of hidden arguments, and the reprs that stand for them, are not options to
+    // edit here: kept as they are (the hidden field shows the repr; its "replace" drops both).
+    const hiding = HIDDEN_OPTION in node.options ? ["argsrepr", "kwargsrepr"] : [];
+    const known = new Set<string>([...KNOWN_OPTIONS, ...CALLBACK_KEYS, HIDDEN_OPTION, ...hiding]);
     const others = Object.fromEntries(Object.entries(node.options).filter(([k]) => !known.has(k)));
     section.append(
       textField({
