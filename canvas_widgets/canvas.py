@@ -29,6 +29,7 @@ from .custom_types import custom_type
 
 __all__ = [
     "KINDS",
+    "NOT_JSON",
     "RUN_OPTIONS",
     "SCHEDULE_OPTIONS",
     "CanvasError",
@@ -191,19 +192,29 @@ def to_dict(canvas: Signature | Mapping) -> dict:
     try:
         return json.loads(json.dumps(plain))
     except (TypeError, ValueError) as exc:
-        path, message = json_refusal(canvas) or (kind_of(canvas), f"not JSON-serialisable: {exc}")
-        raise CanvasError(path, message) from exc
+        refused = json_refusal(canvas)
+        if refused is None:
+            raise CanvasError(kind_of(canvas), f"not JSON-serialisable: {exc}") from exc
+        path, what = refused
+        raise CanvasError(path, f"{what} {NOT_JSON}") from exc
+
+
+#: What is said of a value a canvas dict cannot hold (after what the value is).
+NOT_JSON = (
+    "cannot go in a canvas dict, which is JSON: pass it as text or numbers (a date as its "
+    "isoformat(), say)"
+)
 
 
 def json_refusal(canvas: Signature) -> tuple[str, str] | None:
     """The first value of a canvas's tasks that a canvas dict (JSON) cannot hold: its path, as
-    close as it can be told (``chain.tasks[1].args[0]``), and why; None when there is none.
+    close as it can be told (``chain.tasks[1].args[0]``), and what it is; None when there is
+    none.
 
     >>> import datetime
     >>> from canvas_widgets.demo import add
     >>> json_refusal(add.s(1, 1) | add.s(when=datetime.date(2026, 1, 2)))
-    ('chain.tasks[1].kwargs.when', 'date datetime.date(2026, 1, 2) cannot go in a canvas dict, \
-which is JSON: pass it as text or numbers (a date as its isoformat(), say)')
+    ('chain.tasks[1].kwargs.when', 'date datetime.date(2026, 1, 2)')
     >>> json_refusal(add.s(1, 1)) is None
     True
     """
@@ -225,10 +236,7 @@ def _refused(value: Any, path: str) -> tuple[str, str] | None:
         try:
             json.dumps(value)
         except (TypeError, ValueError):
-            return path, (
-                f"{_describe(value)} cannot go in a canvas dict, which is JSON: pass it as "
-                "text or numbers (a date as its isoformat(), say)"
-            )
+            return path, _describe(value)
         return None
     for where, item in items:
         found = _refused(item, where)

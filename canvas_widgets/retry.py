@@ -38,6 +38,7 @@ from .canvas import (
     chord_header,
     from_dict,
     iter_tasks,
+    json_refusal,
     kind_of,
     to_dict,
 )
@@ -114,6 +115,16 @@ def retry_canvas(
     builder = _Rebuild(task_id, task_states, value_of, app)
     rebuilt = builder.redo(sig, needed=False)
     assert rebuilt is not None  # the canvas holds the target
+    refused = json_refusal(rebuilt)
+    if refused is not None:
+        # The run's own arguments were JSON: this is a result it stored, fed to a task again.
+        path, what = refused
+        name = next(t.task for p, t in iter_tasks(rebuilt) if path.startswith(p + "."))
+        raise RetryError(
+            f"{name} would be given a stored result again, {what}, which a canvas dict (JSON), "
+            "what a new run is made of, cannot hold: a retry cannot feed it (run the rest "
+            "yourself with it: AsyncResult(task id).get())"
+        )
     return from_dict(_without_run_options(to_dict(rebuilt)), app)
 
 

@@ -20,6 +20,7 @@ from celery.canvas import Signature, maybe_signature
 from dateutil.parser import isoparse
 
 from .canvas import (
+    NOT_JSON,
     CanvasError,
     canonical,
     chord_header,
@@ -111,8 +112,8 @@ def validate(canvas: Signature | Mapping, app: Celery | None = None) -> list[Pro
         return [Problem(exc.path, "error", exc.message, "unsupported")]
     refused = json_refusal(canvas)  # (a dict has passed from_dict's own check of its values)
     if refused is not None:
-        path, message = refused
-        problems.append(Problem(path, "error", message, "not-json"))
+        path, what = refused
+        problems.append(Problem(path, "error", f"{what} {NOT_JSON}", "not-json"))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(problems, key=lambda p: order[p.severity])
 

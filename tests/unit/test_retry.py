@@ -204,3 +204,17 @@ def test_an_expiry_or_eta_that_has_passed_is_not_retried_with_the_task(app):
     first, second = new.tasks
     assert "expires" not in first.options and "eta" not in first.options
     assert second.options["expires"] == future and second.options["countdown"] == 5
+
+
+def test_a_stored_result_json_cannot_hold_is_a_clear_retry_error():
+    # An app with the pickle serializer passes a DataFrame or a date from task to task; a new
+    # run is made of a canvas dict (JSON), which cannot hold one.
+    import datetime
+
+    frozen = cw.freeze(add.s(1, 1) | add.s(2))
+    first, second = (step.id for step in frozen.tasks)
+    done = {first: "SUCCESS", second: "FAILURE"}
+    stored = {first: datetime.date(2026, 1, 2)}
+    refused = r"^canvas_widgets.demo.add would be given a stored result again, date datetime"
+    with pytest.raises(RetryError, match=refused):
+        retry_canvas(frozen, second, done, stored)
