@@ -62,8 +62,9 @@ class HiddenArguments:
     """
 
     def __init__(self) -> None:
-        # token -> (field, value, repr text). Kept for the widget's life: undo may bring any back.
-        self._values: dict[str, tuple[str, Any, str]] = {}
+        # token -> (field, value, {repr option: its text}). Kept for the widget's life: undo may
+        # bring any back.
+        self._values: dict[str, tuple[str, Any, dict[str, str]]] = {}
 
     def split(self, d: Any) -> tuple[Any, Any]:
         """``(masked, real)`` of a canvas dict, masked or real or a mix of both.
