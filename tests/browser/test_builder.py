@@ -677,6 +677,9 @@ HIDDEN_CELLS = [
     "state = {k: v for k, v in b.get_state().items() if k != '_esm'}\n"
     f"print(b.last_run.wait(timeout=60), {str(SECRET)!r} in json.dumps(state))",
     "cluster.close()",
+    # A map hides its items by its own argsrepr.
+    f"m = CanvasBuilder(app, canvas=xsum.map([[{SECRET}, 1]]).set(argsrepr=\"['***']\"))\nm",
+    "print(m.to_dict()['kwargs']['it'])",
 ]
 
 
@@ -705,6 +708,12 @@ def test_hidden_arguments_are_shown_as_their_repr_and_run_with_their_values(
     expect(status).to_contain_text(str(1 + SECRET))
     assert kernel(nb, 1) == f"{1 + SECRET} False"
     assert nb.run_cell(2), nb.output_text(2)
+
+    assert nb.run_cell(3), nb.output_text(3)
+    mapped = builder(nb, 3).locator('[data-cw-node-kind="map"]')
+    expect(mapped.locator('[data-cw-hidden="it"]')).to_contain_text("['***']")
+    assert str(SECRET) not in builder(nb, 3).inner_text()
+    assert kernel(nb, 4) == f"[[{SECRET}, 1]]"  # in the kernel, whole
 
 
 # --- results are text ----------------------------------------------------------------------------
