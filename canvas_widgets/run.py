@@ -827,6 +827,12 @@ class WorkflowRun:
         ``TimeoutError`` when ``timeout`` seconds pass first. A task that ignores its result
         gives None, as with ``.get()``.
         """
+        self._wait_settled(timeout)
+        return self._outcome()
+
+    def _wait_settled(self, timeout: float | None = None) -> None:
+        """Wait for the run to finish, then for its final read (its on_settled callbacks run
+        by then); raise :class:`RunCutOff` or ``TimeoutError`` as :meth:`wait` does."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._done:
             while not (finished := self._is_done()) and self.cut_off is None:
@@ -842,7 +848,6 @@ class WorkflowRun:
             raise TimeoutError(f"run {self.id} not finished after {timeout}s: {self!r}{stuck}")
         self._settle()
         self._flush()  # on_change callbacks see the final states before wait returns
-        return self._outcome()
 
     def _outcome(self) -> Any:
         """The value of a settled run, or its error raised (see :meth:`wait`)."""

@@ -358,7 +358,7 @@ class CanvasBuilder(anywidget.AnyWidget):
             if self._results is not None:  # displayed: show the run's graph below the builder
                 self._results.children = (workflow.graph,)
         # Its outcome is shown before wait() returns to anyone (nbconvert keeps what a cell
-        # sends while it runs); the thread, for what ends it unsettled (its broker gone).
+        # sends while it runs), and read once: the thread waits only for it to settle.
         workflow.on_settled(self._show_outcome)
         threading.Thread(
             target=self._wait_for, args=(workflow,), name=f"cw-builder-{workflow.id}", daemon=True
@@ -375,9 +375,10 @@ class CanvasBuilder(anywidget.AnyWidget):
             self._show_status(workflow, status)
 
     def _wait_for(self, workflow: WorkflowRun) -> None:
+        # Its outcome is shown as it settles (_show_outcome): here, what ends it unsettled.
         try:
-            workflow.wait()
-        except Exception as exc:  # the outcome (shown already, the same), or a run cut off
+            workflow._wait_settled()
+        except Exception as exc:  # its broker gone (RunCutOff), its backend unreadable
             self._show_failed(workflow, exc)
 
     def _show_failed(self, workflow: WorkflowRun, exc: Exception) -> None:

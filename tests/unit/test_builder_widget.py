@@ -273,8 +273,9 @@ def test_run_on_a_local_cluster_sets_run_status(monkeypatch: pytest.MonkeyPatch)
 
 
 class FakeRun:
-    """Stands in for a WorkflowRun: an id, a wait, and a graph widget (a preview). Its outcome
-    is not shown (``on_settled`` never calls back): these tests are of where the graph goes."""
+    """Stands in for a WorkflowRun: an id, a wait to settle, and a graph widget (a preview).
+    Its outcome is not shown (``on_settled`` never calls back): these tests are of where the
+    graph goes."""
 
     def __init__(self, canvas: Any, app: Celery) -> None:
         self.id = f"run-{id(self)}"
@@ -284,9 +285,8 @@ class FakeRun:
     def on_settled(self, callback: Any) -> None:
         pass
 
-    def wait(self) -> int:
+    def _wait_settled(self) -> None:
         self.finish.wait(timeout=30)
-        return 4
 
 
 def test_displayed_as_a_box_with_the_latest_runs_graph_below(
