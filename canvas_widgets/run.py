@@ -73,9 +73,7 @@ _SEEN_FIELDS = frozenset({"worker", "runtime", "retries", "eta", "expires", "que
 _OUTCOME_FIELDS = ("result", "exception", "traceback")
 #: The pools whose workers answer pings while they run a task (``inspect().stats()`` names a
 #: worker's): only their silence says a worker is gone (see WorkflowRun._answers_while_busy).
-_ANSWERING_POOLS = frozenset(
-    {"celery.concurrency.prefork:TaskPool", "celery.concurrency.thread:TaskPool"}
-)
+_ANSWERING_POOLS = frozenset({"celery.concurrency.prefork:TaskPool"})
 #: (broker URL, worker) -> its pool's class, learnt once per worker for every run of this
 #: process (see WorkflowRun._learn_pools): a run whose worker was known before it started
 #: finds a worker killed in the first seconds of its task lost too.
@@ -1217,10 +1215,12 @@ class WorkflowRun:
     def _answers_while_busy(self, worker: str) -> bool:
         """Whether a worker's silence is evidence that it is gone.
 
-        A worker answers pings in its main loop. A prefork or thread pool runs tasks beside
-        that loop; a solo pool runs each task in it (eventlet and gevent too, for as long as a
-        task does not yield), so a busy one is silent until its task ends. A worker never
-        heard, whose pool is therefore not known, may be such a one: not evidence either."""
+        A worker answers pings in its main loop. A prefork pool runs tasks in processes of
+        their own, beside that loop; a solo pool runs each task in it (eventlet and gevent too,
+        for as long as a task does not yield), so a busy one is silent until its task ends. A
+        thread pool shares the loop's GIL: a task in a long C call that keeps it (a regex, a
+        sort, many a library's loop) silences the worker as long, so its silence is no evidence
+        either. A worker never heard, whose pool is therefore not known, may be such a one."""
         return _POOLS.get((str(self.app.conf.broker_url), worker)) in _ANSWERING_POOLS
 
     def _decide(self, task_id: str, state: str, exception: str, at: float) -> None:

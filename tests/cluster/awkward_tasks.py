@@ -1,10 +1,12 @@
 """Tasks that use Celery in ways a canvas does not show: results ignored (the backend keeps no
 record), a failure stored by hand (Celery cannot read it back), exceptions that cannot be shown
-or made again, tasks that replace themselves or send tasks of their own. The app is this
-module's own (its workers import it by name), served by ``test_awkward_tasks.py``'s cluster."""
+or made again, a task that keeps the GIL, tasks that replace themselves or send tasks of their
+own. The app is this module's own (its workers import it by name), served by
+``test_awkward_tasks.py``'s cluster and ``test_worker_pools.py``'s workers."""
 
 from __future__ import annotations
 
+import ctypes
 import time
 
 from celery import Celery, chain, group, states
@@ -66,6 +68,14 @@ def raise_two_part():
 @app.task
 def nap(seconds, value=None):
     time.sleep(seconds)
+    return value
+
+
+@app.task
+def hold_gil(seconds, value=None):
+    """Sleep in a C call that keeps the GIL all along (libc's ``sleep`` called through
+    ``ctypes.PyDLL``, which does not release it), as a long regex or sort does."""
+    ctypes.PyDLL(None).sleep(int(seconds))
     return value
 
 

@@ -1,7 +1,8 @@
 """Workers that LocalCluster does not start, on a real Redis: one with a solo pool (it runs each
-task in the loop that answers pings and control messages, so it is silent while busy), and one
-prefork worker without task events or ``task_track_started`` (its running tasks look SENT).
-Neither may make the run lose a task that runs, call it stuck, or skip a terminate silently."""
+task in the loop that answers pings and control messages, so it is silent while busy), one with
+a threads pool (silent while a task keeps the GIL), and one prefork worker without task events
+or ``task_track_started`` (its running tasks look SENT). None may make the run lose a task that
+runs, call it stuck, or skip a terminate silently."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from celery.exceptions import TaskRevokedError
 
 import canvas_widgets as cw
 from canvas_widgets.cluster import LocalCluster, redis_server_executable
-from canvas_widgets.run import NotTerminated, WorkflowRun
+from canvas_widgets.run import _POOLS, NotTerminated, WorkflowRun
 from canvas_widgets.tracking import EventMonitor
 
-from .awkward_tasks import app, nap
+from .awkward_tasks import app, hold_gil, nap
 from .waiting import wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:Depreca
 ROOT = Path(__file__).resolve().parents[2]
 SOLO = f"solo@{socket.gethostname()}"
 SILENT = f"silent@{socket.gethostname()}"
+THREADS = f"threads@{socket.gethostname()}"
 
 
 def _free_port() -> int:
@@ -59,8 +61,9 @@ def _worker(url: str, name: str, queue: str, log: Path, *options: str) -> subpro
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """Redis, a solo worker on queue ``solo`` (events, STARTED and extended results on) and a
-    prefork worker on queue ``silent`` (no events, no STARTED); the app connected to them."""
+    """Redis, a solo worker on queue ``solo`` and a threads worker on queue ``threads`` (events,
+    STARTED and extended results on), and a prefork worker on queue ``silent`` (no events, no
+    STARTED); the app connected to them."""
     directory = tmp_path_factory.mktemp("pools")
     port = _free_port()
     url = f"redis://127.0.0.1:{port}/0"
@@ -72,6 +75,8 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
     started = [
         _worker(url, SOLO, "solo", directory / "solo.log", "--pool=solo", "-E", "--",
                 "task_track_started=(json)true", "result_extended=(json)true"),
+        _worker(url, THREADS, "threads", directory / "threads.log", "--pool=threads", "-c", "2",
+                "-E", "--", "task_track_started=(json)true", "result_extended=(json)true"),
         _worker(url, SILENT, "silent", directory / "silent.log", "--pool=prefork", "-c", "1",
                 "--", "task_track_started=(json)false", "worker_send_task_events=(json)false"),
     ]  # fmt: skip
@@ -80,9 +85,11 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
         wait_until(lambda: _answers(port), 20, "redis up")
         connected = LocalCluster.connect(app, url, timeout=30)
         wait_until(
-            lambda: {SOLO, SILENT} <= {n for r in app.control.ping(timeout=0.5) for n in r},
+            lambda: (
+                {SOLO, THREADS, SILENT} <= {n for r in app.control.ping(timeout=0.5) for n in r}
+            ),
             30,
-            "both workers answer",
+            "the three workers answer",
         )
         yield connected
     finally:
@@ -126,6 +133,22 @@ def test_a_busy_solo_worker_is_not_taken_for_lost_nor_the_run_for_stuck(workers)
     assert all("exception" not in run.info(t) for t in run.task_ids)
     assert run.info(run.task_ids[0])["worker"] == SOLO
     assert said == {None}
+
+
+def test_a_threads_worker_silent_while_a_task_keeps_the_gil_is_not_taken_for_lost(workers):
+    # A first run, pinging the worker while its task runs, learns its pool (a threads pool).
+    _watched_closely(cw.run(nap.si(2).set(queue="threads"), app=app)).wait(timeout=30)
+    assert _POOLS[str(app.conf.broker_url), THREADS] == "celery.concurrency.thread:TaskPool"
+
+    run = _watched_closely(cw.run(hold_gil.si(6, "held").set(queue="threads"), app=app))
+    [task_id] = run.task_ids
+    wait_until(lambda: run.states[task_id] == "STARTED", 20, "the task STARTED")
+    # While the task keeps the GIL the worker answers no ping (the run pings it every second).
+    assert app.control.ping(destination=[THREADS], timeout=1.5) == []
+
+    assert run.wait(timeout=60) == "held"
+    assert run.states[task_id] == "SUCCESS"
+    assert "exception" not in run.info(task_id)
 
 
 def test_a_terminate_a_busy_solo_worker_does_not_answer_is_said(workers):
