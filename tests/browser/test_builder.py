@@ -734,7 +734,7 @@ def test_result_is_shown_as_text(notebook_factory: Callable[[list[str]], Noteboo
     nb.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     assert nb.run_cell(0), nb.output_text(0)
     widget = builder(nb, 0)
-    expect(widget.locator('[data-cw-node-kind="task"]')).to_contain_text(XSS.replace("'", '"'))
+    expect(widget.locator('[data-cw-node-kind="task"]')).to_contain_text(f"'{XSS}'")
     widget.locator('[data-cw-action="run"]').click()
     status = widget.locator(".cw-run-status")
     expect(status).to_have_attribute("data-cw-run-state", "done", timeout=RUN_TIMEOUT_MS)

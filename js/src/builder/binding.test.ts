@@ -50,7 +50,7 @@ describe("bindParameters", () => {
       ["a", "1"],
       ["*rest", "(2, 3)"],
       ["k", "5"],
-      ["**extra", '{"other": True}'],
+      ["**extra", "{'other': True}"],
     ]);
     expect(signatureText(params)).toBe("(a, *rest, k=1, **extra)");
     expect(signatureText([p("a"), p("k", "keyword_only")])).toBe("(a, *, k)");

@@ -111,7 +111,7 @@ export function bindParameters(
           : {
               name,
               source: "kwargs",
-              text: `{${extra.map(([k, v]) => `${JSON.stringify(k)}: ${formatLiteral(v)}`).join(", ")}}`,
+              text: formatLiteral(Object.fromEntries(extra)),
             },
       );
     }

@@ -31,7 +31,7 @@ const SECRET_ARGS = {
 describe("hidden arguments", () => {
   it("are shown as their repr text, the rest as values", () => {
     expect(callArgsText(PAY)).toBe("7, **{'card': '****'}");
-    expect(callArgsText(SECRET_ARGS)).toBe("'****', 2, note=\"x\"");
+    expect(callArgsText(SECRET_ARGS)).toBe("'****', 2, note='x'");
     expect(hiddenText(PAY.options, "kwargs")).toBe("{'card': '****'}");
     expect(hiddenText(PAY.options, "args")).toBeNull();
     // An argsrepr with no token hides nothing the browser holds: the values are shown.

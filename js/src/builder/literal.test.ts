@@ -8,6 +8,7 @@ import {
   parseArgs,
   parseKwargs,
   parseLiteral,
+  pythonString,
 } from "./literal";
 
 describe("parseLiteral", () => {
@@ -98,15 +99,39 @@ describe("arguments", () => {
     expect(() => parseKwargs("2")).toThrow(/name=value/);
   });
 
+  it("writes strings as Python's repr does, joiners of emoji kept", () => {
+    // Each pair: a string, and display.display_repr of it in the kernel (Python 3.11).
+    const reprs: [string, string][] = [
+      ["a", "'a'"],
+      ["it's", `"it's"`],
+      ['say "hi"', `'say "hi"'`],
+      [`both ' and "`, `'both \\' and "'`],
+      ["tab\there\nnew\\", "'tab\\there\\nnew\\\\'"],
+      ["a\u202eb", "'a\\u202eb'"],
+      ["\u0000\u007f\u0085", "'\\x00\\x7f\\x85'"],
+      ["\u00a0nb", "'\\xa0nb'"],
+      ["\u2028", "'\\u2028'"],
+      ["\ud83d\udc69\u200d\ud83d\udcbb", "'\ud83d\udc69\u200d\ud83d\udcbb'"],
+      ["\ue000", "'\\ue000'"],
+      ["\udb40\udc01", "'\\U000e0001'"],
+      ["\u00e9\ud83d\ude00", "'\u00e9\ud83d\ude00'"],
+      ["\ud800", "'\\ud800'"],
+    ];
+    for (const [text, repr] of reprs) {
+      expect(pythonString(text)).toBe(repr);
+      expect(parseLiteral(repr)).toBe(text);
+    }
+  });
+
   it("writes what it reads back", () => {
     const values = [null, true, false, 0, -2.5, "a\"b'\n", [1, [2]], { k: [null, "v"] }];
     for (const v of values) expect(parseLiteral(formatLiteral(v))).toEqual(v);
-    expect(formatLiteral({ a: [true, null] })).toBe('{"a": [True, None]}');
-    expect(formatArgs([2, "x", [1]])).toBe('2, "x", [1]');
+    expect(formatLiteral({ a: [true, null] })).toBe("{'a': [True, None]}");
+    expect(formatArgs([2, "x", [1]])).toBe("2, 'x', [1]");
     expect(parseArgs(formatArgs([2, "x", [1]]))).toEqual([2, "x", [1]]);
     expect(formatKwargs({ y: 2, z: null })).toBe("y=2, z=None");
-    expect(formatKwargs({ "not a name": 1 })).toBe('{"not a name": 1}');
-    expect(formatKwargs({ class: 1 })).toBe('{"class": 1}');
+    expect(formatKwargs({ "not a name": 1 })).toBe("{'not a name': 1}");
+    expect(formatKwargs({ class: 1 })).toBe("{'class': 1}");
     expect(parseKwargs(formatKwargs({ "not a name": 1 }))).toEqual({ "not a name": 1 });
   });
 });

@@ -310,19 +310,56 @@ const PYTHON_KEYWORDS = new Set(
   ),
 );
 
-/** A value as a Python literal (which this reader reads back): `None`, `True`, `"a"`, `[1, 2]`. */
+/** The characters Python's `repr` escapes (`str.isprintable()` is false for them): controls,
+ * format characters (bidi controls among them: they could disguise text), surrogates, private
+ * use, unassigned, and separators other than the space. */
+const UNPRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+const REPR_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/** A string as Python's `repr` writes it (its quotes, its escapes), which this reader reads
+ * back: `'a'`, `"it's"`, `'a\\u202eb'`; so blocks quote strings as the Python code does. */
+export function pythonString(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const c of text) {
+    const code = c.codePointAt(0) as number;
+    if (c === quote) out += `\\${c}`;
+    else if (has(REPR_ESCAPES, c)) out += REPR_ESCAPES[c];
+    else if (c === " " || isJoiner(code) || !UNPRINTABLE.test(c)) out += c;
+    else out += escapeCode(code);
+  }
+  return out + quote;
+}
+
+/** Shown as themselves all the same: what joins emoji (ZWNJ, ZWJ) and selects their look
+ * (variation selectors), as the kernel's `display.unescape_joiners` does. */
+function isJoiner(code: number): boolean {
+  return code === 0x200c || code === 0x200d || (code >= 0xfe00 && code <= 0xfe0f);
+}
+
+function escapeCode(code: number): string {
+  const [mark, width] = code < 0x100 ? ["x", 2] : code < 0x10000 ? ["u", 4] : ["U", 8];
+  return `\\${mark}${code.toString(16).padStart(width, "0")}`;
+}
+
+/** A value as a Python literal (which this reader reads back): `None`, `True`, `'a'`, `[1, 2]`. */
 export function formatLiteral(value: unknown): string {
   if (value === null || value === undefined) return "None";
   if (value === true) return "True";
   if (value === false) return "False";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "None";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return pythonString(value);
   if (Array.isArray(value)) return `[${value.map(formatLiteral).join(", ")}]`;
   if (typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${formatLiteral(v)}`).join(", ")}}`;
+    return `{${entries.map(([k, v]) => `${pythonString(k)}: ${formatLiteral(v)}`).join(", ")}}`;
   }
-  return JSON.stringify(String(value));
+  return pythonString(String(value));
 }
 
 /** Positional arguments as written in a call: `2, "a"`. */
