@@ -408,6 +408,8 @@ class WorkflowRun:
         #: Why the run is followed no further before it finished (see cut_off), or None.
         self.cut_off: str | None = None
         self._stuck: str | None = None  # see _check_queues
+        self._unheld: dict[str, int] = {}  # task id -> checks in a row its worker lacked it
+        self._ended_unseen: str | None = None  # see _check_held
         self._outage: tuple[str, str] | None = None  # since when, and why (see _unreachable)
         #: When the workers last said which queues they consume, and those queues' keys.
         self._served: tuple[float, set[str]] = (float("-inf"), set())
@@ -764,7 +766,7 @@ class WorkflowRun:
             if not self.done:
                 return False
             self.reconcile()
-            self._stuck = None  # nothing waits any more
+            self._stuck = self._ended_unseen = None  # nothing waits any more
             self._store_seen()
             # Not the members of the run's result, if a group's: its .get() (wait's) waits
             # on them as they were registered, and clears them itself.
@@ -1162,7 +1164,8 @@ class WorkflowRun:
             self._check_replaced()
 
     def _check_workers(self, misses_allowed: int = 2) -> None:
-        """Mark tasks lost whose worker stopped answering pings while running them.
+        """Mark tasks lost whose worker stopped answering while running them; say which ones
+        their worker no longer holds (see _check_held).
 
         A worker killed outright (SIGKILL of its main process) sends no event and stores no
         result, so without this its tasks would stay STARTED forever. (When only the pool
@@ -1181,8 +1184,15 @@ class WorkflowRun:
         workers = {w for w in running.values() if w}
         if not workers:
             return
-        replies = self.app.control.ping(destination=sorted(workers), timeout=1.0)
-        answered = {name for reply in replies for name in reply}
+        # Asked which of the tasks they hold (reserved or running), as a ping would be: the
+        # answer says the worker lives, and what it still runs.
+        inspect = self.app.control.inspect(
+            destination=sorted(workers), limit=len(workers), timeout=1.0
+        )
+        replies = inspect.query_task(*running) or {}
+        held = {worker: set(reply or ()) for worker, reply in replies.items()}
+        answered = set(held)
+        self._check_held(held)
         self._learn_pools(answered)
         for worker in workers:
             silent = worker not in answered and self._answers_while_busy(worker)
@@ -1200,6 +1210,36 @@ class WorkflowRun:
                     tries = self._attempts.get(task_id, [])
                     end_attempt(tries, worker, now, states.FAILURE, message)
                     self._decide(task_id, states.FAILURE, f"WorkerLost: {message}", now)
+
+    def _check_held(self, held: dict[str, set[str]], checks: int = 2) -> None:
+        """Say (in :attr:`stuck`) which running tasks their worker, answering, no longer
+        holds, at ``checks`` checks in a row (an end event may be on its way at one): they
+        ended without an end Celery reports. A task that raises ``Ignore`` does so: no event,
+        no result, and the tasks after it are not sent; Celery's ``.get()`` waits for ever.
+        A task that replaced itself is left out: its id comes back with its new canvas."""
+        with self._lock:
+            sent = self._spawned.progress()  # the tasks that sent tasks (replaced themselves)
+            for task_id, state in self._states.items():
+                tries = self._attempts.get(task_id)
+                # Running on a worker by what its events said: an attempt open there.
+                worker = tries[-1].worker if tries and tries[-1].ended_at is None else None
+                if not is_running(state) or worker not in held or task_id in sent:
+                    self._unheld.pop(task_id, None)
+                elif task_id in held[worker]:
+                    self._unheld[task_id] = 0
+                else:
+                    self._unheld[task_id] = self._unheld.get(task_id, 0) + 1
+            ended = [t for t, n in self._unheld.items() if n >= checks]
+            self._ended_unseen = None
+            if ended:
+                first = ended[0]
+                more = f" (and {_tasks(len(ended) - 1)} more)" if len(ended) > 1 else ""
+                self._ended_unseen = (
+                    f"{self._graph.nodes[first]['name']} [{first}]{more} is "
+                    f"{self._states[first]}, but its worker {self._attempts[first][-1].worker} no "
+                    "longer runs it and sent no end (a task that raises Ignore ends so): the "
+                    "run cannot finish"
+                )
 
     def _learn_pools(self, answered: set[str]) -> None:
         """Ask the workers that answered a ping, once each, which pool they run tasks in
@@ -1235,16 +1275,16 @@ class WorkflowRun:
     def stuck(self) -> str | None:
         """Why the run does not move on, when it can tell; else None. Its broker or result
         backend does not answer (the run reads it again every second: see _unreachable); tasks
-        sent to a queue no worker consumes (a route to a queue nobody serves); or no worker
-        answers at all (see _check_queues). Celery says nothing of any: tasks stay PENDING or
-        STARTED for good."""
+        sent to a queue no worker consumes (a route to a queue nobody serves), or no worker
+        answers at all (see _check_queues); a task that ended without an end Celery reports
+        (see _check_held). Celery says nothing of any: tasks stay PENDING or STARTED for good."""
         if self._outage is not None:
             since, error = self._outage
             return (
                 f"cannot read the run's states from its backend since {since} ({error}); "
                 "trying again every second"
             )
-        return self._stuck
+        return "; ".join(why for why in (self._stuck, self._ended_unseen) if why) or None
 
     def _unreachable(self, exc: Exception) -> bool:
         """Reading the run's states failed (the monitor's reconcile): :attr:`stuck` says so

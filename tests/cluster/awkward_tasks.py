@@ -35,6 +35,13 @@ def ignored_fail():
     raise ValueError("ignored and failing")
 
 
+@app.task
+def skip():
+    """End as a task that has nothing to do may: ``Ignore`` (no event, no result stored, and
+    nothing after it in a chain is sent)."""
+    raise Ignore()
+
+
 @app.task(bind=True)
 def fail_by_hand(self, reason):
     """Fail as many tasks do: a FAILURE stored with a meta of one's own, then Ignore. Celery

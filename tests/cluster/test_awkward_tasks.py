@@ -1,6 +1,7 @@
 """Runs of tasks that leave the result backend short of a full record, on real workers: results
 ignored (Celery stores nothing), a failure stored by hand (Celery cannot read it back), an
-exception whose repr raises. The run must still end, say what happened, and stay attachable."""
+exception whose repr raises, a task that ends by ``Ignore``. The run must still end (or say why
+it cannot), say what happened, and stay attachable."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from .awkward_tasks import (
     replace_with_chain,
     replace_with_nap,
     send_adds,
+    skip,
 )
 from .waiting import wait_until
 
@@ -249,3 +251,23 @@ def test_a_big_result_is_not_read_to_learn_that_it_is_stored(awkward):
     details = run.full_values(task_id, limit=1_000)  # the details: its repr, cut, not all of it
     assert details["result"] == "'" + "x" * 998 + "…"
     server.close()
+
+
+def test_a_task_that_ended_by_ignore_is_named_as_why_the_run_cannot_finish(awkward):
+    # Celery sends no end of it and stores none, nor sends the step after it: the run cannot
+    # finish (as .get() cannot). A task still running beside it is not named.
+    run = cw.run(group(chain(skip.si(), add.si(1, 1)), nap.si(8, "slept")), app=app)
+    run.liveness_interval = 0  # its workers asked on every read of its states (each second)
+    skipped, after, napping = run.task_ids
+    wait_until(lambda: run.stuck, 30, lambda: f"the run says why it is stuck; {run!r}")
+
+    assert run.states[napping] == "STARTED"  # held by its worker all along
+    assert run.states[skipped] == "STARTED" and run.states[after] == "PENDING"
+    assert run.stuck == (
+        f"{skip.name} [{skipped}] is STARTED, but its worker {awkward.workers[0]} no longer runs "
+        "it and sent no end (a task that raises Ignore ends so): the run cannot finish"
+    )
+    with pytest.raises(TimeoutError, match="raises Ignore"):
+        run.wait(timeout=1)
+    run.revoke()
+    wait_until(lambda: run.states[napping] == "SUCCESS", 30, "the nap ended")
