@@ -375,7 +375,8 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
 def run_command(args: argparse.Namespace) -> int:
     """Run a saved canvas on the app's cluster (or a LocalCluster with --local)."""
     from .cluster import ClusterError, LocalCluster
-    from .run import START_A_BROKER, BrokerUnreachable, PublishFailed, run
+    from .run import START_A_BROKER, BrokerUnreachable, PublishFailed, UnsupportedBackend, run
+    from .tracking import LOCAL_REDIS
 
     d = load_canvas_file(args.file)
     app = load_app(args.app)
@@ -400,6 +401,10 @@ def run_command(args: argparse.Namespace) -> int:
                 START_A_BROKER, "(--local starts a LocalCluster of the app.)"
             )
             print(f"{PROG}: {message}", file=sys.stderr)
+            return 2
+        except UnsupportedBackend as exc:
+            message = str(exc).replace(LOCAL_REDIS, "--local runs it on a LocalCluster's Redis.")
+            print(f"{PROG}: error: {message}", file=sys.stderr)
             return 2
         except PublishFailed as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)

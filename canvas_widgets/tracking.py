@@ -9,6 +9,7 @@ Events carry no group or chord ids: they only move the states of the nodes that 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -18,6 +19,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import kombu
 from celery import Celery, signals, states
+from celery.backends.base import DisabledBackend
+from celery.backends.cache import CacheBackend
+from celery.backends.rpc import RPCBackend
 from celery.events.receiver import EventReceiver
 from kombu.utils.url import maybe_sanitize_url
 
@@ -38,6 +42,8 @@ __all__ = [
     "readable",
     "safe_repr",
     "short_repr",
+    "unsupported_backend",
+    "workers_elsewhere",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,76 @@ _EVENT_STATES = {
     "task-revoked": states.REVOKED,
 }
 _PROBE = "canvas-widgets-probe"
+
+
+#: How to get a backend that works without configuring one (the command line says its own).
+LOCAL_REDIS = "cw.LocalCluster(app) sets its own Redis."
+#: What works instead of a result backend a run cannot use (see unsupported_backend).
+BACKENDS_THAT_WORK = (
+    "Use one that stores results where every process reads them: Redis "
+    "(backend='redis://...'), a database (backend='db+sqlite:///results.sqlite') or a shared "
+    f"directory (backend='file:///path/to/dir'); {LOCAL_REDIS}"
+)
+
+
+def unsupported_backend(app: Celery) -> str | None:
+    """Why a run cannot use the app's result backend, or None if it can (as far as can be told
+    without asking the workers: see :func:`workers_elsewhere`).
+
+    A run reads every task's state and result from the backend, again and again (its
+    reconciliation, :meth:`~canvas_widgets.WorkflowRun.wait`, a retry, the details a view asks
+    for), and keeps its own record there for ``attach()``. No backend at all
+    (``DisabledBackend``) has nothing to read; ``rpc://`` sends each result as a message to the
+    process that sent the task, to be read once (a second read finds nothing: measured, three
+    reads of a finished group's results found one, then none, and ``.get()`` then timed out),
+    and Celery runs no chord on it.
+
+    >>> print(unsupported_backend(Celery(set_as_current=False)))  # doctest: +ELLIPSIS
+    the app has no result backend (Celery(..., backend=...) is not set): ...
+    >>> unsupported_backend(Celery(backend="cache+memory://", set_as_current=False)) is None
+    True
+    """
+    try:
+        backend = app.backend
+    except Exception:  # a URL Celery cannot load: the run's first read says what is wrong
+        return None
+    if isinstance(backend, DisabledBackend):
+        return (
+            "the app has no result backend (Celery(..., backend=...) is not set): a run reads "
+            "its tasks' states and results there, and keeps its record there. " + BACKENDS_THAT_WORK
+        )
+    if isinstance(backend, RPCBackend):
+        return (
+            "the app's result backend is rpc:// (RPCBackend), which sends each result as a "
+            "message to the process that sent the task, to be read once: a run reads its "
+            "tasks' states and results many times (the live view, wait(), retry) and keeps its "
+            "record in the backend, and Celery runs no chord on it. " + BACKENDS_THAT_WORK
+        )
+    return None
+
+
+def workers_elsewhere(app: Celery, timeout: float = 1.0) -> str | None:
+    """Why a run cannot use a result backend that lives in this process's own memory
+    (``cache+memory://``), or None: a worker of another process answers, and what it stores
+    this process never reads (its runs would end with None for every result, its chords never
+    fire). Only asked of such a backend; a worker of this process (an in-process test worker)
+    shares it. One worker's answer is enough (it comes back at once); no answer is no
+    evidence (the workers may start later)."""
+    backend = app.backend
+    if not (isinstance(backend, CacheBackend) and backend.backend == "memory"):
+        return None
+    replies = app.control.inspect(timeout=timeout, limit=1).stats() or {}
+    for worker, stats in replies.items():
+        pid = stats.get("pid")
+        if isinstance(pid, int) and pid != os.getpid():
+            return (
+                "the app's result backend is cache+memory://, which keeps results in each "
+                f"process's own memory: worker {worker} (process {pid}) stores them where this "
+                "process never reads them, so every result would read as None and chords "
+                "would never run. cache+memory:// serves only workers inside this process. "
+                + BACKENDS_THAT_WORK
+            )
+    return None
 
 
 def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
