@@ -104,7 +104,7 @@ def unsupported_backend(app: Celery) -> str | None:
     (``DisabledBackend``) has nothing to read; ``rpc://`` sends each result as a message to the
     process that sent the task, to be read once (a second read finds nothing: measured, three
     reads of a finished group's results found one, then none, and ``.get()`` then timed out),
-    and Celery runs no chord on it.
+    and Celery runs no chord on it. (The messages name no URL: a view hides the app's.)
 
     >>> print(unsupported_backend(Celery(set_as_current=False)))  # doctest: +ELLIPSIS
     the app has no result backend (Celery(..., backend=...) is not set): ...
@@ -122,10 +122,10 @@ def unsupported_backend(app: Celery) -> str | None:
         )
     if isinstance(backend, RPCBackend):
         return (
-            "the app's result backend is rpc:// (RPCBackend), which sends each result as a "
-            "message to the process that sent the task, to be read once: a run reads its "
-            "tasks' states and results many times (the live view, wait(), retry) and keeps its "
-            "record in the backend, and Celery runs no chord on it. " + BACKENDS_THAT_WORK
+            "the app's result backend is Celery's \"rpc\" backend (RPCBackend), which sends "
+            "each result as a message to the process that sent the task, to be read once: a run "
+            "reads its tasks' states and results many times (the live view, wait(), retry) and "
+            "keeps its record in the backend, and Celery runs no chord on it. " + BACKENDS_THAT_WORK
         )
     return None
 
@@ -145,11 +145,11 @@ def workers_elsewhere(app: Celery, timeout: float = 1.0) -> str | None:
         pid = stats.get("pid")
         if isinstance(pid, int) and pid != os.getpid():
             return (
-                "the app's result backend is cache+memory://, which keeps results in each "
-                f"process's own memory: worker {worker} (process {pid}) stores them where this "
-                "process never reads them, so every result would read as None and chords "
-                "would never run. cache+memory:// serves only workers inside this process. "
-                + BACKENDS_THAT_WORK
+                "the app's result backend is Celery's in-memory cache (\"cache+memory\"), which "
+                "keeps results in each process's own memory: worker "
+                f"{worker} (process {pid}) stores them where this process never reads them, so "
+                "every result would read as None and chords would never run. It serves only "
+                "workers inside this process. " + BACKENDS_THAT_WORK
             )
     return None
 

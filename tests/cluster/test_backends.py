@@ -158,7 +158,7 @@ def test_a_memory_backend_a_worker_process_does_not_share_is_refused(broker, tmp
     # wait() gave None for every one; a chord never ran.
     with cluster_with(broker, "cache+memory://", tmp_path) as app:
         add = app.tasks[backend_tasks.add.name]
-        with pytest.raises(UnsupportedBackend, match=r"cache\+memory://.*Nothing was sent"):
+        with pytest.raises(UnsupportedBackend, match=r"in-memory cache .*Nothing was sent"):
             cw.run(chain(add.si(1, 2), add.s(3)), app=app)
         [stats] = app.control.inspect(timeout=5, limit=1).stats().values()
         assert stats["total"] == {}  # the worker took no task

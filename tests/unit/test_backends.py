@@ -12,6 +12,7 @@ from celery import Celery, chain, chord
 import canvas_widgets as cw
 from canvas_widgets.cli import main
 from canvas_widgets.run import UnsupportedBackend, WorkflowRun
+from canvas_widgets.widgets._requests import Refused
 
 # No broker listens on port 1: a run that went on would fail trying it (BrokerUnreachable).
 BROKER = "redis://127.0.0.1:1/0"
@@ -36,7 +37,10 @@ for _app in (rpc_app, no_backend_app):
 @pytest.mark.parametrize(
     ("app", "why"),
     [
-        (rpc_app, r"rpc:// \(RPCBackend\), which sends each result as a message .* read once"),
+        (
+            rpc_app,
+            r'"rpc" backend \(RPCBackend\), which sends each result as a message .* read once',
+        ),
         (no_backend_app, r"the app has no result backend"),
     ],
 )
@@ -59,7 +63,7 @@ def test_the_command_line_refuses_it_too_pointing_to_local(tmp_path, capsys):
     assert main(["run", str(path), "--app", f"{__name__}:rpc_app"]) == 2
 
     err = capsys.readouterr().err
-    assert "error: the app's result backend is rpc://" in err
+    assert "error: the app's result backend is Celery's \"rpc\" backend" in err
     assert "--local runs it on a LocalCluster's Redis." in err
 
 
@@ -74,3 +78,12 @@ def test_a_runs_record_is_kept_under_a_key_of_the_backends_own_type(tmp_path):
 
     stored = (tmp_path / f"canvas-widgets-run-{run.id}").read_text()
     assert json.loads(stored)["canvas"] == run.canvas_dict
+
+
+def test_the_builder_says_which_backend_it_is_though_it_hides_the_apps_urls():
+    builder = cw.CanvasBuilder(rpc_app, canvas=rpc_app.tasks["add"].s(1, 2))
+    try:
+        with pytest.raises(Refused, match=r'not run: UnsupportedBackend: .*"rpc" backend \(RPC'):
+            builder._run_request({})
+    finally:
+        builder.close()
