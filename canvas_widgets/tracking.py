@@ -8,6 +8,7 @@ Events carry no group or chord ids: they only move the states of the nodes that 
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -191,14 +192,15 @@ def _metas(backend: Any, task_ids: list[str], *, as_stored: bool) -> dict[str, d
     the task keeps its stored status, and the meta it stored stands for its exception.
     """
     records = _records(backend, task_ids)
-    if records is None:  # no key/value access: asked one by one, decoded by Celery
+    if records is None:  # no key/value access (a database): asked one by one
         metas = {}
         for task_id in task_ids:
             try:
                 meta = backend.get_task_meta(task_id)
-            except Exception:  # a record Celery cannot read back: left out
-                log.warning("cannot read the stored result of task %s", task_id, exc_info=True)
-                continue
+            except Exception:  # a record Celery cannot read back, or the backend is down
+                if not as_stored:
+                    continue
+                meta = _meta_as_stored(backend, task_id)  # raises again if it is down
             if meta["status"] != states.PENDING:
                 metas[task_id] = meta
         return metas
@@ -210,6 +212,15 @@ def _metas(backend: Any, task_ids: list[str], *, as_stored: bool) -> dict[str, d
             if as_stored:
                 metas[task_id] = backend.decode(value)
     return metas
+
+
+def _meta_as_stored(backend: Any, task_id: str) -> dict:
+    """A task's record on a backend without key/value access, its exception as stored: Celery
+    reads a FAILURE's result back as an exception, and raises on one a task stored itself
+    (``meta={"reason": ...}``). Read by a copy of the backend that leaves it as it is."""
+    reader = copy.copy(backend)
+    reader.exception_to_python = lambda stored: stored
+    return reader._get_task_meta_for(task_id)
 
 
 def _present(backend: Any, task_ids: list[str]) -> set[str] | None:

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery import Celery, chain, chord
+from celery import Celery, chain, chord, group
 
 import canvas_widgets as cw
 from canvas_widgets.cluster import _stop_process, redis_server_executable
-from canvas_widgets.run import UnsupportedBackend, WorkflowRun
+from canvas_widgets.run import TaskFailed, UnsupportedBackend, WorkflowRun
 from canvas_widgets.tracking import EventMonitor
 
 from . import backend_tasks
@@ -75,8 +75,10 @@ def cluster_with(broker: str, backend: str, log_dir: Path) -> Iterator[Celery]:
     the test's own configured as it is (the tasks registered under their names)."""
     app = Celery("backend_client", broker=broker, backend=backend, set_as_current=False)
     app.conf.update(SETTINGS)
-    for task in (backend_tasks.add, backend_tasks.tsum, backend_tasks.boom):
-        app.task(name=task.name)(task.run)
+    tasks = [backend_tasks.add, backend_tasks.tsum, backend_tasks.boom]
+    for task in [*tasks, backend_tasks.fail_by_hand]:
+        bound = hasattr(task.run, "__func__")  # a bound task's run is a method of it
+        app.task(name=task.name, bind=bound)(task.run.__func__ if bound else task.run)
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
@@ -114,7 +116,8 @@ def _attached_anew(run: WorkflowRun) -> WorkflowRun:
 
 
 def _runs_end_to_end(app: Celery) -> None:
-    """A chord and a failing chain run, wait, attach anew (runtimes kept) and retry."""
+    """A chord and a failing chain run, wait, attach anew (runtimes kept) and retry; a failure
+    stored by hand ends its run."""
     add, tsum, boom = (app.tasks[t.name] for t in (backend_tasks.add, backend_tasks.tsum,
                                                    backend_tasks.boom))  # fmt: skip
     run = cw.run(chord([add.si(1, 1), add.si(2, 2)], tsum.s()), app=app)
@@ -134,6 +137,15 @@ def _runs_end_to_end(app: Celery) -> None:
     again = failing.retry(failed)  # fed with the first task's stored result
     with pytest.raises(ValueError, match="boom"):
         again.wait(timeout=30)
+
+    # A failure stored by hand, which Celery cannot read back, and no event tells: on a
+    # database it was read as Celery reads it, which raised (logged every second), and the
+    # run waited for ever.
+    by_hand = app.tasks[backend_tasks.fail_by_hand.name]
+    stored = cw.run(group(by_hand.si("out of stock"), add.si(2, 3)), app=app)
+    with pytest.raises(TaskFailed, match=r"fail_by_hand failed: .*'out of stock'"):
+        stored.wait(timeout=30)
+    assert list(stored.states.values()) == ["FAILURE", "SUCCESS"]
 
 
 def test_a_run_on_a_shared_directory_backend_works_end_to_end(broker, tmp_path):
