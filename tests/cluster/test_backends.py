@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery import Celery, chain, chord, group
+from celery import Celery, _state, chain, chord, group
+from celery.contrib.testing.worker import start_worker
 
 import canvas_widgets as cw
 from canvas_widgets.cluster import _stop_process, redis_server_executable
@@ -174,3 +175,23 @@ def test_a_memory_backend_a_worker_process_does_not_share_is_refused(broker, tmp
             cw.run(chain(add.si(1, 2), add.s(3)), app=app)
         [stats] = app.control.inspect(timeout=5, limit=1).stats().values()
         assert stats["total"] == {}  # the worker took no task
+
+
+def test_a_memory_backend_shared_with_a_worker_in_this_process_runs(broker):
+    # The one place cache+memory:// works: a worker inside this process (Celery's testing
+    # worker, threads) shares its memory. The refusal above must not reach it.
+    app = Celery("in_process", broker=broker, backend="cache+memory://", set_as_current=False)
+    app.conf.update(SETTINGS)
+    add = app.task(name="in_process.add")(backend_tasks.add.run)
+    tsum = app.task(name="in_process.tsum")(backend_tasks.tsum.run)
+    # Celery's testing worker makes the app the default and current one: given back after.
+    default, current = _state.default_app, _state.get_current_app()
+    try:
+        with start_worker(app, pool="threads", perform_ping_check=False, loglevel="WARNING"):
+            run = cw.run(chord([add.si(1, 1), add.si(2, 2)], tsum.s()), app=app)
+            assert run.wait(timeout=30) == 6
+    finally:
+        _state.set_default_app(default)
+        _state._set_current_app(current)
+        EventMonitor.stop_for(app)
+        gc.collect()
