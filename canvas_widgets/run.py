@@ -41,6 +41,7 @@ from .tracking import (
     TERMINAL,
     EventMonitor,
     bounded_repr,
+    carries_control,
     fetch_states,
     is_running,
     merge_state,
@@ -974,6 +975,9 @@ class WorkflowRun:
         ------
         KeyError
             If ``task_id`` is not a task of this run.
+        RuntimeError
+            If the broker carries no remote control (kombu's SQL transport, Amazon SQS): no
+            worker would hear the revoke; nothing is revoked.
         BrokerUnreachable
             If the broker does not answer within ``REVOKE_CONNECT_TIMEOUT`` seconds (nothing is
             revoked then).
@@ -1004,6 +1008,14 @@ class WorkflowRun:
             )
         if not pending:
             return []
+        if not self._control:
+            # Marked REVOKED here, the tasks would run all the same, and their results stand.
+            raise RuntimeError(
+                f"cannot revoke: the broker {_shown_url(self.app.connection_for_write())} "
+                "carries no remote control (Celery broadcasts a revoke to the workers, through "
+                "a fanout exchange its transport does not have), so no worker would hear it. "
+                "Nothing was revoked."
+            )
         _ensure_reachable(self.app, REVOKE_CONNECT_TIMEOUT, revoking=True)
         self.app.control.revoke(pending)  # every worker discards them, should they arrive
         with self._lock:
@@ -1185,6 +1197,11 @@ class WorkflowRun:
     queue_check_after = 5.0
     queues_look_lasts = 30.0
 
+    @functools.cached_property
+    def _control(self) -> bool:
+        """Whether the run's broker carries Celery's remote control (see carries_control)."""
+        return carries_control(self.app)
+
     def reconcile(self) -> None:
         """Read the true state of every unfinished task from the backend, in one round trip;
         every :attr:`liveness_interval` seconds, also ping the workers of running tasks and
@@ -1193,6 +1210,8 @@ class WorkflowRun:
             unfinished = [t for t, s in self._states.items() if s not in TERMINAL]
         metas = fetch_states(self.app, unfinished)
         self._merge_metas(metas)
+        if not self._control:
+            return  # no worker answers a ping or an inspect there: none can be asked
         if time.monotonic() - self._last_liveness_check >= self.liveness_interval:
             self._last_liveness_check = time.monotonic()
             self._check_workers()

@@ -23,6 +23,8 @@ from celery import Celery, signals, states
 from celery.backends.base import DisabledBackend
 from celery.backends.cache import CacheBackend
 from celery.backends.rpc import RPCBackend
+from celery.events.dispatcher import EventDispatcher
+from celery.events.event import get_exchange
 from celery.events.receiver import EventReceiver
 from kombu.utils.url import maybe_sanitize_url
 
@@ -36,6 +38,8 @@ __all__ = [
     "TERMINAL",
     "EventMonitor",
     "bounded_repr",
+    "carries_control",
+    "carries_events",
     "fetch_states",
     "is_running",
     "merge_state",
@@ -253,6 +257,33 @@ def _records(backend: Any, task_ids: list[str]) -> dict[str, Any] | None:
     return {t: v for t, v in zip(task_ids, values, strict=True) if v is not None}
 
 
+def carries_control(app: Celery) -> bool:
+    """Whether the app's broker carries Celery's remote control (revoke, ping, inspect), which
+    is broadcast through a fanout exchange: not kombu's SQL transport (``sqla+...``) nor Amazon
+    SQS, whose workers never hear a revoke."""
+    try:
+        with app.connection_for_read() as connection:
+            return "fanout" in connection.transport.implements.exchange_type
+    except Exception:  # a URL kombu cannot load: the first use of it says what is wrong
+        return True
+
+
+def carries_events(app: Celery) -> bool:
+    """Whether the app's broker carries Celery's task events: not kombu's SQL transport
+    (``sqla+...``: Celery sends no events there, ``-E`` or not), nor one without the exchange
+    type events go through (Amazon SQS has direct exchanges only)."""
+    try:
+        with app.connection_for_read() as connection:
+            transport = connection.transport
+            exchange = get_exchange(connection, name=app.conf.event_exchange)
+    except Exception:  # a URL kombu cannot load: the receiver's connection says what is wrong
+        return True
+    return (
+        transport.driver_type not in EventDispatcher.DISABLED_TRANSPORTS
+        and exchange.type in transport.implements.exchange_type
+    )
+
+
 class _Receiver(EventReceiver):
     """Celery's event receiver, telling us when its consumer exists."""
 
@@ -293,6 +324,16 @@ class EventMonitor:
         self._probe_seen = threading.Event()
         self._stop = threading.Event()
         self._receiver: _Receiver | None = None
+        #: Whether task events reach the monitor (see carries_events): without them, each
+        #: run waited for a probe event for 10 s before it started.
+        self.events = carries_events(app)
+        if not self.events:
+            log.warning(
+                "the broker %s carries no task events (kombu's %r transport): runs read their "
+                "states from the result backend, once a second",
+                maybe_sanitize_url(self._key(app)),
+                app.connection_for_read().transport.driver_type,
+            )
         self._threads = [
             threading.Thread(target=target, name=f"canvas-widgets-{name}", daemon=True)
             for name, target in (
@@ -300,6 +341,7 @@ class EventMonitor:
                 ("reconcile", self._reconcile_loop),
                 ("dispatch", self._dispatch_loop),
             )
+            if self.events or name != "events"
         ]
         for thread in self._threads:
             thread.start()
@@ -324,8 +366,9 @@ class EventMonitor:
     # --- events ------------------------------------------------------------------------------
 
     def wait_ready(self, timeout: float) -> None:
-        """Wait until our subscription receives events, proven by a probe event coming back."""
-        if self._probe_seen.is_set():
+        """Wait until our subscription receives events, proven by a probe event coming back
+        (at once on a broker that carries none)."""
+        if self._probe_seen.is_set() or not self.events:
             return
         deadline = time.monotonic() + timeout
         if not self._ready.wait(timeout):

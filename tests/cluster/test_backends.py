@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import os
 import secrets
 import socket
@@ -26,7 +27,7 @@ from celery.contrib.testing.worker import start_worker
 import canvas_widgets as cw
 from canvas_widgets.cluster import _stop_process, redis_server_executable
 from canvas_widgets.run import TaskFailed, UnsupportedBackend, WorkflowRun
-from canvas_widgets.tracking import EventMonitor
+from canvas_widgets.tracking import EventMonitor, carries_control
 
 from . import backend_tasks
 from .waiting import wait_until
@@ -85,21 +86,29 @@ def cluster_with(broker: str, backend: str, log_dir: Path) -> Iterator[Celery]:
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     env.pop("CELERY_RESULT_BACKEND", None)
-    extra = [f"{key}=(json){str(value).lower()}" for key, value in SETTINGS.items()]
+    extra = [f"{key}=(json){json.dumps(value)}" for key, value in SETTINGS.items()]
     name = f"backends-{secrets.token_hex(3)}@%h"
     with open(log_dir / "worker.log", "ab") as log:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tests.cluster.backend_tasks:app",
              "-b", broker, "--result-backend", backend,
              "worker", "--pool=prefork", "-c", "2", "-E", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "-n", name, "--", *extra],
+             "--without-mingle", "--without-heartbeat", "-n", name, "--loglevel=INFO",
+             "--", *extra],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )  # fmt: skip
+    log_text = (log_dir / "worker.log").read_text
+    # A broker without remote control (kombu's SQL transport) carries no ping: its log says.
+    answers = (
+        (lambda: app.control.ping(timeout=0.2))
+        if carries_control(app)
+        else (lambda: f"{name.replace('%h', socket.gethostname())} ready." in log_text())
+    )
     try:
         wait_until(
-            lambda: worker.poll() is None and app.control.ping(timeout=0.2),
+            lambda: worker.poll() is None and answers(),
             30,
-            lambda: f"a worker answers; its log:\n{(log_dir / 'worker.log').read_text()}",
+            lambda: f"a worker is ready; its log:\n{log_text()}",
         )
         yield app
     finally:
@@ -195,3 +204,23 @@ def test_a_memory_backend_shared_with_a_worker_in_this_process_runs(broker):
         _state._set_current_app(current)
         EventMonitor.stop_for(app)
         gc.collect()
+
+
+def test_a_broker_without_events_or_remote_control_runs_from_the_backend(tmp_path, caplog):
+    pytest.importorskip("sqlalchemy", reason="sqla+sqlite:// and db+sqlite:// need SQLAlchemy")
+    # kombu's SQL transport carries neither task events nor broadcasts (nor does Amazon SQS):
+    # each run waited 10 s for a probe event before it started, and a revoke marked tasks
+    # REVOKED that the workers, never hearing of it, then ran (their results standing).
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    backend = f"db+sqlite:///{tmp_path / 'results.sqlite'}"
+    with cluster_with(broker, backend, tmp_path) as app:
+        add = app.tasks[backend_tasks.add.name]
+        run = cw.run(add.si(1, 2), app=app)
+        assert run.wait(timeout=30) == 3  # its state read from the backend alone
+        assert EventMonitor.for_app(app).events is False
+        assert "carries no task events (kombu's 'sql' transport)" in caplog.text
+
+        later = cw.run(add.si(1, 1).set(countdown=60), app=app)
+        with pytest.raises(RuntimeError, match=r"carries no remote control.*Nothing was revoked"):
+            later.revoke()
+        assert later.states[later.task_ids[0]] == "SENT"  # not marked REVOKED
