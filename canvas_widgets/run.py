@@ -110,8 +110,8 @@ class BrokerUnreachable(ConnectionError):
 
 class UnsupportedBackend(RuntimeError):
     """The app's result backend is one a run cannot follow its tasks with (no backend,
-    ``rpc://``, a ``cache+memory://`` its workers do not share); nothing was sent. The message
-    says why, and which backends work."""
+    ``rpc://``, a ``cache+memory://`` no worker of this process shares); nothing was sent. The
+    message says why, and which backends work."""
 
 
 class WorkerLost(RuntimeError):
@@ -170,7 +170,7 @@ def run(
         If the app has ``task_always_eager`` set (see _check_not_eager); nothing is sent.
     UnsupportedBackend
         If the app has no result backend, or one a run cannot read its tasks from
-        (``rpc://``, a ``cache+memory://`` its workers do not share); nothing is sent.
+        (``rpc://``, a ``cache+memory://`` no worker of this process shares); nothing is sent.
     CanvasError
         If :func:`~canvas_widgets.validate` finds an error; nothing is sent.
     BrokerUnreachable

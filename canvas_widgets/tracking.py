@@ -139,22 +139,29 @@ def workers_elsewhere(app: Celery, timeout: float = 1.0) -> str | None:
     """Why a run cannot use a result backend that lives in this process's own memory
     (``cache+memory://``), or None: a worker of another process answers, and what it stores
     this process never reads (its runs would end with None for every result, its chords never
-    fire). Only asked of such a backend; a worker of this process (an in-process test worker)
-    shares it. One worker's answer is enough (it comes back at once); no answer is no
-    evidence (the workers may start later)."""
+    fire), or no worker answers at all (one started later, in another process, would be such
+    a one). Only asked of such a backend; a worker of this process (an in-process test worker)
+    shares it. One worker's answer is enough (it comes back at once)."""
     backend = app.backend
     if not (isinstance(backend, CacheBackend) and backend.backend == "memory"):
         return None
     replies = app.control.inspect(timeout=timeout, limit=1).stats() or {}
+    local = (
+        "the app's result backend is Celery's in-memory cache (\"cache+memory\"), which keeps "
+        "results in each process's own memory"
+    )
+    if not replies:
+        return (
+            f"{local}, and no worker answered: only a worker inside this process, started "
+            "before the run, would store them where this process reads them. " + BACKENDS_THAT_WORK
+        )
     for worker, stats in replies.items():
         pid = stats.get("pid")
         if isinstance(pid, int) and pid != os.getpid():
             return (
-                "the app's result backend is Celery's in-memory cache (\"cache+memory\"), which "
-                "keeps results in each process's own memory: worker "
-                f"{worker} (process {pid}) stores them where this process never reads them, so "
-                "every result would read as None and chords would never run. It serves only "
-                "workers inside this process. " + BACKENDS_THAT_WORK
+                f"{local}: worker {worker} (process {pid}) stores them where this process never "
+                "reads them, so every result would read as None and chords would never run. "
+                "It serves only workers inside this process. " + BACKENDS_THAT_WORK
             )
     return None
 

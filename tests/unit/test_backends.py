@@ -87,3 +87,14 @@ def test_the_builder_says_which_backend_it_is_though_it_hides_the_apps_urls():
             builder._run_request({})
     finally:
         builder.close()
+
+
+def test_a_memory_backend_no_worker_of_this_process_shares_is_refused():
+    # Started later, a worker would be one of another process, whose results never reach this
+    # one: the run would end with None for every result. (One of this process that answers
+    # runs: tests/cluster/test_backends.py.)
+    app = Celery("alone", broker="memory://", backend="cache+memory://", set_as_current=False)
+    adds = app.task(name="add")(add)
+
+    with pytest.raises(UnsupportedBackend, match=r"in-memory cache .* no worker answered"):
+        cw.run(adds.si(1, 2), app=app)
