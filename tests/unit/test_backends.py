@@ -10,7 +10,7 @@ import pytest
 from celery import Celery, chain, chord
 
 import canvas_widgets as cw
-from canvas_widgets.cli import main
+from canvas_widgets.cli import _revoke, main
 from canvas_widgets.run import UnsupportedBackend, WorkflowRun
 from canvas_widgets.widgets._requests import Refused
 
@@ -98,3 +98,15 @@ def test_a_memory_backend_no_worker_of_this_process_shares_is_refused():
 
     with pytest.raises(UnsupportedBackend, match=r"in-memory cache .* no worker answered"):
         cw.run(adds.si(1, 2), app=app)
+
+
+def test_the_command_line_says_a_revoke_failed_when_it_gives_a_run_up():
+    # On a broker without remote control, revoke() raises: given up on (timeout, Ctrl-C), the
+    # command line said nothing of it but a traceback.
+    class NoControl:
+        def revoke(self, terminate=False):
+            raise RuntimeError("cannot revoke: the broker ... carries no remote control")
+
+    text = _revoke(NoControl(), False, "unfinished task(s)")
+
+    assert text == "not revoked: cannot revoke: the broker ... carries no remote control"
