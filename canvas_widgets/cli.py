@@ -372,10 +372,21 @@ def _follow(workflow: Any, timeout: float | None) -> bool:
             time.sleep(0.1)
 
 
+def _revoke(workflow: Any, stop: bool, what: str) -> str:
+    """Revoke what of a run given up on is not finished (stopping the running tasks too, with
+    ``stop``); say what became of them."""
+    try:
+        revoked = workflow.revoke(terminate=stop)
+    except (RuntimeError, ConnectionError) as exc:  # a broker without remote control, or gone
+        return f"not revoked: {exc}"
+    return f"{'revoked (the running ones stopped)' if stop else 'revoked'} {len(revoked)} {what}"
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a saved canvas on the app's cluster (or a LocalCluster with --local)."""
     from .cluster import ClusterError, LocalCluster
-    from .run import START_A_BROKER, BrokerUnreachable, PublishFailed, run
+    from .run import START_A_BROKER, BrokerUnreachable, PublishFailed, UnsupportedBackend, run
+    from .tracking import LOCAL_REDIS
 
     d = load_canvas_file(args.file)
     app = load_app(args.app)
@@ -401,6 +412,10 @@ def run_command(args: argparse.Namespace) -> int:
             )
             print(f"{PROG}: {message}", file=sys.stderr)
             return 2
+        except UnsupportedBackend as exc:
+            message = str(exc).replace(LOCAL_REDIS, "--local runs it on a LocalCluster's Redis.")
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+            return 2
         except PublishFailed as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)
             return 1
@@ -408,18 +423,15 @@ def run_command(args: argparse.Namespace) -> int:
         # Given up on a LocalCluster of its own, which closes next: the tasks running are
         # stopped too, rather than waited for by its workers' shutdown.
         stop = cluster is not None
-        revoked_what = "revoked (the running ones stopped)" if stop else "revoked"
         try:
             finished = _follow(workflow, args.timeout)
         except KeyboardInterrupt:
-            revoked = workflow.revoke(terminate=stop)
-            print(f"{PROG}: interrupted; {revoked_what} {len(revoked)} task(s)", file=sys.stderr)
+            print(f"{PROG}: interrupted; {_revoke(workflow, stop, 'task(s)')}", file=sys.stderr)
             return 130
         if not finished:
-            revoked = workflow.revoke(terminate=stop)
             print(
                 f"{PROG}: timed out after {args.timeout:g} s: {workflow!r}; "
-                f"{revoked_what} {len(revoked)} unfinished task(s)",
+                f"{_revoke(workflow, stop, 'unfinished task(s)')}",
                 file=sys.stderr,
             )
             return 1

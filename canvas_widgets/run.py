@@ -41,12 +41,15 @@ from .tracking import (
     TERMINAL,
     EventMonitor,
     bounded_repr,
+    carries_control,
     fetch_states,
     is_running,
     merge_state,
     own_progress,
     readable,
     short_repr,
+    unsupported_backend,
+    workers_elsewhere,
 )
 from .validation import check
 
@@ -56,6 +59,7 @@ __all__ = [
     "PublishFailed",
     "RunCutOff",
     "TaskFailed",
+    "UnsupportedBackend",
     "WorkerLost",
     "WorkflowRun",
     "report_progress",
@@ -100,6 +104,12 @@ log = logging.getLogger(__name__)
 
 class BrokerUnreachable(ConnectionError):
     """The broker (or the result backend) did not answer; nothing was sent."""
+
+
+class UnsupportedBackend(RuntimeError):
+    """The app's result backend is one a run cannot follow its tasks with (no backend,
+    ``rpc://``, a ``cache+memory://`` no worker of this process shares); nothing was sent. The
+    message says why, and which backends work."""
 
 
 class WorkerLost(RuntimeError):
@@ -156,6 +166,9 @@ def run(
     ------
     RuntimeError
         If the app has ``task_always_eager`` set (see _check_not_eager); nothing is sent.
+    UnsupportedBackend
+        If the app has no result backend, or one a run cannot read its tasks from
+        (``rpc://``, a ``cache+memory://`` no worker of this process shares); nothing is sent.
     CanvasError
         If :func:`~canvas_widgets.validate` finds an error; nothing is sent.
     BrokerUnreachable
@@ -168,9 +181,13 @@ def run(
     _check_not_eager(app)
     d = to_dict(canvas)
     check(d, app)
+    if (why := unsupported_backend(app)) is not None:
+        raise UnsupportedBackend(f"{why} Nothing was sent.")
     # Before freezing: freezing a group or chord already subscribes to its results on a Redis
     # backend, which against a dead server retries for ~20 s and then raises RuntimeError.
     _ensure_reachable(app, connect_timeout)
+    if (why := workers_elsewhere(app)) is not None:
+        raise UnsupportedBackend(f"{why} Nothing was sent.")
     frozen = freeze(d, app)
     # The run starts now, before publishing: a big group's first tasks run while the rest of it
     # is still being published (seconds for 2,000 tasks).
@@ -295,25 +312,46 @@ def _ends(result: ResultBase | None) -> list[AsyncResult]:
     return [] if result is None else [result]
 
 
-def _run_key(backend: Any, template: str, run_id: str) -> str:
+def _run_key(backend: Any, template: str, run_id: str) -> str | bytes:
     """The key of a record of a run, under the backend's ``global_keyprefix`` (a
     ``result_backend_transport_options`` entry) as Celery's own keys are: apps that share a
     Redis by prefix keep their runs apart, and a clean-up by prefix takes them too. Celery
-    keeps no prefix of its own apart: it is what its task key prefix has before its own."""
+    keeps no prefix of its own apart: it is what its task key prefix has before its own.
+    Of the type the backend's own keys are (``key_t``): text for Redis, bytes for the file
+    system and ``cache+memory://`` backends, which fail on text."""
     own = getattr(type(backend), "task_keyprefix", "")
     prefix = getattr(backend, "task_keyprefix", "")
     own, prefix = (p.decode() if isinstance(p, bytes) else p for p in (own, prefix))
     prefix = prefix[: -len(own)] if own and prefix.endswith(own) else ""
-    return prefix + template.format(run_id)
+    key = prefix + template.format(run_id)
+    key_t = getattr(backend, "key_t", None)
+    return key_t(key) if callable(key_t) else key
 
 
-def _put(backend: Any, key: str, record: Mapping[str, Any]) -> None:
-    """Store a record of the run in the result backend as JSON, for as long as its results."""
+def _put(backend: Any, key: str | bytes, record: Mapping[str, Any]) -> None:
+    """Store a record of the run in the result backend as JSON, for as long as its results:
+    under its key on a key/value backend (Redis, memcached, the file system); on one that
+    stores task results only (a database: ``db+sqlite://``, ``django-db``), as the result of a
+    task of that id, which expires with the others (``celery.backend_cleanup``)."""
+    text = json.dumps(record)
     if not hasattr(backend, "set"):
-        return  # a backend without key/value access: attach() is not available then
-    backend.set(key, json.dumps(record))
+        backend.store_result(_text(key), text, states.SUCCESS)
+        return
+    backend.set(key, text)
     if getattr(backend, "expires", None) and hasattr(backend, "expire"):
         backend.expire(key, int(backend.expires))
+
+
+def _get(backend: Any, key: str | bytes) -> str | bytes | None:
+    """A record of the run that :func:`_put` stored, as stored; None if there is none."""
+    if hasattr(backend, "get"):
+        return backend.get(key)
+    meta = backend.get_task_meta(_text(key), cache=False)  # not a copy of an earlier read
+    return meta.get("result") if meta.get("status") == states.SUCCESS else None
+
+
+def _text(key: str | bytes) -> str:
+    return key.decode() if isinstance(key, bytes) else key
 
 
 def _shown_url(connection: Any) -> str:
@@ -433,8 +471,6 @@ class WorkflowRun:
         kernel restart) shows runtimes, timeline bars and those tasks' ends. Tasks another
         process saw and this one did not (it attached late) keep what that one stored."""
         backend = self.app.backend
-        if not hasattr(backend, "get"):
-            return
         with self._lock:
             ended = [t for t, state in self._states.items() if state in TERMINAL]
             decided = self._decided & set(ended)
@@ -458,12 +494,12 @@ class WorkflowRun:
         if not seen:
             return
         key = _run_key(backend, _SEEN_KEY, self.id)
-        before = json.loads(backend.get(key) or "{}")
+        before = json.loads(_get(backend, key) or "{}")
         _put(backend, key, {**before, **seen})
 
     def _load_seen(self) -> None:
         """What a process that followed the run saw of its tasks (see _store_seen)."""
-        raw = self.app.backend.get(_run_key(self.app.backend, _SEEN_KEY, self.id))
+        raw = _get(self.app.backend, _run_key(self.app.backend, _SEEN_KEY, self.id))
         with self._lock:
             for task_id, seen in json.loads(raw or "{}").items():
                 if task_id not in self._info:
@@ -485,6 +521,8 @@ class WorkflowRun:
         ------
         KeyError
             If the backend has no record of that run (wrong id, or it expired).
+        UnsupportedBackend
+            If the app has no result backend, or one that keeps no runs (``rpc://``).
         BrokerUnreachable
             If the result backend cannot be reached.
         """
@@ -493,15 +531,14 @@ class WorkflowRun:
                 f"run_id must be a run's id (a str, such as run.id), not {type(run_id).__name__}"
             )
         _check_app(app)
-        backend = app.backend
-        if not hasattr(backend, "get"):
-            raise KeyError(
-                f"no run {run_id!r}: the app's result backend ({type(backend).__name__}) keeps "
-                "no runs. Attach with the app configured as when the run started (its cluster "
-                "running)."
+        if (why := unsupported_backend(app)) is not None:
+            raise UnsupportedBackend(
+                f"cannot attach run {run_id!r}: {why} Attach with the app configured as when "
+                "the run started (its cluster running)."
             )
+        backend = app.backend
         try:
-            raw = backend.get(_run_key(backend, _RUN_KEY, run_id))
+            raw = _get(backend, _run_key(backend, _RUN_KEY, run_id))
         except Exception as exc:
             raise BrokerUnreachable(
                 f"cannot reach the result backend ({type(backend).__name__}) to read run "
@@ -938,6 +975,9 @@ class WorkflowRun:
         ------
         KeyError
             If ``task_id`` is not a task of this run.
+        RuntimeError
+            If the broker carries no remote control (kombu's SQL transport, Amazon SQS): no
+            worker would hear the revoke; nothing is revoked.
         BrokerUnreachable
             If the broker does not answer within ``REVOKE_CONNECT_TIMEOUT`` seconds (nothing is
             revoked then).
@@ -968,6 +1008,14 @@ class WorkflowRun:
             )
         if not pending:
             return []
+        if not self._control:
+            # Marked REVOKED here, the tasks would run all the same, and their results stand.
+            raise RuntimeError(
+                f"cannot revoke: the broker {_shown_url(self.app.connection_for_write())} "
+                "carries no remote control (Celery broadcasts a revoke to the workers, through "
+                "a fanout exchange its transport does not have), so no worker would hear it. "
+                "Nothing was revoked."
+            )
         _ensure_reachable(self.app, REVOKE_CONNECT_TIMEOUT, revoking=True)
         self.app.control.revoke(pending)  # every worker discards them, should they arrive
         with self._lock:
@@ -1149,14 +1197,22 @@ class WorkflowRun:
     queue_check_after = 5.0
     queues_look_lasts = 30.0
 
+    @functools.cached_property
+    def _control(self) -> bool:
+        """Whether the run's broker carries Celery's remote control (see carries_control)."""
+        return carries_control(self.app)
+
     def reconcile(self) -> None:
         """Read the true state of every unfinished task from the backend, in one round trip;
-        every :attr:`liveness_interval` seconds, also ping the workers of running tasks and
-        look for tasks no worker will take (:attr:`stuck`)."""
+        every :attr:`liveness_interval` seconds, also ask the workers of running tasks which
+        they still hold (see _check_workers) and look for tasks no worker will take
+        (:attr:`stuck`)."""
         with self._lock:
             unfinished = [t for t, s in self._states.items() if s not in TERMINAL]
         metas = fetch_states(self.app, unfinished)
         self._merge_metas(metas)
+        if not self._control:
+            return  # no worker answers a ping or an inspect there: none can be asked
         if time.monotonic() - self._last_liveness_check >= self.liveness_interval:
             self._last_liveness_check = time.monotonic()
             self._check_workers()

@@ -8,7 +8,9 @@ Events carry no group or chord ids: they only move the states of the nodes that 
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import threading
 import time
 import uuid
@@ -18,6 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import kombu
 from celery import Celery, signals, states
+from celery.backends.base import DisabledBackend
+from celery.backends.cache import CacheBackend
+from celery.backends.rpc import RPCBackend
+from celery.events.dispatcher import EventDispatcher
+from celery.events.event import get_exchange
 from celery.events.receiver import EventReceiver
 from kombu.utils.url import maybe_sanitize_url
 
@@ -31,6 +38,8 @@ __all__ = [
     "TERMINAL",
     "EventMonitor",
     "bounded_repr",
+    "carries_control",
+    "carries_events",
     "fetch_states",
     "is_running",
     "merge_state",
@@ -38,6 +47,8 @@ __all__ = [
     "readable",
     "safe_repr",
     "short_repr",
+    "unsupported_backend",
+    "workers_elsewhere",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,6 +89,83 @@ _EVENT_STATES = {
 _PROBE = "canvas-widgets-probe"
 
 
+#: How to get a backend that works without configuring one (the command line says its own).
+LOCAL_REDIS = "cw.LocalCluster(app) sets its own Redis."
+#: What works instead of a result backend a run cannot use (see unsupported_backend).
+BACKENDS_THAT_WORK = (
+    "Use one that stores results where every process reads them: Redis "
+    "(backend='redis://...'), a database (backend='db+sqlite:///results.sqlite') or a shared "
+    f"directory (backend='file:///path/to/dir'); {LOCAL_REDIS}"
+)
+
+
+def unsupported_backend(app: Celery) -> str | None:
+    """Why a run cannot use the app's result backend, or None if it can (as far as can be told
+    without asking the workers: see :func:`workers_elsewhere`).
+
+    A run reads every task's state and result from the backend, again and again (its
+    reconciliation, :meth:`~canvas_widgets.WorkflowRun.wait`, a retry, the details a view asks
+    for), and keeps its own record there for ``attach()``. No backend at all
+    (``DisabledBackend``) has nothing to read; ``rpc://`` sends each result as a message to the
+    process that sent the task, to be read once (a second read finds nothing: measured, three
+    reads of a finished group's results found one, then none, and ``.get()`` then timed out),
+    and Celery runs no chord on it. (The messages name no URL: a view hides the app's.)
+
+    >>> print(unsupported_backend(Celery(set_as_current=False)))  # doctest: +ELLIPSIS
+    the app has no result backend (Celery(..., backend=...) is not set): ...
+    >>> unsupported_backend(Celery(backend="cache+memory://", set_as_current=False)) is None
+    True
+    """
+    try:
+        backend = app.backend
+    except Exception:  # a URL Celery cannot load: the run's first read says what is wrong
+        return None
+    if isinstance(backend, DisabledBackend):
+        return (
+            "the app has no result backend (Celery(..., backend=...) is not set): a run reads "
+            "its tasks' states and results there, and keeps its record there. " + BACKENDS_THAT_WORK
+        )
+    if isinstance(backend, RPCBackend):
+        return (
+            "the app's result backend is Celery's \"rpc\" backend (RPCBackend), which sends "
+            "each result as a message to the process that sent the task, to be read once: a run "
+            "reads its tasks' states and results many times (the live view, wait(), retry) and "
+            "keeps its record in the backend, and Celery runs no chord on it. " + BACKENDS_THAT_WORK
+        )
+    return None
+
+
+def workers_elsewhere(app: Celery, timeout: float = 1.0) -> str | None:
+    """Why a run cannot use a result backend that lives in this process's own memory
+    (``cache+memory://``), or None: a worker of another process answers, and what it stores
+    this process never reads (its runs would end with None for every result, its chords never
+    fire), or no worker answers at all (one started later, in another process, would be such
+    a one). Only asked of such a backend; a worker of this process (an in-process test worker)
+    shares it. One worker's answer is enough (it comes back at once)."""
+    backend = app.backend
+    if not (isinstance(backend, CacheBackend) and backend.backend == "memory"):
+        return None
+    replies = app.control.inspect(timeout=timeout, limit=1).stats() or {}
+    local = (
+        "the app's result backend is Celery's in-memory cache (\"cache+memory\"), which keeps "
+        "results in each process's own memory"
+    )
+    if not replies:
+        return (
+            f"{local}, and no worker answered: only a worker inside this process, started "
+            "before the run, would store them where this process reads them. " + BACKENDS_THAT_WORK
+        )
+    for worker, stats in replies.items():
+        pid = stats.get("pid")
+        if isinstance(pid, int) and pid != os.getpid():
+            return (
+                f"{local}: worker {worker} (process {pid}) stores them where this process never "
+                "reads them, so every result would read as None and chords would never run. "
+                "It serves only workers inside this process. " + BACKENDS_THAT_WORK
+            )
+    return None
+
+
 def fetch_states(app: Celery, task_ids: list[str]) -> dict[str, dict]:
     """Read the stored result meta of many tasks at once; tasks with none are left out.
 
@@ -115,14 +203,15 @@ def _metas(backend: Any, task_ids: list[str], *, as_stored: bool) -> dict[str, d
     the task keeps its stored status, and the meta it stored stands for its exception.
     """
     records = _records(backend, task_ids)
-    if records is None:  # no key/value access: asked one by one, decoded by Celery
+    if records is None:  # no key/value access (a database): asked one by one
         metas = {}
         for task_id in task_ids:
             try:
                 meta = backend.get_task_meta(task_id)
-            except Exception:  # a record Celery cannot read back: left out
-                log.warning("cannot read the stored result of task %s", task_id, exc_info=True)
-                continue
+            except Exception:  # a record Celery cannot read back, or the backend is down
+                if not as_stored:
+                    continue
+                meta = _meta_as_stored(backend, task_id)  # raises again if it is down
             if meta["status"] != states.PENDING:
                 metas[task_id] = meta
         return metas
@@ -134,6 +223,15 @@ def _metas(backend: Any, task_ids: list[str], *, as_stored: bool) -> dict[str, d
             if as_stored:
                 metas[task_id] = backend.decode(value)
     return metas
+
+
+def _meta_as_stored(backend: Any, task_id: str) -> dict:
+    """A task's record on a backend without key/value access, its exception as stored: Celery
+    reads a FAILURE's result back as an exception, and raises on one a task stored itself
+    (``meta={"reason": ...}``). Read by a copy of the backend that leaves it as it is."""
+    reader = copy.copy(backend)
+    reader.exception_to_python = lambda stored: stored
+    return reader._get_task_meta_for(task_id)
 
 
 def _present(backend: Any, task_ids: list[str]) -> set[str] | None:
@@ -164,6 +262,33 @@ def _records(backend: Any, task_ids: list[str]) -> dict[str, Any] | None:
     if isinstance(values, Mapping):  # memcached's get_multi: the keys it has, and values
         values = [values.get(key) for key in keys]
     return {t: v for t, v in zip(task_ids, values, strict=True) if v is not None}
+
+
+def carries_control(app: Celery) -> bool:
+    """Whether the app's broker carries Celery's remote control (revoke, ping, inspect), which
+    is broadcast through a fanout exchange: not kombu's SQL transport (``sqla+...``) nor Amazon
+    SQS, whose workers never hear a revoke."""
+    try:
+        with app.connection_for_read() as connection:
+            return "fanout" in connection.transport.implements.exchange_type
+    except Exception:  # a URL kombu cannot load: the first use of it says what is wrong
+        return True
+
+
+def carries_events(app: Celery) -> bool:
+    """Whether the app's broker carries Celery's task events: not kombu's SQL transport
+    (``sqla+...``: Celery sends no events there, ``-E`` or not), nor one without the exchange
+    type events go through (Amazon SQS has direct exchanges only)."""
+    try:
+        with app.connection_for_read() as connection:
+            transport = connection.transport
+            exchange = get_exchange(connection, name=app.conf.event_exchange)
+    except Exception:  # a URL kombu cannot load: the receiver's connection says what is wrong
+        return True
+    return (
+        transport.driver_type not in EventDispatcher.DISABLED_TRANSPORTS
+        and exchange.type in transport.implements.exchange_type
+    )
 
 
 class _Receiver(EventReceiver):
@@ -206,6 +331,16 @@ class EventMonitor:
         self._probe_seen = threading.Event()
         self._stop = threading.Event()
         self._receiver: _Receiver | None = None
+        #: Whether task events reach the monitor (see carries_events): without them, each
+        #: run waited for a probe event for 10 s before it started.
+        self.events = carries_events(app)
+        if not self.events:
+            log.warning(
+                "the broker %s carries no task events (kombu's %r transport): runs read their "
+                "states from the result backend, once a second",
+                maybe_sanitize_url(self._key(app)),
+                app.connection_for_read().transport.driver_type,
+            )
         self._threads = [
             threading.Thread(target=target, name=f"canvas-widgets-{name}", daemon=True)
             for name, target in (
@@ -213,6 +348,7 @@ class EventMonitor:
                 ("reconcile", self._reconcile_loop),
                 ("dispatch", self._dispatch_loop),
             )
+            if self.events or name != "events"
         ]
         for thread in self._threads:
             thread.start()
@@ -237,8 +373,9 @@ class EventMonitor:
     # --- events ------------------------------------------------------------------------------
 
     def wait_ready(self, timeout: float) -> None:
-        """Wait until our subscription receives events, proven by a probe event coming back."""
-        if self._probe_seen.is_set():
+        """Wait until our subscription receives events, proven by a probe event coming back
+        (at once on a broker that carries none)."""
+        if self._probe_seen.is_set() or not self.events:
             return
         deadline = time.monotonic() + timeout
         if not self._ready.wait(timeout):

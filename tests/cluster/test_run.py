@@ -44,7 +44,13 @@ from canvas_widgets.demo import (
 from canvas_widgets.demo import app as demo_app
 from canvas_widgets.graph import frozen_graph
 from canvas_widgets.result_view import timeline_spans
-from canvas_widgets.run import BrokerUnreachable, RunCutOff, WorkerLost, WorkflowRun
+from canvas_widgets.run import (
+    BrokerUnreachable,
+    RunCutOff,
+    UnsupportedBackend,
+    WorkerLost,
+    WorkflowRun,
+)
 from canvas_widgets.tracking import EventMonitor
 
 from .waiting import wait_until
@@ -778,7 +784,7 @@ def test_attach_unknown_run_id_raises_key_error(cluster):
         WorkflowRun.attach(str(uuid.uuid4()), demo_app)
     with pytest.raises(TypeError, match=r"a str, such as run.id\), not WorkflowRun"):
         WorkflowRun.attach(cw.run(add.s(1, 1), app=demo_app), demo_app)
-    with pytest.raises(KeyError, match="keeps no runs"):  # an app without a result backend
+    with pytest.raises(UnsupportedBackend, match="no result backend"):  # an app without one
         WorkflowRun.attach(str(uuid.uuid4()), Celery("no-backend", set_as_current=False))
 
 
