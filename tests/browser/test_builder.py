@@ -723,6 +723,9 @@ def test_invalid_canvas_cannot_be_run(notebook_factory: Callable[[list[str]], No
     widget = builder(nb, 0)
     add_el = widget.locator('[data-cw-node-kind="task"]').first
     expect(add_el).to_have_attribute("data-cw-problem", "error")
+    # Its badge ("!") is an image named by the problem, for a screen reader.
+    badge = add_el.get_by_role("img", name=re.compile("^error: .*missing a required argument"))
+    expect(badge).to_have_count(1)
     expect(widget.locator('[data-cw-tab="problems"]')).to_have_text("Problems (1)")
     expect(widget.locator("[data-cw-problems]")).to_contain_text("missing a required argument")
     run = widget.locator('[data-cw-action="run"]')
