@@ -330,6 +330,12 @@ def test_a_failing_chord_by_keyboard_and_screen_reader(
     expect(details).to_have_attribute("data-cw-state", "FAILURE")
     traceback = details.get_by_role("region", name="traceback")
     expect(traceback).to_have_attribute("tabindex", "0")
+    traceback.focus()
+    keys.press("Escape")  # closes them from anywhere in them
+    expect(details).to_be_hidden()
+    expect(drawing).to_be_focused()
+    keys.press("Enter")  # the highlighted node's details again
+    expect(details).to_have_attribute("data-cw-state", "FAILURE")
     close = details.get_by_role("button", name="Close the details")
     close.focus()
     keys.press("Enter")

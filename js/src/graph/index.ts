@@ -314,6 +314,10 @@ class GraphView {
     this.root.addEventListener("keydown", (event) => {
       if (!isNotebookKey(event)) event.stopPropagation();
     });
+    // Escape in the details (on a button of theirs, in a traceback) closes them too.
+    this.details.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.closeDetails();
+    });
     this.graphTab.addEventListener("click", () => this.showTab(false));
     this.timelineTab.addEventListener("click", () => this.showTab(true));
     for (const tab of [this.graphTab, this.timelineTab]) {
