@@ -607,6 +607,108 @@ def test_every_action_from_the_keyboard(notebook_factory: Callable[[list[str]], 
     )
 
 
+# --- a chain composed with the keyboard alone ----------------------------------------------------
+
+COMPOSE_CELLS = [
+    IMPORTS + "b = CanvasBuilder(app)\nb",
+    "print(json.dumps(b.to_dict()))",
+    "s = add.s(1, 2)\ns.link(mul.s(3))\nb.canvas = s",
+]
+
+
+def test_a_chain_composed_with_the_keyboard_alone(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """Palette -> canvas -> inspector -> Run without the mouse; the focus is never dropped to
+    the page (where JupyterLab's command mode takes the keys) and can be seen where it is."""
+    nb = notebook_factory(COMPOSE_CELLS)
+    keys = nb.page.keyboard
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    canvas = widget.locator('[data-cw-drop="root"]')
+    # Empty, the canvas is a named group: a tree must hold tree items.
+    expect(widget.get_by_role("group", name="Canvas", exact=True)).to_have_count(1)
+    # The panels' tabs are one tab stop (the arrow keys go between them).
+    expect(widget.get_by_role("tab", name="Problems")).to_have_attribute("tabindex", "0")
+    expect(widget.get_by_role("tab", name="Python")).to_have_attribute("tabindex", "-1")
+
+    def fill_args(text: str) -> None:
+        keys.press("Enter")  # to the inspector
+        args = widget.locator('.cw-inspector [data-cw-field="args"]')
+        for _ in range(6):
+            if args.evaluate("el => el === document.activeElement"):
+                break
+            keys.press("Tab")
+        expect(args).to_be_focused()
+        keys.type(text)
+        keys.press("Enter")
+        keys.press("Escape")  # back to the block
+
+    search = widget.get_by_role("searchbox", name="Search the palette")
+    search.focus()
+    keys.type("chain")
+    keys.press("Enter")
+    chain_el = widget.locator('[data-cw-node-kind="chain"]')
+    expect(chain_el).to_be_focused()
+    for name, args in (("add", "1, 2"), ("mul", "3")):
+        keys.press("/")
+        expect(search).to_be_focused()
+        keys.type(name)
+        keys.press("Enter")
+        block = widget.locator('[data-cw-node-kind="task"]').last
+        expect(block).to_be_focused()
+        fill_args(args)
+        expect(block).to_be_focused()
+        expect(block).to_contain_text(f"{name}.s({args})")
+    expect(widget.get_by_role("tree", name="Canvas", exact=True)).to_have_count(1)
+    saved = json.loads(kernel(nb, 1))
+    assert canvas_shape(saved) == "chain(add mul)"
+    assert [t["args"] for t in saved["kwargs"]["tasks"]] == [[1, 2], [3]]
+
+    # A notice's close button is named, and gives the focus back to the block it was about.
+    mul_el = widget.locator('[data-cw-node-kind="task"]').last
+    mul_el.focus()
+    keys.press("x")
+    notice = widget.locator("[data-cw-notice]")
+    expect(notice).to_contain_text("Cut")
+    dismiss = notice.get_by_role("button", name="Dismiss")
+    for _ in range(3):  # back past the palette's item and search box
+        keys.press("Shift+Tab")
+    expect(dismiss).to_be_focused()
+    keys.press("Enter")
+    expect(notice).to_be_hidden()
+    expect(mul_el).to_be_focused()
+
+    # Run is the toolbar's last button: reached by the keyboard, enabled, named without its ▶.
+    for _ in range(3):
+        keys.press("Shift+Tab")
+    run = widget.get_by_role("button", name="Run", exact=True)
+    expect(run).to_be_focused()
+    expect(run).to_be_enabled()
+
+    # A deleted block leaves the focus on the canvas, with a ring to show it.
+    mul_el.focus()
+    keys.press("Delete")
+    expect(widget.locator('[data-cw-node-kind="task"]')).to_have_count(1)
+    expect(canvas).to_be_focused()
+    assert canvas.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+
+    # The inspector drawn again keeps the focus in it, when the button that had it is gone.
+    assert nb.run_cell(2), nb.output_text(2)
+    only = widget.locator('[data-cw-node-kind="task"]')
+    expect(only).to_contain_text("add.s(1, 2)")
+    canvas.focus()  # the tab stop while nothing is selected
+    keys.press("Home")
+    expect(only).to_be_focused()
+    keys.press("Enter")
+    remove = widget.get_by_role("button", name="Remove this link callback")
+    remove.focus()
+    keys.press("Enter")
+    expect(remove).to_have_count(0)
+    expect(widget.locator(".cw-inspector :focus")).to_have_count(1)
+    assert json.loads(kernel(nb, 1))["options"].get("link") is None
+
+
 # --- an invalid canvas cannot be run -------------------------------------------------------------
 
 INVALID_CELLS = [
@@ -621,6 +723,9 @@ def test_invalid_canvas_cannot_be_run(notebook_factory: Callable[[list[str]], No
     widget = builder(nb, 0)
     add_el = widget.locator('[data-cw-node-kind="task"]').first
     expect(add_el).to_have_attribute("data-cw-problem", "error")
+    # Its badge ("!") is an image named by the problem, for a screen reader.
+    badge = add_el.get_by_role("img", name=re.compile("^error: .*missing a required argument"))
+    expect(badge).to_have_count(1)
     expect(widget.locator('[data-cw-tab="problems"]')).to_have_text("Problems (1)")
     expect(widget.locator("[data-cw-problems]")).to_contain_text("missing a required argument")
     run = widget.locator('[data-cw-action="run"]')

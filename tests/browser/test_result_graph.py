@@ -294,6 +294,75 @@ def test_failing_chord_shows_failure_and_traceback(
     assert nb.run_cell(3), nb.output_text(3)
 
 
+# --- roles, names and the focus: what a screen reader and the keyboard get ---------------------
+
+
+def test_a_failing_chord_by_keyboard_and_screen_reader(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """The graph takes the arrow keys as an application; tabs are tabs; the legend, the details'
+    close button and the timeline's bars have names; no key pressed on a button reaches the
+    notebook's command mode; closing the details gives the focus back to the drawing."""
+    nb = notebook_factory(FAILING_CELLS)
+    page, keys = nb.page, nb.page.keyboard
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = result_graph(nb, 0)
+    expect(widget).to_have_attribute("data-cw-finished", "true", timeout=RUN_TIMEOUT_MS)
+    drawing = widget.get_by_role("application", name=re.compile("^Workflow graph"))
+    expect(drawing).to_have_count(1)
+    # A legend item says its state and count apart ("FAILURE2" before).
+    expect(widget.get_by_role("button", name="FAILURE: 2", exact=True)).to_have_count(1)
+    expect(widget.get_by_role("button", name="SUCCESS: 2", exact=True)).to_have_count(1)
+
+    # Keys pressed on a toolbar button stay in the widget: `b` would add a cell below.
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    expect(cells).to_have_count(len(FAILING_CELLS))
+    fit = widget.locator('[data-cw-action="fit"]')
+    fit.focus()
+    keys.press("b")
+    expect(fit).to_be_focused()
+    expect(cells).to_have_count(len(FAILING_CELLS))
+
+    # The details: a named close button; a traceback too wide for the panel is a named tab
+    # stop (so the keys can scroll it); closing by keyboard gives the focus to the drawing.
+    widget.locator('[data-cw-action="first-failure"]').click()
+    details = widget.locator(".cw-details")
+    expect(details).to_have_attribute("data-cw-state", "FAILURE")
+    traceback = details.get_by_role("region", name="traceback")
+    expect(traceback).to_have_attribute("tabindex", "0")
+    traceback.focus()
+    keys.press("Escape")  # closes them from anywhere in them
+    expect(details).to_be_hidden()
+    expect(drawing).to_be_focused()
+    keys.press("Enter")  # the highlighted node's details again
+    expect(details).to_have_attribute("data-cw-state", "FAILURE")
+    close = details.get_by_role("button", name="Close the details")
+    close.focus()
+    keys.press("Enter")
+    expect(details).to_be_hidden()
+    expect(drawing).to_be_focused()
+
+    # Tabs: one tab stop, the arrow keys go from one to the other.
+    graph_tab = widget.get_by_role("tab", name="Graph")
+    timeline_tab = widget.get_by_role("tab", name="Timeline")
+    expect(graph_tab).to_have_attribute("aria-selected", "true")
+    expect(timeline_tab).to_have_attribute("tabindex", "-1")
+    graph_tab.focus()
+    keys.press("ArrowRight")
+    expect(timeline_tab).to_be_focused()
+    expect(timeline_tab).to_have_attribute("aria-selected", "true")
+    expect(graph_tab).to_have_attribute("tabindex", "-1")
+    timeline = widget.get_by_role("application", name=re.compile("^Timeline"))
+    expect(timeline).to_be_visible()
+    # Each bar is an image named by its task, state and time: the state in words.
+    expect(timeline.get_by_role("img", name=re.compile(r"^fail\(\) · FAILURE · "))).to_have_count(1)
+    keys.press("ArrowLeft")
+    expect(graph_tab).to_be_focused()
+    expect(drawing).to_be_visible()
+    expect(cells).to_have_count(len(FAILING_CELLS))
+    assert nb.run_cell(3), nb.output_text(3)
+
+
 # --- the timeline: tasks a worker ran at once on rows of their own -----------------------------
 
 TIMELINE_CELLS = [

@@ -78,6 +78,10 @@ export class TreeView {
     this.customTypes = new Map(customTypes.map((t) => [t.type, t]));
     this.elements.clear();
     this.heads.clear();
+    // A tree needs its items: an empty canvas is a group (still the tab stop, named Canvas).
+    this.root.setAttribute("role", tree === null ? "group" : "tree");
+    if (tree === null) this.root.removeAttribute("aria-multiselectable");
+    else this.root.setAttribute("aria-multiselectable", "true");
     if (tree === null) {
       this.root.replaceChildren(
         h(
@@ -114,7 +118,13 @@ export class TreeView {
       head?.append(
         h(
           "span",
-          { className: `cw-badge cw-badge-${severity}`, title: text, "aria-label": text },
+          // An image named by the problems: `aria-label` on a span without a role is ignored.
+          {
+            className: `cw-badge cw-badge-${severity}`,
+            title: text,
+            role: "img",
+            "aria-label": text,
+          },
           severity === "error" ? "!" : severity === "warning" ? "!" : "i",
         ),
       );

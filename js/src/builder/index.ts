@@ -128,8 +128,15 @@ class BuilderView {
     this.palette = new Palette((spec) => this.insert(spec));
     this.panels = new Panels((path) => this.selectPath(path, true));
     this.noticeText = h("span", { className: "cw-notice-text" });
-    const dismiss = button("×", "dismiss", { className: "cw-icon-button" });
-    dismiss.addEventListener("click", () => this.say(null));
+    const dismiss = button("×", "dismiss", {
+      className: "cw-icon-button",
+      "aria-label": "Dismiss",
+    });
+    dismiss.addEventListener("click", () => {
+      this.say(null);
+      // Hidden, the button lets go of the focus, to the page (JupyterLab's command mode).
+      this.focusPrimary();
+    });
     this.notice = h(
       "div",
       { className: "cw-notice", hidden: "", "data-cw-notice": "" },
@@ -274,7 +281,10 @@ class BuilderView {
       ),
       h("div", { className: "cw-tool-spacer" }),
       this.status,
-      make("run", "▶ Run", "Run the canvas on the app's cluster", { className: "cw-run" }),
+      make("run", "▶ Run", "Run the canvas on the app's cluster", {
+        className: "cw-run",
+        "aria-label": "Run",
+      }),
     );
   }
 

@@ -90,7 +90,7 @@ export class Inspector {
     this.body = h("div", { className: "cw-inspector-body" });
     this.element = h(
       "div",
-      { className: "cw-inspector", "aria-label": "Inspector" },
+      { className: "cw-inspector", role: "region", "aria-label": "Inspector", tabindex: "-1" },
       h("div", { className: "cw-pane-title" }, "Inspector"),
       this.problemsEl,
       this.body,
@@ -101,7 +101,9 @@ export class Inspector {
   render(ctx: InspectorContext): void {
     this.ctx = ctx;
     const active = document.activeElement as HTMLElement | null;
-    const focusedKey = this.body.contains(active) ? active?.dataset.cwField : undefined;
+    const hadFocus = active !== null && this.body.contains(active);
+    const focusedKey = hadFocus ? active?.dataset.cwField : undefined;
+    const focusedAt = hadFocus ? this.focusables().indexOf(active) : -1;
     const parts: (HTMLElement | null)[] = [];
     const { node } = ctx;
     if (ctx.selectionCount > 1) {
@@ -131,9 +133,23 @@ export class Inspector {
     this.body.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
     // Which block the fields are for (tests wait on it before typing into them).
     this.element.setAttribute("data-cw-inspecting", ctx.selectionCount > 1 ? "" : (node?.id ?? ""));
-    if (focusedKey !== undefined) {
-      this.body.querySelector<HTMLElement>(`[data-cw-field="${focusedKey}"]`)?.focus();
-    }
+    if (!hadFocus) return;
+    // The same field; else (a callback removed, a radio or a section title without a field
+    // name) the one at the same place: the focus must not fall to the page, where
+    // JupyterLab's command mode would take the next keys.
+    const same =
+      focusedKey === undefined
+        ? null
+        : this.body.querySelector<HTMLElement>(`[data-cw-field="${focusedKey}"]`);
+    const all = this.focusables();
+    (same ?? all[Math.min(Math.max(focusedAt, 0), all.length - 1)] ?? this.element).focus();
+  }
+
+  /** The inspector's fields and buttons, in order. */
+  private focusables(): HTMLElement[] {
+    return Array.from(
+      this.body.querySelectorAll<HTMLElement>("input, select, textarea, button, summary"),
+    );
   }
 
   /** Show the problems of the selected block. */
@@ -580,6 +596,7 @@ export class Inspector {
       list.forEach((cb, i) => {
         const remove = button("×", `remove this ${key} callback`, {
           className: "cw-icon-button",
+          "aria-label": `Remove this ${key} callback`,
           "data-cw-field": `${key}-remove-${i}`,
         });
         remove.addEventListener("click", () => setList(list.filter((_, j) => j !== i)));

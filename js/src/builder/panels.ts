@@ -81,6 +81,7 @@ export class Panels {
       pages.append(page);
     }
     this.element = h("div", { className: "cw-panels" }, tabs, pages);
+    this.show(this.current); // one tab stop: the tab shown (the arrow keys go to the others)
   }
 
   show(tab: Tab): void {

@@ -188,6 +188,19 @@ export function showTaskDetails(
   const row = buttons.length > 0 ? [h("div", { className: "cw-details-actions" }, ...buttons)] : [];
   panel.replaceChildren(header(title, onClose), ...row, list);
   panel.hidden = false;
+  reachableByKeys(list);
+}
+
+/** A value that scrolls (a long traceback) becomes a tab stop, named by its field, so the
+ * keyboard can scroll it too. Only those: a tab stop per short value would be noise. */
+function reachableByKeys(list: HTMLElement): void {
+  for (const pre of Array.from(list.querySelectorAll("pre"))) {
+    if (pre.scrollHeight <= pre.clientHeight && pre.scrollWidth <= pre.clientWidth) continue;
+    const key = pre.parentElement?.getAttribute("data-cw-field") ?? "";
+    pre.setAttribute("tabindex", "0");
+    pre.setAttribute("role", "region");
+    pre.setAttribute("aria-label", LABELS[key] ?? key);
+  }
 }
 
 /** Show a summary node's counts per state. */
@@ -242,7 +255,10 @@ export function showDetailsMessage(
 }
 
 function header(title: string, onClose: () => void): HTMLElement {
-  const close = button("×", "Close the details", { "data-cw-action": "close-details" });
+  const close = button("×", "Close the details", {
+    "data-cw-action": "close-details",
+    "aria-label": "Close the details",
+  });
   close.addEventListener("click", onClose);
   return h("div", { className: "cw-details-header" }, h("strong", {}, title), close);
 }

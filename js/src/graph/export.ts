@@ -72,6 +72,7 @@ export function svgSnapshot(
   // What the page's view is for: its keys, and the tooltip lent to the node last hovered.
   clone.removeAttribute("tabindex");
   clone.removeAttribute("aria-label");
+  clone.removeAttribute("role");
   clone.querySelector("title")?.remove();
   const background = svg("rect", { width: "100%", height: "100%", fill: backgroundOf(drawing) });
   clone.insertBefore(background, clone.firstChild);

@@ -162,13 +162,18 @@ class GraphView {
   private readonly pngButton = button("PNG", "Save the tab shown as a PNG image", {
     "data-cw-action": "save-png",
   });
+  // Tabs, one tab stop: the arrow keys go from one to the other (see onTabKey).
   private readonly graphTab = button("Graph", "The workflow graph", {
+    role: "tab",
     "data-cw-tab": "graph",
     "aria-selected": "true",
+    tabindex: "0",
   });
   private readonly timelineTab = button("Timeline", "Each task on its worker, start to end", {
+    role: "tab",
     "data-cw-tab": "timeline",
     "aria-selected": "false",
+    tabindex: "-1",
   });
   /** Task id -> its bar on the timeline (from the `spans` of deltas and snapshots). */
   private spans = new Map<string, Span>();
@@ -247,6 +252,8 @@ class GraphView {
     this.details.hidden = true;
     this.svgEl.setAttribute("class", "cw-svg");
     this.svgEl.setAttribute("tabindex", "0");
+    // It takes the arrow keys: a screen reader passes them on rather than reading the page.
+    this.svgEl.setAttribute("role", "application");
     this.svgEl.setAttribute(
       "aria-label",
       "Workflow graph. Arrow keys: move between tasks; Enter: details; Escape: close them; " +
@@ -268,6 +275,7 @@ class GraphView {
             className: "cw-legend-item",
             title: `Go to the tasks in ${state}, one by one`,
             "data-cw-legend-state": state,
+            "aria-label": legendName(state, "0"),
             tabindex: legend.childElementCount === 0 ? "0" : "-1",
           },
           h("span", { className: "cw-swatch", "data-cw-state": state }),
@@ -299,8 +307,22 @@ class GraphView {
       h("div", { className: "cw-panes" }, this.stage, this.timeline.el, this.details),
       this.status,
     );
+    // No key pressed in the widget (a button of its toolbar, of the details) reaches the
+    // notebook's command mode, whose `b` or `d d` would act on the cells while the widget has
+    // the focus; but Shift/Ctrl/Alt+Enter (run the cell) and Ctrl+S do. The graph's, the
+    // legend's and the timeline's own keys are handled before this.
+    this.root.addEventListener("keydown", (event) => {
+      if (!isNotebookKey(event)) event.stopPropagation();
+    });
+    // Escape in the details (on a button of theirs, in a traceback) closes them too.
+    this.details.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.closeDetails();
+    });
     this.graphTab.addEventListener("click", () => this.showTab(false));
     this.timelineTab.addEventListener("click", () => this.showTab(true));
+    for (const tab of [this.graphTab, this.timelineTab]) {
+      tab.addEventListener("keydown", (event) => this.onTabKey(event));
+    }
     this.svgButton.addEventListener("click", () => void this.save("svg"));
     this.pngButton.addEventListener("click", () => void this.save("png"));
     this.svgEl.addEventListener("pointerover", (event) => {
@@ -545,7 +567,10 @@ class GraphView {
       const n = counts?.[stateIndex(state)] ?? 0;
       const count = item.lastElementChild as HTMLElement;
       const text = formatCount(n);
-      if (count.textContent !== text) count.textContent = text;
+      if (count.textContent !== text) {
+        count.textContent = text;
+        item.setAttribute("aria-label", legendName(state, text));
+      }
       // Nothing to go to. Not `disabled`: that greys the swatch, which the legend is for.
       item.setAttribute("aria-disabled", String(n === 0));
     }
@@ -891,8 +916,21 @@ class GraphView {
   private showTab(timeline: boolean): void {
     this.graphTab.setAttribute("aria-selected", String(!timeline));
     this.timelineTab.setAttribute("aria-selected", String(timeline));
+    this.graphTab.tabIndex = timeline ? -1 : 0;
+    this.timelineTab.tabIndex = timeline ? 0 : -1;
     this.stage.hidden = timeline;
     this.timeline.setShown(timeline);
+  }
+
+  /** The arrow keys (Home, End) on a tab show the other one and move there, as tabs do. */
+  private onTabKey(event: KeyboardEvent): void {
+    if (isNotebookKey(event)) return;
+    const tabs = [this.graphTab, this.timelineTab];
+    const to = rowStep(event.key, this.timeline.shown ? 1 : 0, tabs.length);
+    if (to === null) return;
+    event.preventDefault();
+    this.showTab(to === 1);
+    tabs[to]?.focus();
   }
 
   /** How many tasks ran (or run) without a bar: their start was not seen. A task Celery marked
@@ -961,8 +999,12 @@ class GraphView {
 
   /** Close the details panel; the node stays highlighted (the arrow keys go on from it). */
   private closeDetails(): void {
+    // Focus in the panel (its close button) would fall to the page as it hides, where
+    // JupyterLab's command mode takes the next keys: it goes back to the drawing shown.
+    const hadFocus = this.details.contains(document.activeElement);
     this.detailsOf = null;
     this.details.hidden = true;
+    if (hadFocus) (this.timeline.shown ? this.timeline.el : this.svgEl).focus();
     this.details.removeAttribute("data-cw-details");
     this.timeline.queue(); // the bars take the whole width again
   }
@@ -1111,3 +1153,8 @@ export default {
     };
   },
 };
+
+/** A legend item's name as read out: "FAILURE: 2", not "FAILURE2" (its count is a span). */
+function legendName(state: string, count: string): string {
+  return `${state}: ${count}`;
+}

@@ -36,6 +36,8 @@ export class TimelinePane {
     className: "cw-timeline",
     "data-cw-timeline": "",
     tabindex: "0",
+    // It takes the arrow keys: a screen reader passes them on rather than reading the page.
+    role: "application",
     "aria-label":
       "Timeline: each task on its worker, start to end. Left and right arrows, Home, End: " +
       "from task to task, with its details; Escape: close them; up and down arrows: scroll",

@@ -199,6 +199,8 @@ export function drawTimeline(
     if (bar.taskId === selected) polygon.classList.add("cw-selected");
     const label = labels.get(bar.taskId)?.label ?? bar.taskId;
     const attempt = bar.attempt === undefined ? "" : ` · attempt ${bar.attempt}`;
+    // An image named by its text: `aria-label` on a shape without a role is ignored.
+    polygon.setAttribute("role", "img");
     polygon.setAttribute(
       "aria-label",
       `${label}${attempt} · ${said} · ${(bar.end - bar.start).toFixed(3)} s`,
