@@ -76,7 +76,7 @@ def test_builder_renders_the_canvas_tree(notebook_factory: Callable[[list[str]],
     assert nb.run_cell(1), nb.output_text(1)
     task = root.locator('[data-cw-node-kind="task"]')
     expect(task).to_have_count(1)
-    expect(task).to_contain_text('"<img src=x onerror=alert(1)>"')
+    expect(task).to_contain_text("'<img src=x onerror=alert(1)>'")
     expect(nb.output(0).locator("img")).to_have_count(0)
 
     assert nb.run_cell(2), nb.output_text(2)
