@@ -203,11 +203,16 @@ def _metas(backend: Any, task_ids: list[str], *, as_stored: bool) -> dict[str, d
     the task keeps its stored status, and the meta it stored stands for its exception.
     """
     records = _records(backend, task_ids)
-    if records is None:  # no key/value access (a database): asked one by one
+    if records is None:  # no key/value access (a database): decoded one by one
+        reader, rows = backend, _rows(backend, task_ids)
+        if rows is not None:  # fetched in a few queries: Celery decodes the rows fetched
+            reader = copy.copy(backend)
+            reader._query_task = lambda session, task_id, for_update=False: rows.get(task_id)
+            task_ids = list(rows)  # the others have no record (PENDING)
         metas = {}
         for task_id in task_ids:
             try:
-                meta = backend.get_task_meta(task_id)
+                meta = reader.get_task_meta(task_id)
             except Exception:  # a record Celery cannot read back, or the backend is down
                 if not as_stored:
                     continue
@@ -234,10 +239,38 @@ def _meta_as_stored(backend: Any, task_id: str) -> dict:
     return reader._get_task_meta_for(task_id)
 
 
+def _rows(backend: Any, task_ids: list[str], *, ids_only: bool = False) -> dict[str, Any] | None:
+    """Task id -> its row, for the tasks that have one, on Celery's database backend
+    (SQLAlchemy: ``db+sqlite://``, ``db+postgresql://``...), in a query per 500 ids; None on
+    another backend, or when the query fails (a table of an older Celery: Celery's own read of
+    each task copes, and says what is wrong). Celery reads a task per query: at 500 tasks
+    that was 1.3 s a read on SQLite, three reads as the run ends. ``ids_only``: the ids alone,
+    not the rows (whose results may be big)."""
+    model = getattr(backend, "task_cls", None)
+    if not (hasattr(backend, "ResultSession") and hasattr(model, "task_id")):
+        return None
+    session = backend.ResultSession()
+    try:
+        found: dict[str, Any] = {}
+        for start in range(0, len(task_ids), 500):
+            chunk = task_ids[start : start + 500]
+            query = session.query(model.task_id if ids_only else model)
+            for row in query.filter(model.task_id.in_(chunk)):
+                found[row.task_id] = row
+        return found
+    except Exception:
+        log.debug("cannot read the rows of %d tasks at once", len(task_ids), exc_info=True)
+        return None
+    finally:
+        session.close()
+
+
 def _present(backend: Any, task_ids: list[str]) -> set[str] | None:
     """The tasks that have a stored record, in one round trip of ``EXISTS`` (pipelined), on a
-    Redis backend; None on another. Not a read of the records: a group's 200 results of 1 MB
-    each would be 200 MB to fetch for a yes or no."""
+    Redis backend, or a query of their ids on a database; None on another. Not a read of the
+    records: a group's 200 results of 1 MB each would be 200 MB to fetch for a yes or no."""
+    if (rows := _rows(backend, task_ids, ids_only=True)) is not None:
+        return set(rows)
     client = getattr(backend, "client", None)
     if not (hasattr(client, "pipeline") and hasattr(backend, "get_key_for_task")):
         return None

@@ -110,3 +110,43 @@ def test_the_command_line_says_a_revoke_failed_when_it_gives_a_run_up():
     text = _revoke(NoControl(), False, "unfinished task(s)")
 
     assert text == "not revoked: cannot revoke: the broker ... carries no remote control"
+
+
+def test_a_database_backend_reads_many_tasks_in_a_few_queries_as_celery_reads_each(tmp_path):
+    pytest.importorskip("sqlalchemy")
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from canvas_widgets.tracking import fetch_states, readable
+
+    app = Celery(backend=f"db+sqlite:///{tmp_path / 'results.sqlite'}", set_as_current=False)
+    backend = app.backend
+    ids = [str(uuid.uuid4()) for _ in range(600)]  # two queries' worth
+    for i, task_id in enumerate(ids[:550]):  # the last 50 have no record (PENDING)
+        if i % 3 == 0:
+            backend.store_result(task_id, i, "SUCCESS")
+        elif i % 3 == 1:
+            backend.store_result(task_id, ValueError(f"bad {i}"), "FAILURE", traceback="tb")
+        else:
+            backend.store_result(task_id, {"current": i, "total": 600}, "PROGRESS")
+    celery_reads = {t: backend.get_task_meta(t, cache=False) for t in ids}
+    statements: list[str] = []
+
+    def executed(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    # On every engine: Celery makes one per session outside a worker.
+    event.listen(Engine, "before_cursor_execute", executed)
+    try:
+        metas = fetch_states(app, ids)
+        present = readable(app, ids, decoded=False)
+    finally:
+        event.remove(Engine, "before_cursor_execute", executed)
+
+    reads = [q for q in statements if q.startswith("SELECT") and "FROM celery_taskmeta" in q]
+    assert len(reads) == 4  # two for the rows, two for the ids: not one per task (1,200)
+    assert metas.keys() == present == set(ids[:550])
+    for task_id, meta in metas.items():
+        expected = celery_reads[task_id]
+        assert (meta["status"], meta["traceback"]) == (expected["status"], expected["traceback"])
+        assert repr(meta["result"]) == repr(expected["result"])  # exceptions compare by repr
