@@ -34,6 +34,7 @@ from ..tracking import short_repr
 from ..validation import validate
 from ._bundle import bundle
 from ._hidden import HiddenArguments, UnknownHidden
+from ._numbers import BrowserNumbers
 from ._requests import Refused, answer
 
 __all__ = ["CanvasBuilder"]
@@ -165,6 +166,8 @@ class CanvasBuilder(anywidget.AnyWidget):
         # kernel's own, never synced. canvas_dict holds placeholders in their place.
         self._hidden = HiddenArguments()
         self._real: dict | None = None
+        # Floats with a whole value (1.0), which the browser gives back as integers.
+        self._numbers = BrowserNumbers()
         self._run: WorkflowRun | None = None
         self._run_canvas: dict | None = None  # the canvas as the latest run was made from
         self._run_lock = threading.Lock()
@@ -222,7 +225,7 @@ class CanvasBuilder(anywidget.AnyWidget):
         if value is None:  # (traitlets does not ask for None: _on_canvas_dict clears _real)
             return None
         try:
-            masked, real = self._hidden.split(json.loads(json.dumps(value)))
+            masked, real = self._hidden.split(self._normalised(json.loads(json.dumps(value))))
         except UnknownHidden as exc:
             raise traitlets.TraitError(f"not a canvas the builder can show: {exc}") from exc
         except (TypeError, ValueError) as exc:
@@ -242,7 +245,20 @@ class CanvasBuilder(anywidget.AnyWidget):
                 "would change it; run it with cw.run(canvas, app=app) instead"
             )
         self._real = real  # copies (the JSON round trip): later changes to the caller's stay out
+        self._numbers.remember(masked)
         return masked
+
+    def _normalised(self, d: Any) -> Any:
+        """Celery's own canvas dict of ``d``: its defaults filled in (a dict from Celery's docs
+        may give only ``task`` and ``args``) and every node's ``subtask_type`` written (Celery
+        writes none for chunks, xmap and xstarmap), as the browser writes it back after any
+        edit. ``d`` itself when ``from_dict`` refuses it (checked below, to say why) or it
+        holds hidden arguments' tokens, which only the store reads (the browser's dicts: they
+        are written whole)."""
+        try:
+            return to_dict(from_dict(d, self._app))
+        except CanvasError:
+            return d
 
     @traitlets.observe("canvas_dict")
     def _on_canvas_dict(self, change: dict) -> None:
@@ -280,6 +296,11 @@ class CanvasBuilder(anywidget.AnyWidget):
         and the last good canvas dict back.
         """
         accepted = {key: value for key, value in sync_data.items() if key not in _COMPUTED}
+        if accepted.get("canvas_dict") is not None:
+            # Its 1.0s came back as 1s (JavaScript has one kind of number): the kernel's again.
+            accepted["canvas_dict"] = self._numbers.restore(
+                accepted["canvas_dict"], self.canvas_dict
+            )
         try:
             super().set_state(accepted)
         except traitlets.TraitError as exc:

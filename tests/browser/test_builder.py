@@ -885,3 +885,65 @@ def test_a_group_of_200_tasks(notebook_factory: Callable[[list[str]], Notebook])
     assert out.startswith("201 [7, 7]"), out
     expect(group_slot.locator(':scope > [data-cw-node-kind="task"]')).to_have_count(201)
     print(f"a drop reached the kernel after {time.monotonic() - started:.1f} s")
+
+
+# --- fidelity: what is loaded comes back exactly, and an edit changes only what it touches ------
+
+FIDELITY_CELLS = [
+    IMPORTS
+    + """
+def text(d):
+    return json.dumps(d, sort_keys=True, ensure_ascii=False)
+
+loaded = {
+    "task": "celery.chain",
+    "subtask_type": "chain",
+    "kwargs": {"tasks": [
+        # Floats the browser cannot tell from integers, and values of every JSON kind.
+        cw.to_dict(add.s(1.0, -0.0, 2.5, None, True, "é 🎉 שלום", 'q"uo\\'te\\\\', "", (1, 2),
+                         {"a-b": [1.0, {"": None}]}).set(countdown=1.5, queue="q", priority=5,
+                         expires="2030-01-02T03:04:05+00:00", link=mul.s(2.0),
+                         link_error=[tsum.si([0.0])])),
+        # As Celery writes it (json.dumps of the object): no subtask_type for chunks.
+        json.loads(json.dumps(add.chunks([(1.0, 2), (3, 4)], 1))),
+        # As the docs write one: only a task and its args.
+        {"task": "canvas_widgets.demo.mul", "args": [2]},
+    ]},
+}
+b = CanvasBuilder(app, canvas=loaded)
+b""",
+    # What Celery builds from it, normalised as the project does.
+    """expected = cw.to_dict(cw.from_dict(loaded))
+print(text(b.to_dict()) == text(expected), text(cw.to_dict(b.canvas)) == text(expected))""",
+    """now = b.to_dict()
+changed = [i for i, (x, y) in enumerate(zip(now["kwargs"]["tasks"], expected["kwargs"]["tasks"]))
+           if text(x) != text(y)]
+print(changed, now["kwargs"]["tasks"][2]["args"])""",
+]
+
+
+def test_a_loaded_canvas_comes_back_exactly_and_an_edit_changes_only_its_task(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """Loaded from Python, the canvas is Celery's own dict, floats (``1.0``) and all; editing the
+    last task's args in the browser changes that task only, and undo gives it all back."""
+    nb = notebook_factory(FIDELITY_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    python = widget.locator("[data-cw-python]")
+    assert kernel(nb, 1) == "True True"
+
+    steps = widget.locator(
+        '[data-cw-node-kind="chain"] > [data-cw-drop="children"] > [data-cw-node-id]'
+    )
+    mul_el = steps.nth(2)
+    expect(mul_el).to_contain_text("mul.s(2)")
+    select_and_edit(widget, mul_el, "args", "3")
+    expect(mul_el).to_contain_text("mul.s(3)")
+    expect(python).to_contain_text("mul.s(3)")  # the kernel has the edit (see the test above)
+    assert kernel(nb, 2) == "[2] [3]"
+
+    widget.locator('[data-cw-action="undo"]').click()
+    expect(python).not_to_contain_text("mul.s(3)")
+    assert kernel(nb, 2) == "[] [2]"
+    assert kernel(nb, 1) == "True True"
