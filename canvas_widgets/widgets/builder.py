@@ -224,6 +224,15 @@ class CanvasBuilder(anywidget.AnyWidget):
         value = proposal["value"]
         if value is None:  # (traitlets does not ask for None: _on_canvas_dict clears _real)
             return None
+        key = _key_not_text(value)
+        if key is not None:  # (JSON would write it as text: a change, not a load)
+            where, found = key
+            raise traitlets.TraitError(
+                f"not a canvas dict Celery can load, at {where}: the key {found!r} "
+                f"({type(found).__name__}) is not text; a canvas dict is JSON, whose keys are "
+                "text: write "
+                f"{json.dumps(str(found) if isinstance(found, int | float) else repr(found))}"
+            )
         try:
             masked, real = self._hidden.split(self._normalised(json.loads(json.dumps(value))))
         except UnknownHidden as exc:
@@ -477,6 +486,30 @@ def _unsafe_integer(value: Any, where: str = "canvas") -> tuple[str, int] | None
         found = _unsafe_integer(
             item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
         )
+        if found is not None:
+            return found
+    return None
+
+
+def _key_not_text(value: Any, where: str = "canvas") -> tuple[str, Any] | None:
+    """Where the first dict key that is not text is in a canvas dict, and the key.
+
+    >>> _key_not_text({"args": [{"a": {1: 2}}]})
+    ('canvas.args[0].a', 1)
+    >>> _key_not_text({"kwargs": {"x-y": [1]}}) is None
+    True
+    """
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                return where, key
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _key_not_text(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
         if found is not None:
             return found
     return None

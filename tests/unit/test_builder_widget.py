@@ -543,3 +543,16 @@ def test_a_float_and_an_integer_held_at_one_place_keep_to_their_paths() -> None:
     edited["kwargs"]["tasks"][2]["args"] = [4]
     b.set_state({"canvas_dict": edited})
     assert text(b.to_dict()) == text(cw.to_dict(group(add.s(1.0, 2), add.s(1, 2), mul.s(4))))
+
+
+def test_a_key_that_is_not_text_is_refused_not_turned_into_text() -> None:
+    # JSON would write {1: 2} as {"1": 2}: the task would get other arguments than given.
+    b = CanvasBuilder(app, canvas=add.s(1, 1))
+    before = b.to_dict()
+    with pytest.raises(
+        traitlets.TraitError, match=r"at canvas\.kwargs: the key 1 \(int\) is not text"
+    ):
+        b.canvas = {"task": "canvas_widgets.demo.add", "kwargs": {1: 2}}
+    with pytest.raises(traitlets.TraitError, match=r"at canvas\.args\[0\]: the key None "):
+        b.canvas_dict = {"task": "canvas_widgets.demo.add", "args": [{None: 2}]}
+    assert b.to_dict() == before
