@@ -919,6 +919,9 @@ print(text(b.to_dict()) == text(expected), text(cw.to_dict(b.canvas)) == text(ex
 changed = [i for i, (x, y) in enumerate(zip(now["kwargs"]["tasks"], expected["kwargs"]["tasks"]))
            if text(x) != text(y)]
 print(changed, now["kwargs"]["tasks"][2]["args"])""",
+    """[add_step, chunks_step, mul_step] = expected["kwargs"]["tasks"]
+wrapped = {**cw.to_dict(group()), "kwargs": {"tasks": [add_step]}}
+print(text(b.to_dict()["kwargs"]["tasks"]) == text([chunks_step, wrapped, mul_step]))""",
 ]
 
 
@@ -946,4 +949,23 @@ def test_a_loaded_canvas_comes_back_exactly_and_an_edit_changes_only_its_task(
     widget.locator('[data-cw-action="undo"]').click()
     expect(python).not_to_contain_text("mul.s(3)")
     assert kernel(nb, 2) == "[] [2]"
+    assert kernel(nb, 1) == "True True"
+
+    # Moved by keyboard, then wrapped in a group: the block is the same task, floats and all.
+    add_el = steps.nth(0)
+    add_el.click()
+    nb.page.keyboard.press("Alt+ArrowRight")
+    expect(steps.nth(1)).to_have_attribute("data-cw-node-kind", "task")
+    expect(python).to_contain_text(re.compile(r"add\.chunks\([\s\S]*add\.s\(\s*1\.0"))
+    nb.page.keyboard.press("g")
+    expect(steps.nth(1)).to_have_attribute("data-cw-node-kind", "group")
+    expect(python).to_contain_text("group(")
+    assert kernel(nb, 3) == "True"
+    undo = widget.locator('[data-cw-action="undo"]')
+    undo.click()
+    expect(steps.nth(1)).to_have_attribute("data-cw-node-kind", "task")
+    undo.click()
+    expect(steps.nth(0)).to_contain_text("add.s(1")
+    expect(python).not_to_contain_text("group(")
+    expect(python).to_contain_text(re.compile(r"add\.s\(\s*1\.0[\s\S]*add\.chunks\("))
     assert kernel(nb, 1) == "True True"
