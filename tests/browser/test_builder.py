@@ -969,3 +969,11 @@ def test_a_loaded_canvas_comes_back_exactly_and_an_edit_changes_only_its_task(
     expect(python).not_to_contain_text("group(")
     expect(python).to_contain_text(re.compile(r"add\.s\(\s*1\.0[\s\S]*add\.chunks\("))
     assert kernel(nb, 1) == "True True"
+
+    # A number the browser would send as another (12345678901234567000) is refused where typed.
+    select_and_edit(widget, steps.nth(2), "option-countdown", "12345678901234567890")
+    countdown = widget.locator('.cw-inspector [data-cw-field="option-countdown"]')
+    expect(countdown).to_have_attribute("aria-invalid", "true")
+    errors = widget.locator(".cw-inspector .cw-field-error", has_text="set it from Python")
+    expect(errors).to_have_count(1)
+    assert kernel(nb, 1) == "True True"
