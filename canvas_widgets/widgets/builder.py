@@ -46,6 +46,27 @@ _SETTABLE = frozenset({"selected", "layout"})
 _IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": "", "edited": False}
 
 
+class _JSONDict(traitlets.Dict):
+    """A Dict trait whose changes are told by their JSON text. To Python ``1 == 1.0 == True``,
+    so a plain Dict would neither recompute nor send ``add.s(True)`` set in place of
+    ``add.s(1)``: the browser would go on showing 1, and write 1 back on its next edit."""
+
+    def set(self, obj: traitlets.HasTraits, value: Any) -> None:
+        # traitlets.TraitType.set, with the JSON texts compared in place of the values.
+        new_value = self._validate(obj, value)
+        old_value = obj._trait_values.get(self.name, self.default_value)
+        obj._trait_values[self.name] = new_value
+        if _json_text(old_value) != _json_text(new_value):
+            obj._notify_trait(self.name, old_value, new_value)
+
+
+def _json_text(value: Any) -> str | None:
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return None  # (only canvas dicts, JSON already, reach here; anything else is a change)
+
+
 class CanvasBuilder(anywidget.AnyWidget):
     """A visual editor of Celery canvases: palette | canvas | inspector, problems, code, run.
 
@@ -122,7 +143,7 @@ class CanvasBuilder(anywidget.AnyWidget):
 
     _esm = bundle("builder.js")
 
-    canvas_dict = traitlets.Dict(
+    canvas_dict = _JSONDict(
         allow_none=True, default_value=None, help="Celery's canvas dict, or None when empty."
     ).tag(sync=True)
     catalogue = traitlets.List(

@@ -556,3 +556,19 @@ def test_a_key_that_is_not_text_is_refused_not_turned_into_text() -> None:
     with pytest.raises(traitlets.TraitError, match=r"at canvas\.args\[0\]: the key None "):
         b.canvas_dict = {"task": "canvas_widgets.demo.add", "args": [{None: 2}]}
     assert b.to_dict() == before
+
+
+def test_a_canvas_equal_to_python_but_not_in_json_is_a_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 1 == 1.0 == True: the new canvas is recomputed and sent all the same.
+    b = CanvasBuilder(app, canvas=add.s(1, 2))
+    sent = Sent(b, monkeypatch)
+    b.canvas = add.s(True, 2)
+    assert "add.s(True, 2)" in b.python_source and b.canvas_dict["args"] == [True, 2]
+    assert "canvas_dict" in sent.states
+    b.canvas = add.s(1.0, 2)
+    assert "add.s(1.0, 2)" in b.python_source
+    sent.states.clear()
+    b.canvas = add.s(1.0, 2)  # the same again: nothing to send
+    assert sent.states == []
