@@ -102,7 +102,11 @@ class CanvasBuilder(anywidget.AnyWidget):
         Arguments a task hides (its ``argsrepr``/``kwargsrepr`` options) are not in it: each
         hidden field is empty, with a token in the option ``cw_hidden``; the values stay in the
         kernel (:meth:`to_dict` and :attr:`canvas` have them). Setting it to a dict with real
-        values hides them likewise.
+        values hides them likewise. A dict set is held as Celery's full dict of it (a dict
+        from Celery's docs, with only ``task`` and ``args``, gets the other keys), and refused
+        where the browser could not keep it: an integer beyond ±(2**53 - 1), a key that is not
+        text. A float with a whole value (``1.0``) is ``1`` in the browser; the kernel keeps
+        the float wherever the browser did not change the value.
     catalogue : list of dict, default []
         The app's tasks as :meth:`TaskInfo.to_json` gives them (name, parameters, doc, module),
         from :func:`~canvas_widgets.task_catalogue`. Read by the palette and the inspector.
