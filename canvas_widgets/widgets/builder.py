@@ -32,9 +32,9 @@ from ..run import WorkflowRun
 from ..run import run as run_canvas
 from ..tracking import short_repr
 from ..validation import validate
+from ._browser_values import BrowserValues
 from ._bundle import bundle
 from ._hidden import HiddenArguments, UnknownHidden
-from ._numbers import BrowserNumbers
 from ._requests import Refused, answer
 
 __all__ = ["CanvasBuilder"]
@@ -47,9 +47,10 @@ _IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": "", "edited":
 
 
 class _JSONDict(traitlets.Dict):
-    """A Dict trait whose changes are told by their JSON text. To Python ``1 == 1.0 == True``,
-    so a plain Dict would neither recompute nor send ``add.s(True)`` set in place of
-    ``add.s(1)``: the browser would go on showing 1, and write 1 back on its next edit."""
+    """A Dict trait whose changes are told by their JSON text. To Python ``1 == 1.0 == True``
+    and dicts are equal in any key order, so a plain Dict would neither recompute nor send
+    ``add.s(True)`` set in place of ``add.s(1)``: the browser would go on showing 1, and write
+    1 back on its next edit."""
 
     def set(self, obj: traitlets.HasTraits, value: Any) -> None:
         # traitlets.TraitType.set, with the JSON texts compared in place of the values.
@@ -62,7 +63,7 @@ class _JSONDict(traitlets.Dict):
 
 def _json_text(value: Any) -> str | None:
     try:
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(value)  # (key order too: a task may go through a dict argument)
     except (TypeError, ValueError):
         return None  # (only canvas dicts, JSON already, reach here; anything else is a change)
 
@@ -192,7 +193,7 @@ class CanvasBuilder(anywidget.AnyWidget):
         self._hidden = HiddenArguments()
         self._real: dict | None = None
         # Floats with a whole value (1.0), which the browser gives back as integers.
-        self._numbers = BrowserNumbers()
+        self._browser_values = BrowserValues()
         self._run: WorkflowRun | None = None
         self._run_canvas: dict | None = None  # the canvas as the latest run was made from
         self._run_lock = threading.Lock()
@@ -279,7 +280,7 @@ class CanvasBuilder(anywidget.AnyWidget):
                 "would change it; run it with cw.run(canvas, app=app) instead"
             )
         self._real = real  # copies (the JSON round trip): later changes to the caller's stay out
-        self._numbers.remember(masked)
+        self._browser_values.remember(masked)
         return masked
 
     def _normalised(self, d: Any) -> Any:
@@ -332,7 +333,7 @@ class CanvasBuilder(anywidget.AnyWidget):
         accepted = {key: value for key, value in sync_data.items() if key not in _COMPUTED}
         if accepted.get("canvas_dict") is not None:
             # Its 1.0s came back as 1s (JavaScript has one kind of number): the kernel's again.
-            accepted["canvas_dict"] = self._numbers.restore(
+            accepted["canvas_dict"] = self._browser_values.restore(
                 accepted["canvas_dict"], self.canvas_dict
             )
         try:

@@ -892,8 +892,8 @@ def test_a_group_of_200_tasks(notebook_factory: Callable[[list[str]], Notebook])
 FIDELITY_CELLS = [
     IMPORTS
     + """
-def text(d):
-    return json.dumps(d, sort_keys=True, ensure_ascii=False)
+def text(d):  # (key order too: JavaScript puts {"10": .., "9": ..} in another)
+    return json.dumps(d, ensure_ascii=False)
 
 loaded = {
     "task": "celery.chain",
@@ -906,8 +906,8 @@ loaded = {
                          link_error=[tsum.si([0.0])])),
         # As Celery writes it (json.dumps of the object): no subtask_type for chunks.
         json.loads(json.dumps(add.chunks([(1.0, 2), (3, 4)], 1))),
-        # As the docs write one: only a task and its args.
-        {"task": "canvas_widgets.demo.mul", "args": [2]},
+        # As the docs write one: a task and its args; and a dict JavaScript orders otherwise.
+        {"task": "canvas_widgets.demo.mul", "args": [2], "options": {"headers": {"10": 1, "9": 2}}},
     ]},
 }
 b = CanvasBuilder(app, canvas=loaded)

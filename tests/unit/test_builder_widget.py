@@ -492,9 +492,17 @@ def test_a_dict_loaded_is_celerys_own_dict_of_it() -> None:
 
 
 def as_javascript(d: object) -> object:
-    """``d`` after a trip through the browser: JavaScript's numbers have no ``1.0``."""
+    """``d`` after a trip through the browser: JavaScript's numbers have no ``1.0``, and its
+    objects put the keys that read as array indices first, in numeric order."""
+
+    def js_object(pairs: list[tuple[str, object]]) -> dict:
+        index = [(k, v) for k, v in pairs if k == "0" or (k.isdigit() and not k.startswith("0"))]
+        return dict(sorted(index, key=lambda kv: int(kv[0])) + [p for p in pairs if p not in index])
+
     return json.loads(
-        json.dumps(d), parse_float=lambda t: int(float(t)) if float(t).is_integer() else float(t)
+        json.dumps(d),
+        parse_float=lambda t: int(float(t)) if float(t).is_integer() else float(t),
+        object_pairs_hook=js_object,
     )
 
 
@@ -572,3 +580,28 @@ def test_a_canvas_equal_to_python_but_not_in_json_is_a_change(
     sent.states.clear()
     b.canvas = add.s(1.0, 2)  # the same again: nothing to send
     assert sent.states == []
+
+
+def test_the_order_of_a_dicts_keys_is_kept_where_the_browser_did_not_edit() -> None:
+    # {"10": ..., "9": ...} is {"9": ..., "10": ...} in JavaScript: a task iterating it would
+    # see another order after an edit anywhere in the canvas.
+    arg = {"10": "ten", "9": "nine", "b": 1.0, "a": None}
+    b = CanvasBuilder(app, canvas=add.s(arg, 2) | mul.s(2))
+    held = b.to_dict()
+    browser = as_javascript(held)
+    assert list(browser["kwargs"]["tasks"][0]["args"][0]) == ["9", "10", "b", "a"]
+    browser["kwargs"]["tasks"][1]["args"] = [3]
+    b.set_state({"canvas_dict": browser})
+    assert text_in_order(b.to_dict()) == text_in_order(cw.to_dict(add.s(arg, 2) | mul.s(3)))
+    # Set from Python in another order, it is another canvas: sent, and kept.
+    other = {"9": "nine", "10": "ten", "b": 1.0, "a": None}
+    b.canvas = add.s(other, 2) | mul.s(3)
+    assert list(b.canvas_dict["kwargs"]["tasks"][0]["args"][0]) == ["9", "10", "b", "a"]
+    browser = as_javascript(b.to_dict())
+    browser["kwargs"]["tasks"][1]["args"] = [4]
+    b.set_state({"canvas_dict": browser})
+    assert list(b.to_dict()["kwargs"]["tasks"][0]["args"][0]) == ["9", "10", "b", "a"]
+
+
+def text_in_order(d: object) -> str:
+    return json.dumps(d)
