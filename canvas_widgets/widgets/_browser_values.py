@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,40 +52,72 @@ class BrowserValues:
         # (task, key path, digest of the value as the browser has it) -> {digest of the value
         # itself: the value, or _AS_SENT}. Kept for the widget's life: undo may bring any back.
         self._held: dict[tuple[str, str, bytes], dict[bytes, Any]] = {}
+        self._last: tuple[Any, dict[int, tuple[bytes, bytes]]] = (None, {})
 
     def remember(self, d: Any) -> None:
         """Note every value of a canvas dict the builder holds (as the browser was given it)."""
-        for place, value in _values(d, ("", ""), ""):
-            as_browser, itself = _digest(_as_browser(value)), _digest(value)
-            held = self._held.setdefault((*place, as_browser), {})
+        digests: dict[int, tuple[bytes, bytes]] = {}
+        _digests(d, digests)
+        self._note(d, ("", ""), digests)
+        self._last = (d, digests)  # (restore's ``current``, most often)
+
+    def _note(self, value: Any, place: _Place, digests: dict[int, tuple[bytes, bytes]]) -> bool:
+        """Note the value and what it holds; whether it is or holds a signature. A chain, group
+        or chord, or a list of signatures, is noted by its parts only: its copies, one for each
+        edit of the canvas, would grow with the canvas."""
+        holds = False
+        if isinstance(value, dict):
+            for key, item in value.items():
+                holds = self._note(item, _inside(value, place, key), digests) or holds
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                holds = self._note(item, _inside(value, place, f"[{i}]"), digests) or holds
+        if not holds or _is_task(value):
+            itself, as_browser = digests[id(value)]
+            held = self._held.setdefault((*_place_of(value, place), as_browser), {})
             if itself not in held:
                 held[itself] = _AS_SENT if itself == as_browser else copy.deepcopy(value)
+        return holds or _is_signature(value)
 
     def restore(self, d: Any, current: Any) -> Any:
-        """``d`` from the browser, with the floats of the values it holds unchanged put back;
+        """``d`` from the browser, with what it holds unchanged put back as it was held;
         ``current`` is the canvas dict the browser had (which decides between two held)."""
-        here = {path: value for path, value in _paths(current, "")}
-        return self._restore(d, ("", ""), "", here)
+        digests: dict[int, tuple[bytes, bytes]] = {}
+        _digests(d, digests)
+        if current is self._last[0]:
+            here_digests = self._last[1]
+        else:
+            here_digests = {}
+            _digests(current, here_digests)
+        here = {path: (value, here_digests[id(value)][1]) for path, value in _paths(current, "")}
+        return self._restore(d, ("", ""), "", digests, here)
 
-    def _restore(self, value: Any, place: _Place, path: str, here: dict[str, Any]) -> Any:
+    def _restore(
+        self,
+        value: Any,
+        place: _Place,
+        path: str,
+        digests: dict[int, tuple[bytes, bytes]],
+        here: dict[str, tuple[Any, bytes]],
+    ) -> Any:
         if not _changed_by_browser(value):
             return value
         place = _place_of(value, place)
-        digest = _digest(value)
+        digest = digests[id(value)][1]
         held = self._held.get((*place, digest))
         if held is not None and len(held) == 1:
             [original] = held.values()
             return value if original is _AS_SENT else copy.deepcopy(original)
-        if held is not None and path in here and _digest(_as_browser(here[path])) == digest:
-            return copy.deepcopy(here[path])
+        if held is not None and path in here and here[path][1] == digest:
+            return copy.deepcopy(here[path][0])
         if isinstance(value, dict):
             return {
-                key: self._restore(item, _inside(value, place, key), f"{path}.{key}", here)
+                key: self._restore(item, _inside(value, place, key), f"{path}.{key}", digests, here)
                 for key, item in value.items()
             }
         if isinstance(value, list):
             return [
-                self._restore(item, _inside(value, place, f"[{i}]"), f"{path}[{i}]", here)
+                self._restore(item, _inside(value, place, f"[{i}]"), f"{path}[{i}]", digests, here)
                 for i, item in enumerate(value)
             ]
         return value
@@ -107,15 +138,13 @@ def _inside(container: Any, place: _Place, key: str) -> _Place:
     return task, f"{at}/{key}"
 
 
-def _values(value: Any, place: _Place, path: str) -> Iterator[tuple[_Place, Any]]:
-    place_here = _place_of(value, place)
-    yield place_here, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _values(item, _inside(value, place, key), f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _values(item, _inside(value, place, f"[{i}]"), f"{path}[{i}]")
+def _is_task(value: Any) -> bool:
+    """A task's signature (its callbacks are signatures too), not a chain, group, chord, map..."""
+    return (
+        _is_signature(value)
+        and value.get("subtask_type") is None
+        and not value["task"].startswith("celery.")
+    )
 
 
 def _paths(value: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -126,21 +155,6 @@ def _paths(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _paths(item, f"{path}[{i}]")
-
-
-def _as_browser(value: Any) -> Any:
-    """The value as the browser gives it back: floats with a whole value as integers, and the
-    keys of a dict that read as array indices (``"10"``, ``"9"``) first, in numeric order, as a
-    JavaScript object keeps them."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        indices = sorted((key for key in value if _is_index(key)), key=int)
-        keys = indices + [key for key in value if not _is_index(key)]
-        return {key: _as_browser(value[key]) for key in keys}
-    if isinstance(value, list):
-        return [_as_browser(item) for item in value]
-    return value
 
 
 def _is_index(key: str) -> bool:
@@ -159,7 +173,39 @@ def _changed_by_browser(value: Any) -> bool:
     return False
 
 
-def _digest(value: Any) -> bytes:
-    """A digest of the value's JSON text, key order and all."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+def _digests(value: Any, out: dict[int, tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
+    """The digests of the value as it is and as the browser gives it back (floats with a whole
+    value as integers; a dict's keys that read as array indices first, in numeric order), key
+    order and all; put into ``out`` by ``id`` for it and every value it holds. Each is made from
+    its parts' digests, so that every part is read once."""
+    if isinstance(value, dict):
+        parts = {key: _digests(item, out) for key, item in value.items()}
+        indices = sorted((key for key in value if _is_index(key)), key=int)
+        order = indices + [key for key in value if not _is_index(key)]
+        itself = _combine(b"{", [(key, parts[key][0]) for key in value])
+        as_browser = _combine(b"{", [(key, parts[key][1]) for key in order])
+    elif isinstance(value, list):
+        parts_list = [_digests(item, out) for item in value]
+        itself = _combine(b"[", [("", part[0]) for part in parts_list])
+        as_browser = _combine(b"[", [("", part[1]) for part in parts_list])
+    else:
+        itself = _scalar(value)
+        whole = isinstance(value, float) and value.is_integer()
+        as_browser = _scalar(int(value)) if whole else itself
+    out[id(value)] = (itself, as_browser)
+    return itself, as_browser
+
+
+def _scalar(value: Any) -> bytes:
+    """A text, number, true, false or null, as bytes that tell it apart from any other."""
+    if isinstance(value, str):
+        return b"s" + value.encode("utf-8", "surrogatepass")
+    return b"=" + repr(value).encode()  # (1, 1.0, -0.0, True and None each their own)
+
+
+def _combine(kind: bytes, parts: list[tuple[str, bytes]]) -> bytes:
+    digest = hashlib.blake2b(kind, digest_size=16)
+    for key, part in parts:
+        text = key.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:%s%d:%s" % (len(text), text, len(part), part))
+    return b"#" + digest.digest()
