@@ -84,7 +84,7 @@ class BrowserValues:
         ``current`` is the canvas dict the browser had (which decides between two held)."""
         digests: dict[int, tuple[bytes, bytes]] = {}
         _digests(d, digests)
-        if current is self._last[0]:
+        if current is not None and current is self._last[0]:
             here_digests = self._last[1]
         else:
             here_digests = {}

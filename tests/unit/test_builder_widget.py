@@ -605,3 +605,9 @@ def test_the_order_of_a_dicts_keys_is_kept_where_the_browser_did_not_edit() -> N
 
 def text_in_order(d: object) -> str:
     return json.dumps(d)
+
+
+def test_the_first_canvas_from_the_browser_is_taken_into_an_empty_builder() -> None:
+    b = CanvasBuilder(app)
+    b.set_state({"canvas_dict": cw.to_dict(add.s(1, 2))})
+    assert b.to_dict() == cw.to_dict(add.s(1, 2))
