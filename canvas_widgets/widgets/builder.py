@@ -32,6 +32,7 @@ from ..run import WorkflowRun
 from ..run import run as run_canvas
 from ..tracking import short_repr
 from ..validation import validate
+from ._browser_values import BrowserValues
 from ._bundle import bundle
 from ._hidden import HiddenArguments, UnknownHidden
 from ._requests import Refused, answer
@@ -43,6 +44,28 @@ _COMPUTED = frozenset({"catalogue", "custom_types", "problems", "python_source",
 #: Keyword arguments the constructor takes besides ``app`` and ``canvas``.
 _SETTABLE = frozenset({"selected", "layout"})
 _IDLE = {"state": "idle", "run_id": "", "value_repr": "", "error": "", "edited": False}
+
+
+class _JSONDict(traitlets.Dict):
+    """A Dict trait whose changes are told by their JSON text. To Python ``1 == 1.0 == True``
+    and dicts are equal in any key order, so a plain Dict would neither recompute nor send
+    ``add.s(True)`` set in place of ``add.s(1)``: the browser would go on showing 1, and write
+    1 back on its next edit."""
+
+    def set(self, obj: traitlets.HasTraits, value: Any) -> None:
+        # traitlets.TraitType.set, with the JSON texts compared in place of the values.
+        new_value = self._validate(obj, value)
+        old_value = obj._trait_values.get(self.name, self.default_value)
+        obj._trait_values[self.name] = new_value
+        if _json_text(old_value) != _json_text(new_value):
+            obj._notify_trait(self.name, old_value, new_value)
+
+
+def _json_text(value: Any) -> str | None:
+    try:
+        return json.dumps(value)  # (key order too: a task may go through a dict argument)
+    except (TypeError, ValueError):
+        return None  # (only canvas dicts, JSON already, reach here; anything else is a change)
 
 
 class CanvasBuilder(anywidget.AnyWidget):
@@ -80,7 +103,11 @@ class CanvasBuilder(anywidget.AnyWidget):
         Arguments a task hides (its ``argsrepr``/``kwargsrepr`` options) are not in it: each
         hidden field is empty, with a token in the option ``cw_hidden``; the values stay in the
         kernel (:meth:`to_dict` and :attr:`canvas` have them). Setting it to a dict with real
-        values hides them likewise.
+        values hides them likewise. A dict set is held as Celery's full dict of it (a dict
+        from Celery's docs, with only ``task`` and ``args``, gets the other keys), and refused
+        where the browser could not keep it: an integer beyond ±(2**53 - 1), a key that is not
+        text. A float with a whole value (``1.0``) is ``1`` in the browser; the kernel keeps
+        the float wherever the browser did not change the value.
     catalogue : list of dict, default []
         The app's tasks as :meth:`TaskInfo.to_json` gives them (name, parameters, doc, module),
         from :func:`~canvas_widgets.task_catalogue`. Read by the palette and the inspector.
@@ -121,7 +148,7 @@ class CanvasBuilder(anywidget.AnyWidget):
 
     _esm = bundle("builder.js")
 
-    canvas_dict = traitlets.Dict(
+    canvas_dict = _JSONDict(
         allow_none=True, default_value=None, help="Celery's canvas dict, or None when empty."
     ).tag(sync=True)
     catalogue = traitlets.List(
@@ -165,6 +192,8 @@ class CanvasBuilder(anywidget.AnyWidget):
         # kernel's own, never synced. canvas_dict holds placeholders in their place.
         self._hidden = HiddenArguments()
         self._real: dict | None = None
+        # Floats with a whole value (1.0), which the browser gives back as integers.
+        self._browser_values = BrowserValues()
         self._run: WorkflowRun | None = None
         self._run_canvas: dict | None = None  # the canvas as the latest run was made from
         self._run_lock = threading.Lock()
@@ -221,8 +250,17 @@ class CanvasBuilder(anywidget.AnyWidget):
         value = proposal["value"]
         if value is None:  # (traitlets does not ask for None: _on_canvas_dict clears _real)
             return None
+        key = _key_not_text(value)
+        if key is not None:  # (JSON would write it as text: a change, not a load)
+            where, found = key
+            raise traitlets.TraitError(
+                f"not a canvas dict Celery can load, at {where}: the key {found!r} "
+                f"({type(found).__name__}) is not text; a canvas dict is JSON, whose keys are "
+                "text: write "
+                f"{json.dumps(str(found) if isinstance(found, int | float) else repr(found))}"
+            )
         try:
-            masked, real = self._hidden.split(json.loads(json.dumps(value)))
+            masked, real = self._hidden.split(self._normalised(json.loads(json.dumps(value))))
         except UnknownHidden as exc:
             raise traitlets.TraitError(f"not a canvas the builder can show: {exc}") from exc
         except (TypeError, ValueError) as exc:
@@ -242,7 +280,20 @@ class CanvasBuilder(anywidget.AnyWidget):
                 "would change it; run it with cw.run(canvas, app=app) instead"
             )
         self._real = real  # copies (the JSON round trip): later changes to the caller's stay out
+        self._browser_values.remember(masked)
         return masked
+
+    def _normalised(self, d: Any) -> Any:
+        """Celery's own canvas dict of ``d``: its defaults filled in (a dict from Celery's docs
+        may give only ``task`` and ``args``) and every node's ``subtask_type`` written (Celery
+        writes none for chunks, xmap and xstarmap), as the browser writes it back after any
+        edit. ``d`` itself when ``from_dict`` refuses it (checked below, to say why) or it
+        holds hidden arguments' tokens, which only the store reads (the browser's dicts: they
+        are written whole)."""
+        try:
+            return to_dict(from_dict(d, self._app))
+        except CanvasError:
+            return d
 
     @traitlets.observe("canvas_dict")
     def _on_canvas_dict(self, change: dict) -> None:
@@ -280,6 +331,11 @@ class CanvasBuilder(anywidget.AnyWidget):
         and the last good canvas dict back.
         """
         accepted = {key: value for key, value in sync_data.items() if key not in _COMPUTED}
+        if accepted.get("canvas_dict") is not None:
+            # Its 1.0s came back as 1s (JavaScript has one kind of number): the kernel's again.
+            accepted["canvas_dict"] = self._browser_values.restore(
+                accepted["canvas_dict"], self.canvas_dict
+            )
         try:
             super().set_state(accepted)
         except traitlets.TraitError as exc:
@@ -456,6 +512,30 @@ def _unsafe_integer(value: Any, where: str = "canvas") -> tuple[str, int] | None
         found = _unsafe_integer(
             item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
         )
+        if found is not None:
+            return found
+    return None
+
+
+def _key_not_text(value: Any, where: str = "canvas") -> tuple[str, Any] | None:
+    """Where the first dict key that is not text is in a canvas dict, and the key.
+
+    >>> _key_not_text({"args": [{"a": {1: 2}}]})
+    ('canvas.args[0].a', 1)
+    >>> _key_not_text({"kwargs": {"x-y": [1]}}) is None
+    True
+    """
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                return where, key
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _key_not_text(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
         if found is not None:
             return found
     return None

@@ -885,3 +885,95 @@ def test_a_group_of_200_tasks(notebook_factory: Callable[[list[str]], Notebook])
     assert out.startswith("201 [7, 7]"), out
     expect(group_slot.locator(':scope > [data-cw-node-kind="task"]')).to_have_count(201)
     print(f"a drop reached the kernel after {time.monotonic() - started:.1f} s")
+
+
+# --- fidelity: what is loaded comes back exactly, and an edit changes only what it touches ------
+
+FIDELITY_CELLS = [
+    IMPORTS
+    + """
+def text(d):  # (key order too: JavaScript puts {"10": .., "9": ..} in another)
+    return json.dumps(d, ensure_ascii=False)
+
+loaded = {
+    "task": "celery.chain",
+    "subtask_type": "chain",
+    "kwargs": {"tasks": [
+        # Floats the browser cannot tell from integers, and values of every JSON kind.
+        cw.to_dict(add.s(1.0, -0.0, 2.5, None, True, "é 🎉 שלום", 'q"uo\\'te\\\\', "", (1, 2),
+                         {"a-b": [1.0, {"": None}]}).set(countdown=1.5, queue="q", priority=5,
+                         expires="2030-01-02T03:04:05+00:00", link=mul.s(2.0),
+                         link_error=[tsum.si([0.0])])),
+        # As Celery writes it (json.dumps of the object): no subtask_type for chunks.
+        json.loads(json.dumps(add.chunks([(1.0, 2), (3, 4)], 1))),
+        # As the docs write one: a task and its args; and a dict JavaScript orders otherwise.
+        {"task": "canvas_widgets.demo.mul", "args": [2], "options": {"headers": {"10": 1, "9": 2}}},
+    ]},
+}
+b = CanvasBuilder(app, canvas=loaded)
+b""",
+    # What Celery builds from it, normalised as the project does.
+    """expected = cw.to_dict(cw.from_dict(loaded))
+print(text(b.to_dict()) == text(expected), text(cw.to_dict(b.canvas)) == text(expected))""",
+    """now = b.to_dict()
+changed = [i for i, (x, y) in enumerate(zip(now["kwargs"]["tasks"], expected["kwargs"]["tasks"]))
+           if text(x) != text(y)]
+print(changed, now["kwargs"]["tasks"][2]["args"])""",
+    """[add_step, chunks_step, mul_step] = expected["kwargs"]["tasks"]
+wrapped = {**cw.to_dict(group()), "kwargs": {"tasks": [add_step]}}
+print(text(b.to_dict()["kwargs"]["tasks"]) == text([chunks_step, wrapped, mul_step]))""",
+]
+
+
+def test_a_loaded_canvas_comes_back_exactly_and_an_edit_changes_only_its_task(
+    notebook_factory: Callable[[list[str]], Notebook],
+) -> None:
+    """Loaded from Python, the canvas is Celery's own dict, floats (``1.0``) and all; editing the
+    last task's args in the browser changes that task only, and undo gives it all back."""
+    nb = notebook_factory(FIDELITY_CELLS)
+    assert nb.run_cell(0), nb.output_text(0)
+    widget = builder(nb, 0)
+    python = widget.locator("[data-cw-python]")
+    assert kernel(nb, 1) == "True True"
+
+    steps = widget.locator(
+        '[data-cw-node-kind="chain"] > [data-cw-drop="children"] > [data-cw-node-id]'
+    )
+    mul_el = steps.nth(2)
+    expect(mul_el).to_contain_text("mul.s(2)")
+    select_and_edit(widget, mul_el, "args", "3")
+    expect(mul_el).to_contain_text("mul.s(3)")
+    expect(python).to_contain_text("mul.s(3)")  # the kernel has the edit (see the test above)
+    assert kernel(nb, 2) == "[2] [3]"
+
+    widget.locator('[data-cw-action="undo"]').click()
+    expect(python).not_to_contain_text("mul.s(3)")
+    assert kernel(nb, 2) == "[] [2]"
+    assert kernel(nb, 1) == "True True"
+
+    # Moved by keyboard, then wrapped in a group: the block is the same task, floats and all.
+    add_el = steps.nth(0)
+    add_el.click()
+    nb.page.keyboard.press("Alt+ArrowRight")
+    expect(steps.nth(1)).to_have_attribute("data-cw-node-kind", "task")
+    expect(python).to_contain_text(re.compile(r"add\.chunks\([\s\S]*add\.s\(\s*1\.0"))
+    nb.page.keyboard.press("g")
+    expect(steps.nth(1)).to_have_attribute("data-cw-node-kind", "group")
+    expect(python).to_contain_text("group(")
+    assert kernel(nb, 3) == "True"
+    undo = widget.locator('[data-cw-action="undo"]')
+    undo.click()
+    expect(steps.nth(1)).to_have_attribute("data-cw-node-kind", "task")
+    undo.click()
+    expect(steps.nth(0)).to_contain_text("add.s(1")
+    expect(python).not_to_contain_text("group(")
+    expect(python).to_contain_text(re.compile(r"add\.s\(\s*1\.0[\s\S]*add\.chunks\("))
+    assert kernel(nb, 1) == "True True"
+
+    # A number the browser would send as another (12345678901234567000) is refused where typed.
+    select_and_edit(widget, steps.nth(2), "option-countdown", "12345678901234567890")
+    countdown = widget.locator('.cw-inspector [data-cw-field="option-countdown"]')
+    expect(countdown).to_have_attribute("aria-invalid", "true")
+    errors = widget.locator(".cw-inspector .cw-field-error", has_text="set it from Python")
+    expect(errors).to_have_count(1)
+    assert kernel(nb, 1) == "True True"

@@ -470,3 +470,144 @@ def test_hidden_items_of_map_starmap_and_chunks_never_reach_widget_state() -> No
     celery_dict = {**cw.to_dict(xsum.map([[CARD]]).set(argsrepr="['***']")), "subtask_type": None}
     b.canvas_dict = celery_dict
     assert CARD not in json.dumps(b.get_state()) and b.to_dict()["kwargs"]["it"] == [[CARD]]
+
+
+def test_a_dict_loaded_is_celerys_own_dict_of_it() -> None:
+    """A dict as Celery's docs write one (task and args only), or as Celery writes a chunks (no
+    subtask_type), is held as Celery's full dict of it: the form the browser writes back after
+    an edit anywhere, so that edit changes nothing else."""
+    chunks = json.loads(json.dumps(add.chunks([(1, 2), (3, 4)], 1)))
+    assert chunks["subtask_type"] is None
+    loaded = {
+        "task": "celery.chain",
+        "subtask_type": "chain",
+        "kwargs": {"tasks": [{"task": "canvas_widgets.demo.add", "args": [2, 2]}, chunks]},
+    }
+    b = CanvasBuilder(app, canvas=loaded)
+    expected = cw.to_dict(add.s(2, 2) | add.chunks([(1, 2), (3, 4)], 1))
+    assert b.to_dict() == expected and b.canvas_dict == expected
+    assert b.to_dict() == cw.to_dict(b.canvas)
+    b.canvas_dict = {"task": "canvas_widgets.demo.mul", "args": [2]}
+    assert b.canvas_dict == cw.to_dict(mul.s(2))
+
+
+def as_javascript(d: object) -> object:
+    """``d`` after a trip through the browser: JavaScript's numbers have no ``1.0``, and its
+    objects put the keys that read as array indices first, in numeric order."""
+
+    def js_object(pairs: list[tuple[str, object]]) -> dict:
+        index = [(k, v) for k, v in pairs if k == "0" or (k.isdigit() and not k.startswith("0"))]
+        return dict(sorted(index, key=lambda kv: int(kv[0])) + [p for p in pairs if p not in index])
+
+    return json.loads(
+        json.dumps(d),
+        parse_float=lambda t: int(float(t)) if float(t).is_integer() else float(t),
+        object_pairs_hook=js_object,
+    )
+
+
+def text(d: object) -> str:
+    """JSON text, which tells ``1.0`` from ``1`` (``==`` does not)."""
+    return json.dumps(d, sort_keys=True)
+
+
+def test_floats_the_browser_turns_into_integers_are_kept_where_it_did_not_edit() -> None:
+    sig = add.s(1.0, -0.0).set(countdown=1.0, link=mul.s(2.0)) | mul.s(1e20) | add.s(2, 2)
+    b = CanvasBuilder(app, canvas=sig)
+    held = b.to_dict()
+    assert text(as_javascript(held)) != text(held)  # the browser would change them
+
+    # An edit of the last task's args: the other tasks keep their floats.
+    edited = as_javascript(held)
+    edited["kwargs"]["tasks"][2]["args"] = [3, 3]
+    b.set_state({"canvas_dict": edited})
+    want = cw.to_dict(sig.tasks[0] | sig.tasks[1] | add.s(3, 3))
+    assert text(b.to_dict()) == text(want)
+
+    # Moved (the first task last), deleted and brought back by undo: still floats.
+    tasks = as_javascript(want)["kwargs"]["tasks"]
+    moved = {**want, "kwargs": {"tasks": [tasks[1], tasks[2], tasks[0]]}}
+    b.set_state({"canvas_dict": moved})
+    assert text(b.to_dict()["kwargs"]["tasks"][2]) == text(want["kwargs"]["tasks"][0])
+    b.set_state({"canvas_dict": {**want, "kwargs": {"tasks": [tasks[1], tasks[2]]}}})
+    b.set_state({"canvas_dict": as_javascript(want)})
+    assert text(b.to_dict()) == text(want)
+
+    # Typed where a float was held, 1 is that float again (the browser showed it as 1); an
+    # integer loaded from Python stays an integer.
+    edited = as_javascript(want)
+    edited["kwargs"]["tasks"][0]["args"] = [1, 5]
+    b.set_state({"canvas_dict": edited})
+    assert text(b.to_dict()["kwargs"]["tasks"][0]["args"]) == "[1.0, 5]"
+    b.canvas = add.s(1, 1) | mul.s(1)
+    b.set_state({"canvas_dict": as_javascript(b.to_dict())})
+    assert text(b.to_dict()) == text(cw.to_dict(add.s(1, 1) | mul.s(1)))
+
+
+def test_a_float_and_an_integer_held_at_one_place_keep_to_their_paths() -> None:
+    sig = group(add.s(1.0, 2), add.s(1, 2), mul.s(3))
+    b = CanvasBuilder(app, canvas=sig)
+    edited = as_javascript(b.to_dict())
+    edited["kwargs"]["tasks"][2]["args"] = [4]
+    b.set_state({"canvas_dict": edited})
+    assert text(b.to_dict()) == text(cw.to_dict(group(add.s(1.0, 2), add.s(1, 2), mul.s(4))))
+
+
+def test_a_key_that_is_not_text_is_refused_not_turned_into_text() -> None:
+    # JSON would write {1: 2} as {"1": 2}: the task would get other arguments than given.
+    b = CanvasBuilder(app, canvas=add.s(1, 1))
+    before = b.to_dict()
+    with pytest.raises(
+        traitlets.TraitError, match=r"at canvas\.kwargs: the key 1 \(int\) is not text"
+    ):
+        b.canvas = {"task": "canvas_widgets.demo.add", "kwargs": {1: 2}}
+    with pytest.raises(traitlets.TraitError, match=r"at canvas\.args\[0\]: the key None "):
+        b.canvas_dict = {"task": "canvas_widgets.demo.add", "args": [{None: 2}]}
+    assert b.to_dict() == before
+
+
+def test_a_canvas_equal_to_python_but_not_in_json_is_a_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 1 == 1.0 == True: the new canvas is recomputed and sent all the same.
+    b = CanvasBuilder(app, canvas=add.s(1, 2))
+    sent = Sent(b, monkeypatch)
+    b.canvas = add.s(True, 2)
+    assert "add.s(True, 2)" in b.python_source and b.canvas_dict["args"] == [True, 2]
+    assert "canvas_dict" in sent.states
+    b.canvas = add.s(1.0, 2)
+    assert "add.s(1.0, 2)" in b.python_source
+    sent.states.clear()
+    b.canvas = add.s(1.0, 2)  # the same again: nothing to send
+    assert sent.states == []
+
+
+def test_the_order_of_a_dicts_keys_is_kept_where_the_browser_did_not_edit() -> None:
+    # {"10": ..., "9": ...} is {"9": ..., "10": ...} in JavaScript: a task iterating it would
+    # see another order after an edit anywhere in the canvas.
+    arg = {"10": "ten", "9": "nine", "b": 1.0, "a": None}
+    b = CanvasBuilder(app, canvas=add.s(arg, 2) | mul.s(2))
+    held = b.to_dict()
+    browser = as_javascript(held)
+    assert list(browser["kwargs"]["tasks"][0]["args"][0]) == ["9", "10", "b", "a"]
+    browser["kwargs"]["tasks"][1]["args"] = [3]
+    b.set_state({"canvas_dict": browser})
+    assert text_in_order(b.to_dict()) == text_in_order(cw.to_dict(add.s(arg, 2) | mul.s(3)))
+    # Set from Python in another order, it is another canvas: sent, and kept.
+    other = {"9": "nine", "10": "ten", "b": 1.0, "a": None}
+    b.canvas = add.s(other, 2) | mul.s(3)
+    assert list(b.canvas_dict["kwargs"]["tasks"][0]["args"][0]) == ["9", "10", "b", "a"]
+    browser = as_javascript(b.to_dict())
+    browser["kwargs"]["tasks"][1]["args"] = [4]
+    b.set_state({"canvas_dict": browser})
+    assert list(b.to_dict()["kwargs"]["tasks"][0]["args"][0]) == ["9", "10", "b", "a"]
+
+
+def text_in_order(d: object) -> str:
+    return json.dumps(d)
+
+
+def test_the_first_canvas_from_the_browser_is_taken_into_an_empty_builder() -> None:
+    b = CanvasBuilder(app)
+    b.set_state({"canvas_dict": cw.to_dict(add.s(1, 2))})
+    assert b.to_dict() == cw.to_dict(add.s(1, 2))

@@ -24,6 +24,7 @@ import {
   formatArgs,
   formatKwargs,
   formatLiteral,
+  inexactNumber,
   isIsoMoment,
   parseArgs,
   parseKwargs,
@@ -473,7 +474,7 @@ export class Inspector {
           if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
             return `${label} must be ${integer ? "a whole number" : "a number"} ≥ 0`;
           }
-          return set(key, n);
+          return inexactNumber(n) ?? set(key, n);
         },
       });
     section.append(
@@ -500,7 +501,7 @@ export class Inspector {
           const t = text.trim();
           if (t === "") return set("expires", undefined);
           const n = Number(t);
-          if (Number.isFinite(n) && n >= 0) return set("expires", n);
+          if (Number.isFinite(n) && n >= 0) return inexactNumber(n) ?? set("expires", n);
           if (!isIsoMoment(t)) return "seconds, or an ISO 8601 date and time";
           return set("expires", t);
         },

@@ -3,6 +3,7 @@ import {
   formatArgs,
   formatKwargs,
   formatLiteral,
+  inexactNumber,
   isIsoMoment,
   LiteralError,
   parseArgs,
@@ -72,6 +73,20 @@ describe("parseLiteral", () => {
     );
     expect(() => parseLiteral("[{'a'}]")).toThrow(/a set cannot be sent as JSON.* at character 2/);
     expect(() => parseLiteral("{1: 2}")).toThrow(/dict keys must be strings/);
+  });
+
+  it("refuses a float the browser would send as another number, and keeps the rest", () => {
+    // JSON.stringify(1e20) is "100000000000000000000": Python would get that integer, not 1e20.
+    for (const text of ["1e20", "-2.5e17", "9007199254740993.0", "[1, 1e16]"]) {
+      expect(() => parseLiteral(text), text).toThrow(/cannot be sent exactly/);
+    }
+    // From 1e21, JSON writes an exponent (a float in Python); below 2**53, the number itself.
+    expect(parseLiteral("1e21")).toBe(1e21);
+    expect(parseLiteral("1.5e300")).toBe(1.5e300);
+    expect(parseLiteral("9007199254740991.0")).toBe(9007199254740991);
+    expect(parseLiteral("2.5e10")).toBe(25000000000);
+    expect(inexactNumber(Number("12345678901234567890"))).toMatch(/set it from Python/);
+    expect(inexactNumber(0.5)).toBeNull();
   });
 
   it("keeps __proto__ a plain key", () => {

@@ -238,6 +238,8 @@ class Reader {
     if (isInteger && !Number.isSafeInteger(value)) {
       this.fail(`${raw} is too large an integer for the browser to keep exactly`);
     }
+    const inexact = inexactNumber(value);
+    if (inexact !== null) this.fail(`${raw}: ${inexact}`);
     this.pos += raw.length;
     return value;
   }
@@ -254,6 +256,20 @@ function defineKey(out: Record<string, unknown>, key: string, value: unknown): v
 
 function show(value: unknown): string {
   return formatLiteral(value);
+}
+
+/**
+ * Why a number cannot reach Python as it is, or null when it can. JavaScript sends a number with
+ * a whole value as an integer: beyond ±(2**53 − 1) that is not the number typed (`1e20`, a float
+ * in Python, would arrive as the integer 100000000000000000000, and `12345678901234567890` as
+ * 12345678901234567000), so such numbers are set from Python, not typed here.
+ */
+export function inexactNumber(value: number): string | null {
+  // From 1e21 on, JSON.stringify writes an exponent, which Python reads as the float it is.
+  if (!Number.isInteger(value) || Number.isSafeInteger(value) || Math.abs(value) >= 1e21) {
+    return null;
+  }
+  return "a whole number this large cannot be sent exactly from the browser (beyond ±9007199254740991): set it from Python";
 }
 
 /** Read one literal value; the whole text must be that value (surrounding space is fine). */

@@ -8,6 +8,7 @@ import {
   CanvasDictError,
   canRedo,
   canUndo,
+  childEntries,
   commit,
   commitState,
   createHistory,
@@ -122,6 +123,21 @@ describe("canvas dict round trip", () => {
     expect(out).toEqual(d);
     // Key order too: the JSON text is Celery's.
     expect(JSON.stringify(out)).toBe(JSON.stringify(d));
+  });
+
+  it("keeps the other keys Celery may write (chord_size), through an edit elsewhere", () => {
+    type WithSize = { chord_size: number | null; kwargs: { tasks: unknown[] } };
+    const task = { ...(canonical(CELERY.task) as CanvasDict), chord_size: null };
+    const d = JSON.parse(JSON.stringify(canonical(CELERY.group))) as WithSize;
+    d.chord_size = 2;
+    d.kwargs.tasks[1] = task;
+    const state = load(d as unknown as CanvasDict);
+    expect(toCanvasDict(state.root)).toEqual(d);
+    const first = childEntries(state.root as BuilderNode)[0]?.node as BuilderNode;
+    const edited = applyEdit(state, { type: "updateTask", id: first.id, changes: { args: [9] } });
+    const out = toCanvasDict(edited.root) as unknown as WithSize;
+    expect(out.chord_size).toBe(2);
+    expect(out.kwargs.tasks[1]).toEqual(task);
   });
 
   it("keeps Celery's null subtask_type readable for map, starmap and chunks", () => {

@@ -29,6 +29,8 @@ interface NodeBase {
   /** Celery execution options (countdown, queue, link, link_error, ...), kept as they are. */
   options: Record<string, unknown>;
   immutable: boolean;
+  /** The other keys of its dict, which Celery may write (`chord_size`), kept as they are. */
+  extra?: Record<string, unknown>;
 }
 
 /** One task signature. */
@@ -208,7 +210,18 @@ function readInner(v: unknown, path: string, ids: IdSource, types: SlotsByType):
   return node;
 }
 
+/** The keys of a signature dict that the builder's nodes hold in their own fields. */
+const SIGNATURE_KEYS = new Set(["task", "args", "kwargs", "options", "subtask_type", "immutable"]);
+
 function readNode(d: unknown, path: string, ids: IdSource, types: SlotsByType): BuilderNode {
+  const node = readShape(d, path, ids, types);
+  const extra = Object.entries(d as Record<string, unknown>).filter(
+    ([k]) => !SIGNATURE_KEYS.has(k),
+  );
+  return extra.length === 0 ? node : { ...node, extra: Object.fromEntries(extra) };
+}
+
+function readShape(d: unknown, path: string, ids: IdSource, types: SlotsByType): BuilderNode {
   const { task, args, kwargs, options, immutable, shape, subtaskType } = readBase(d, path, types);
   const id = ids();
   switch (shape) {
@@ -312,6 +325,11 @@ function writeBase(kind: ContainerKind, node: NodeBase & { args: unknown[] }) {
 }
 
 function writeNode(node: BuilderNode): CanvasDict {
+  const d = writeShape(node);
+  return node.extra === undefined ? d : ({ ...d, ...node.extra } as CanvasDict);
+}
+
+function writeShape(node: BuilderNode): CanvasDict {
   switch (node.kind) {
     case "task":
       return {
