@@ -926,6 +926,10 @@ class WorkflowRun:
         """
         with self._lock:
             causes = self._stop_causes()  # of the tasks that never ran: what stopped them
+            never_ran = isinstance(self.result, AsyncResult) and self.result.id in causes
+        if never_ran:
+            self._raise_as_parents_do(self.result)
+        with self._lock:
             stopped = [t for t in unread if self._states[t] in STOPPED or t in causes]
             cause = min(
                 (causes.get(t, t) for t in stopped),
@@ -953,6 +957,25 @@ class WorkflowRun:
             return again.get(timeout=5, disable_sync_subtasks=False, follow_parents=False)
 
         return value(self.result)
+
+    def _raise_as_parents_do(self, result: AsyncResult) -> None:
+        """Raise what Celery's ``.get()`` of a task that will never run raises: while it waits,
+        it reads the results before it (``.parent``, then theirs: a chord body's is its header's
+        group), the farthest first, and raises the first error stored there. A chord whose body
+        failed inside another chord's header leaves the outer body PENDING for good, and its
+        ``.get()`` raises the inner body's ChordError, not the header task's own error."""
+        before: list[ResultBase] = []
+        node = result.parent
+        while node is not None:
+            before.append(node)
+            node = node.parent
+        for node in reversed(before):
+            ends = [end.id for end in _ends(node)]
+            stored = readable(self.app, ends)
+            with self._lock:
+                failed = [t for t in ends if t in stored and self._states.get(t) in STOPPED]
+            for task_id in failed:  # Celery's order: a group's members as they stand
+                self.app.AsyncResult(task_id).maybe_throw()
 
     def revoke(self, terminate: bool = False, task_id: str | None = None) -> list[str]:
         """Revoke every task that has not finished; return their ids, in canvas order, then

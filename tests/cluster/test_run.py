@@ -182,6 +182,30 @@ def test_chord_with_a_failing_header_task(cluster):
     assert run.counts() == {"SUCCESS": 2, "FAILURE": 2}
 
 
+def test_a_chord_whose_inner_chord_failed_raises_the_error_celery_get_raises(cluster):
+    """A chord in another chord's header whose header task fails: Celery stores a ChordError
+    for the inner body, and the outer body never runs (PENDING for good). Celery's .get() of it
+    raises the inner body's ChordError, read from the results before it, not the task's own."""
+
+    def canvas():
+        return chord([chord([add.s(1, 1), fail.si("inner")], tsum.s()), add.s(2, 2)], tsum.s())
+
+    with pytest.raises(ChordError, match="raised ValueError") as celery_error:
+        canvas().apply_async().get(timeout=30)
+    run = cw.run(canvas(), app=demo_app)
+
+    with pytest.raises(ChordError, match="raised ValueError") as run_error:
+        run.wait(timeout=30)
+
+    assert type(run_error.value) is type(celery_error.value)
+    [failing] = ids_named(run, "fail")
+    inner_body, outer_body = ids_named(run, "tsum")
+    assert failing in str(run_error.value)
+    assert run.states[inner_body] == "FAILURE"
+    assert run.states[outer_body] == "PENDING"
+    assert outer_body in run.never_run()
+
+
 def test_a_finished_run_leaves_no_result_subscription_behind(cluster, rdb):
     # Celery subscribes to each chord header result it makes a GroupResult of; a run never
     # .get()s them, so they would stay subscribed for as long as the kernel lives.
