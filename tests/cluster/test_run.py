@@ -206,6 +206,34 @@ def test_a_chord_whose_inner_chord_failed_raises_the_error_celery_get_raises(clu
     assert outer_body in run.never_run()
 
 
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        pytest.param(lambda: chain(fail.si("first"), group(add.s(1), add.s(2))), id="group-end"),
+        pytest.param(
+            lambda: chord([chord([chord([fail.si("deep")], tsum.s())], tsum.s())], tsum.s()),
+            id="chord-in-chord-in-chord",
+        ),
+    ],
+)
+def test_ends_that_never_run_and_celery_get_waits_on_raise_the_failure(cluster, canvas):
+    """Celery's .get() of these waits for ever (a group's results look at no parent, and the
+    middle chord's body, like the outer one, is never run nor failed): wait() raises the
+    failure that stopped them, and the run is done with them never run."""
+    run = cw.run(canvas(), app=demo_app)
+
+    with pytest.raises(ValueError, match=r"first|deep"):
+        run.wait(timeout=30)
+
+    [failing] = ids_named(run, "fail")
+    assert run.done
+    assert run.stuck is None
+    pending = {t for t in run.task_ids if run.states[t] == "PENDING"}
+    assert pending
+    assert pending <= run.never_run()
+    assert all(failing in run.info(t)["not_run"] for t in run.never_run())
+
+
 def test_a_finished_run_leaves_no_result_subscription_behind(cluster, rdb):
     # Celery subscribes to each chord header result it makes a GroupResult of; a run never
     # .get()s them, so they would stay subscribed for as long as the kernel lives.
