@@ -1078,3 +1078,25 @@ def test_nested_group_keeps_celery_order(cluster):
     # one opaque celery.chunks task whose value is its sub-results' ids, not their values.)
     chunked = group(add.s(1, 1), add.chunks([(2, 2), (3, 3), (4, 4)], 2))
     assert cw.run(chunked, app=demo_app).wait(timeout=10) == [2, [4, 6], [8]]
+
+
+def test_chunks_in_a_chord_header_run_as_their_group_does_there(cluster):
+    # A chord copies its header as dicts, which Celery reads back as plain Signatures: a chunks
+    # there lost its class (and .group()), and the run failed before sending anything. It runs
+    # as chunks(...).group() does in plain Celery, each chunk a starmap task of the run. (Plain
+    # Celery runs the chunks itself as one opaque celery.chunks task, whose value the body gets
+    # is its sub-results' ids.)
+    def canvas(*, as_group: bool):
+        chunks = add.chunks([(1, 1), (2, 2), (3, 3)], 2)
+        return chord([chunks.group() if as_group else chunks, add.s(5, 5)], mul.s(1))
+
+    expected = canvas(as_group=True).apply_async().get(timeout=10)  # plain Celery
+    assert expected == [[6], [2, 4], 10]  # a group in a chord header: Celery's freeze reverses it
+
+    run = cw.run(canvas(as_group=False), app=demo_app)
+
+    assert run.wait(timeout=10) == expected
+    assert len(ids_named(run, "starmap")) == 2
+    assert set(run.states.values()) == {"SUCCESS"}
+    graph = cw.workflow_graph(canvas(as_group=False), demo_app)
+    assert nx.is_isomorphic(graph, run.to_networkx())
