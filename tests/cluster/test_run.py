@@ -423,6 +423,48 @@ def test_a_run_with_an_errback_ends_and_says_what_became_of_it(cluster, case):
     assert run.ran_without_state() == ({errback} if note == "no_state" else set())
 
 
+# An errback that is a chain: Celery's celery.chain task takes *args, so the failing worker
+# calls the chain as a function, chain(request, exc, traceback), which sends its first task with
+# those first. A mutable first task cannot take them: nothing of the chain is ever sent (the
+# worker logs "Errback ... raised an exception"). An immutable one ignores them: the chain runs.
+# A chain errback of a task that succeeded is never called. Each run ends (before, three hung).
+CHAIN_ERRBACK_CASES = {
+    "mutable first task, never sent": (fail.si(), on_error.s() | add.si(1, 1), "PENDING"),
+    "immutable first task, sent": (fail.si(), add.si(1, 1) | mul.s(2), "SUCCESS"),
+    "of a task that succeeded": (add.si(1, 1), on_error.s() | add.si(1, 1), "PENDING"),
+    "immutable, of a task that succeeded": (add.si(1, 1), add.si(1, 1) | mul.s(2), "PENDING"),
+}
+
+
+@pytest.mark.parametrize("case", CHAIN_ERRBACK_CASES)
+def test_a_run_with_an_errback_chain_ends_with_celery_and_says_why_it_did_not_run(cluster, case):
+    def canvas():
+        task, errback, _ = CHAIN_ERRBACK_CASES[case]
+        return task.clone().on_error(errback.clone())
+
+    try:
+        expected = canvas().apply_async().get(timeout=10)  # plain Celery
+    except ValueError:
+        expected = ValueError
+    run = cw.run(canvas(), app=demo_app)
+
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            run.wait(timeout=30)
+    else:
+        assert run.wait(timeout=30) == expected
+    graph = run.to_networkx()
+    errback = [t for t in graph if graph.nodes[t]["callback"] == "link_error"]
+    assert len(errback) == 2
+    state = CHAIN_ERRBACK_CASES[case][2]
+    wait_until(lambda: {run.states[t] for t in errback} == {state}, 10, lambda: repr(run))
+    assert run.done
+    assert {AsyncResult(t, app=demo_app).state for t in errback} == {state}
+    assert (set(errback) <= run.never_run()) is (state == "PENDING")
+    if case.endswith("never sent"):
+        assert all("request, exception and traceback" in run.info(t)["not_run"] for t in errback)
+
+
 # --- 3. retries -------------------------------------------------------------------------------
 
 
