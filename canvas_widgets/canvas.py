@@ -554,10 +554,10 @@ def _canonical(sig: Signature) -> Signature:
         body = None if sig.body is None else _canonical(sig.body)
         body_kwargs = {"kwargs": dict(sig.kwargs.get("kwargs") or {})}
         node = chord(
-            [_canonical(member) for member in sig.tasks], body, kwargs=body_kwargs, app=app
+            [_canonical(member) for member in chord_header(sig)], body, kwargs=body_kwargs, app=app
         )
     elif typ == "chunks":
-        node = sig.group()
+        node = _typed(sig, app).group()
         node._cw_kind = "chunks"  # lets the workflow graph label this group's box
         # The chunks' argsrepr/kwargsrepr stand for its items: each chunk (a starmap of some of
         # them) is shown by that text too, never by its items.
@@ -656,7 +656,7 @@ def children(sig: Signature) -> list[tuple[str, Signature]]:
     """
     kind = kind_of(sig)
     if kind in ("chain", "group"):
-        return [(f".tasks[{i}]", maybe_signature(t, app=sig._app)) for i, t in enumerate(sig.tasks)]
+        return [(f".tasks[{i}]", _typed(t, sig._app)) for i, t in enumerate(sig.tasks)]
     if kind == "chord":
         members = [(f".header[{i}]", t) for i, t in enumerate(chord_header(sig))]
         return members + ([(".body", sig.body)] if sig.body is not None else [])
@@ -668,7 +668,20 @@ def chord_header(sig: chord) -> list[Signature]:
     header = sig.tasks
     if isinstance(header, group):
         header = header.tasks
-    return [maybe_signature(member, app=sig._app) for member in header]
+    return [_typed(member, sig._app) for member in header]
+
+
+def _typed(member: Signature | Mapping, app: Celery | None) -> Signature:
+    """A member of a container as a signature of its own class. Celery's chord keeps its header
+    as dicts once copied, and reads them back as plain Signatures, which for chunks, xmap and
+    xstarmap (written with subtask_type null) loses their class: a chunks in a chord header
+    then has no ``.group()``."""
+    sig = maybe_signature(member, app=app)
+    typ = _signature_type(sig)
+    cls = Signature.TYPES.get(typ) if typ in ("chunks", "xmap", "xstarmap") else None
+    if cls is not None and not isinstance(sig, cls):
+        sig = cls.from_dict(dict(sig), app=app)
+    return sig
 
 
 def iter_tasks(sig: Signature, path: str | None = None) -> Iterator[tuple[str, Signature]]:

@@ -13,6 +13,7 @@ import datetime
 import functools
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -434,6 +435,20 @@ class WorkflowRun:
             for n in self.task_ids
             if self._errback_of[n] and _called_inline(app, self._graph.nodes[n])
         }
+        # The tasks of each errback that is a canvas of its own (a chain), by the errback's
+        # path, and those Celery never sends (see _unsent_errback).
+        self._errback_canvas: dict[str, str] = {}
+        for n in self.task_ids:
+            if self._graph.nodes[n].get("callback") == "link_error":
+                root = _ERRBACK_ROOT.match(self._graph.nodes[n]["path"])
+                if root is not None and root.group(1) in self._graph.graph.get("containers", {}):
+                    self._errback_canvas[n] = root.group(1)
+        unsent = {
+            root
+            for root in set(self._errback_canvas.values())
+            if _unsent_errback(app, self._graph, root)
+        }
+        self._unsent_errbacks = {n for n, root in self._errback_canvas.items() if root in unsent}
         self._topological = list(nx.topological_sort(self._graph))
         self._canvas_order = {n: i for i, n in enumerate(self.task_ids)}
         self._causes: dict[str, str] | None = None  # see _stop_causes
@@ -687,11 +702,11 @@ class WorkflowRun:
 
     def never_run(self) -> set[str]:
         """The tasks that will never run: those after a failed or revoked task (Celery marks
-        some of them FAILURE), and errbacks of tasks that succeeded or never ran. See
-        :meth:`info`'s ``not_run``."""
+        some of them FAILURE), errbacks of tasks that succeeded or never ran, and errback
+        chains Celery cannot send (see _unsent_errback). See :meth:`info`'s ``not_run``."""
         with self._lock:
             errbacks = {t for t in self.task_ids if self._errback_not_needed(t)}
-            return set(self._stop_causes()) | errbacks
+            return set(self._stop_causes()) | errbacks | self._unsent_errbacks
 
     def ran_without_state(self) -> set[str]:
         """Errbacks Celery called inside a failed task's worker, as functions (they take
@@ -721,6 +736,8 @@ class WorkflowRun:
             return "will not run: the task it is the errback of never ran (no errback is called)"
         if task_id in self._inline_errbacks:
             return None  # see info's "no_state"
+        if task_id in self._unsent_errbacks:
+            return _UNSENT_ERRBACK
         cause = self._stop_causes().get(task_id)
         if cause is None:
             return None
@@ -780,6 +797,7 @@ class WorkflowRun:
             state in TERMINAL
             or task_id in never_sent
             or task_id in self._inline_errbacks
+            or task_id in self._unsent_errbacks
             or self._errback_not_needed(task_id)
             for task_id, state in self._states.items()
         )
@@ -821,12 +839,19 @@ class WorkflowRun:
 
     def _errback_not_needed(self, task_id: str) -> bool:
         """An errback that will never run (lock held): not run so far, and every task it is
-        the errback of either succeeded or never ran with its errbacks left uncalled."""
+        the errback of either succeeded or never ran with its errbacks left uncalled. A task
+        of an errback chain after its first: when its first task is not needed."""
+        if self._states[task_id] != states.PENDING:
+            return False
+        root = self._errback_canvas.get(task_id)
+        if root is not None and not self._errback_of[task_id]:
+            firsts = [
+                n for n, r in self._errback_canvas.items() if r == root and self._errback_of[n]
+            ]
+            return bool(firsts) and all(self._errback_not_needed(n) for n in firsts)
         parents = self._errback_of[task_id]
-        return (
-            bool(parents)
-            and self._states[task_id] == states.PENDING
-            and all(self._states[p] == states.SUCCESS or self._stopped_silently(p) for p in parents)
+        return bool(parents) and all(
+            self._states[p] == states.SUCCESS or self._stopped_silently(p) for p in parents
         )
 
     def _stopped_silently(self, task_id: str) -> bool:
@@ -926,6 +951,10 @@ class WorkflowRun:
         """
         with self._lock:
             causes = self._stop_causes()  # of the tasks that never ran: what stopped them
+            never_ran = isinstance(self.result, AsyncResult) and self.result.id in causes
+        if never_ran:
+            self._raise_as_parents_do(self.result)
+        with self._lock:
             stopped = [t for t in unread if self._states[t] in STOPPED or t in causes]
             cause = min(
                 (causes.get(t, t) for t in stopped),
@@ -953,6 +982,25 @@ class WorkflowRun:
             return again.get(timeout=5, disable_sync_subtasks=False, follow_parents=False)
 
         return value(self.result)
+
+    def _raise_as_parents_do(self, result: AsyncResult) -> None:
+        """Raise what Celery's ``.get()`` of a task that will never run raises: while it waits,
+        it reads the results before it (``.parent``, then theirs: a chord body's is its header's
+        group), the farthest first, and raises the first error stored there. A chord whose body
+        failed inside another chord's header leaves the outer body PENDING for good, and its
+        ``.get()`` raises the inner body's ChordError, not the header task's own error."""
+        before: list[ResultBase] = []
+        node = result.parent
+        while node is not None:
+            before.append(node)
+            node = node.parent
+        for node in reversed(before):
+            ends = [end.id for end in _ends(node)]
+            stored = readable(self.app, ends)
+            with self._lock:
+                failed = [t for t in ends if t in stored and self._states.get(t) in STOPPED]
+            for task_id in failed:  # Celery's order: a group's members as they stand
+                self.app.AsyncResult(task_id).maybe_throw()
 
     def revoke(self, terminate: bool = False, task_id: str | None = None) -> list[str]:
         """Revoke every task that has not finished; return their ids, in canvas order, then
@@ -1490,6 +1538,40 @@ class WorkflowRun:
             if changes:
                 for callback in list(self._callbacks):
                     callback(self, changes)
+
+
+_ERRBACK_ROOT = re.compile(r"^(.*\.link_error\[\d+\])\.")
+_UNSENT_ERRBACK = (
+    "will not run: Celery calls an errback chain as a function, with the failed task's request, "
+    "exception and traceback, and sends its first task with them, which that task does not take "
+    "or the serializer cannot encode (the worker logs 'Errback ... raised an exception')"
+)
+
+
+def _unsent_errback(app: Celery, graph: nx.DiGraph, root: str) -> bool:
+    """Whether Celery never sends the errback canvas at ``root`` (a container path): a chain's
+    ``celery.chain`` task takes ``*args``, so ``Backend._call_task_errbacks`` calls it as a
+    function, ``chain(request, exc, traceback)``, and the chain sends its first task with those
+    before its own args. Unless that task is immutable, it raises TypeError there (the task
+    does not take them) or cannot be encoded (a request and a traceback are no JSON)."""
+    if graph.graph["containers"][root]["kind"] != "chain":
+        return False
+    first = [n for n, path in graph.nodes(data="path") if path == f"{root}.tasks[0]"]
+    if not first:
+        return False  # the chain starts with a group or a chord: left as it was
+    node = graph.nodes[first[0]]
+    if node["immutable"]:
+        return False  # it ignores them: the chain is sent, and runs
+    if "pickle" not in (app.conf.task_serializer or ""):
+        return True
+    header = getattr(app.tasks.get(node["name"]), "__header__", None)
+    if header is None:
+        return False
+    try:
+        header(None, None, None, *node["args"], **node["kwargs"])
+    except TypeError:
+        return True
+    return False
 
 
 _INLINE_ERRBACK = (

@@ -160,6 +160,17 @@ def _check(
                     "use the task itself",
                     "single-task-group",
                 )
+            if i and kind_of(step) == "group" and _group_results_before(steps, i):
+                yield Problem(
+                    step_path,
+                    "warning",
+                    "a group after a group of results (a chord's group body, or group | group) "
+                    "runs once per task of that group, each time with one result, or once with "
+                    "all of them, as Celery's chain was built (with |, chain(...) or from a "
+                    "canvas dict): a run may not give plain Celery's value; gather the results "
+                    "in a task between the two groups",
+                    "group-after-group",
+                )
             yield from _check(step, step_path, app, fed=_PREVIOUS if i else fed, in_chain=True)
     elif kind == "group":
         members = [maybe_signature(s, app=app) for s in sig.tasks]
@@ -186,6 +197,16 @@ def _check(
         yield from _check_task(sig, path, app, fed=fed)
     yield from _check_callbacks(sig, path, app)
     yield from _check_options(sig, path)
+
+
+def _group_results_before(steps: list[Signature], i: int) -> bool:
+    """Whether the step before ``steps[i]`` gives the results of a group of tasks that each
+    call what follows: a chord whose body is a group, or a group that itself follows a group
+    (the two make a chord with a group body)."""
+    before = steps[i - 1]
+    if kind_of(before) == "chord":
+        return before.body is not None and kind_of(maybe_signature(before.body)) == "group"
+    return kind_of(before) == "group" and i >= 2 and kind_of(steps[i - 2]) == "group"
 
 
 def _check_chord(

@@ -182,6 +182,58 @@ def test_chord_with_a_failing_header_task(cluster):
     assert run.counts() == {"SUCCESS": 2, "FAILURE": 2}
 
 
+def test_a_chord_whose_inner_chord_failed_raises_the_error_celery_get_raises(cluster):
+    """A chord in another chord's header whose header task fails: Celery stores a ChordError
+    for the inner body, and the outer body never runs (PENDING for good). Celery's .get() of it
+    raises the inner body's ChordError, read from the results before it, not the task's own."""
+
+    def canvas():
+        return chord([chord([add.s(1, 1), fail.si("inner")], tsum.s()), add.s(2, 2)], tsum.s())
+
+    with pytest.raises(ChordError, match="raised ValueError") as celery_error:
+        canvas().apply_async().get(timeout=30)
+    run = cw.run(canvas(), app=demo_app)
+
+    with pytest.raises(ChordError, match="raised ValueError") as run_error:
+        run.wait(timeout=30)
+
+    assert type(run_error.value) is type(celery_error.value)
+    [failing] = ids_named(run, "fail")
+    inner_body, outer_body = ids_named(run, "tsum")
+    assert failing in str(run_error.value)
+    assert run.states[inner_body] == "FAILURE"
+    assert run.states[outer_body] == "PENDING"
+    assert outer_body in run.never_run()
+
+
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        pytest.param(lambda: chain(fail.si("first"), group(add.s(1), add.s(2))), id="group-end"),
+        pytest.param(
+            lambda: chord([chord([chord([fail.si("deep")], tsum.s())], tsum.s())], tsum.s()),
+            id="chord-in-chord-in-chord",
+        ),
+    ],
+)
+def test_ends_that_never_run_and_celery_get_waits_on_raise_the_failure(cluster, canvas):
+    """Celery's .get() of these waits for ever (a group's results look at no parent, and the
+    middle chord's body, like the outer one, is never run nor failed): wait() raises the
+    failure that stopped them, and the run is done with them never run."""
+    run = cw.run(canvas(), app=demo_app)
+
+    with pytest.raises(ValueError, match=r"first|deep"):
+        run.wait(timeout=30)
+
+    [failing] = ids_named(run, "fail")
+    assert run.done
+    assert run.stuck is None
+    pending = {t for t in run.task_ids if run.states[t] == "PENDING"}
+    assert pending
+    assert pending <= run.never_run()
+    assert all(failing in run.info(t)["not_run"] for t in run.never_run())
+
+
 def test_a_finished_run_leaves_no_result_subscription_behind(cluster, rdb):
     # Celery subscribes to each chord header result it makes a GroupResult of; a run never
     # .get()s them, so they would stay subscribed for as long as the kernel lives.
@@ -369,6 +421,48 @@ def test_a_run_with_an_errback_ends_and_says_what_became_of_it(cluster, case):
     info = run.info(errback)
     assert {"no_state", "not_run"} & set(info) == ({note} if note else set())
     assert run.ran_without_state() == ({errback} if note == "no_state" else set())
+
+
+# An errback that is a chain: Celery's celery.chain task takes *args, so the failing worker
+# calls the chain as a function, chain(request, exc, traceback), which sends its first task with
+# those first. A mutable first task cannot take them: nothing of the chain is ever sent (the
+# worker logs "Errback ... raised an exception"). An immutable one ignores them: the chain runs.
+# A chain errback of a task that succeeded is never called. Each run ends (before, three hung).
+CHAIN_ERRBACK_CASES = {
+    "mutable first task, never sent": (fail.si(), on_error.s() | add.si(1, 1), "PENDING"),
+    "immutable first task, sent": (fail.si(), add.si(1, 1) | mul.s(2), "SUCCESS"),
+    "of a task that succeeded": (add.si(1, 1), on_error.s() | add.si(1, 1), "PENDING"),
+    "immutable, of a task that succeeded": (add.si(1, 1), add.si(1, 1) | mul.s(2), "PENDING"),
+}
+
+
+@pytest.mark.parametrize("case", CHAIN_ERRBACK_CASES)
+def test_a_run_with_an_errback_chain_ends_with_celery_and_says_why_it_did_not_run(cluster, case):
+    def canvas():
+        task, errback, _ = CHAIN_ERRBACK_CASES[case]
+        return task.clone().on_error(errback.clone())
+
+    try:
+        expected = canvas().apply_async().get(timeout=10)  # plain Celery
+    except ValueError:
+        expected = ValueError
+    run = cw.run(canvas(), app=demo_app)
+
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            run.wait(timeout=30)
+    else:
+        assert run.wait(timeout=30) == expected
+    graph = run.to_networkx()
+    errback = [t for t in graph if graph.nodes[t]["callback"] == "link_error"]
+    assert len(errback) == 2
+    state = CHAIN_ERRBACK_CASES[case][2]
+    wait_until(lambda: {run.states[t] for t in errback} == {state}, 10, lambda: repr(run))
+    assert run.done
+    assert {AsyncResult(t, app=demo_app).state for t in errback} == {state}
+    assert (set(errback) <= run.never_run()) is (state == "PENDING")
+    if case.endswith("never sent"):
+        assert all("request, exception and traceback" in run.info(t)["not_run"] for t in errback)
 
 
 # --- 3. retries -------------------------------------------------------------------------------
@@ -1026,3 +1120,25 @@ def test_nested_group_keeps_celery_order(cluster):
     # one opaque celery.chunks task whose value is its sub-results' ids, not their values.)
     chunked = group(add.s(1, 1), add.chunks([(2, 2), (3, 3), (4, 4)], 2))
     assert cw.run(chunked, app=demo_app).wait(timeout=10) == [2, [4, 6], [8]]
+
+
+def test_chunks_in_a_chord_header_run_as_their_group_does_there(cluster):
+    # A chord copies its header as dicts, which Celery reads back as plain Signatures: a chunks
+    # there lost its class (and .group()), and the run failed before sending anything. It runs
+    # as chunks(...).group() does in plain Celery, each chunk a starmap task of the run. (Plain
+    # Celery runs the chunks itself as one opaque celery.chunks task, whose value the body gets
+    # is its sub-results' ids.)
+    def canvas(*, as_group: bool):
+        chunks = add.chunks([(1, 1), (2, 2), (3, 3)], 2)
+        return chord([chunks.group() if as_group else chunks, add.s(5, 5)], mul.s(1))
+
+    expected = canvas(as_group=True).apply_async().get(timeout=10)  # plain Celery
+    assert expected == [[6], [2, 4], 10]  # a group in a chord header: Celery's freeze reverses it
+
+    run = cw.run(canvas(as_group=False), app=demo_app)
+
+    assert run.wait(timeout=10) == expected
+    assert len(ids_named(run, "starmap")) == 2
+    assert set(run.states.values()) == {"SUCCESS"}
+    graph = cw.workflow_graph(canvas(as_group=False), demo_app)
+    assert nx.is_isomorphic(graph, run.to_networkx())

@@ -84,6 +84,17 @@ def test_shapes_celery_mishandles_are_warned_about():
     assert ("group.tasks[0]", "info", "nested-revoke") in problems(
         group(group(add.s(1, 1), add.s(2, 2)), add.s(3, 3))
     )
+    # Plain Celery runs the last group once per task of the group before it.
+    three = group(add.s(1, 1), add.s(2, 2)) | group(xsum.s(), tsum.s()) | group(xsum.s(), tsum.s())
+    assert ("chain.tasks[1]", "warning", "group-after-group") in problems(three)
+    unfolded = _chain([group(add.s(1, 1)), group(xsum.s()), group(xsum.s(), tsum.s())])
+    assert ("chain.tasks[2]", "warning", "group-after-group") in problems(unfolded)
+    for fine in (
+        group(add.s(1, 1), add.s(2, 2)) | group(xsum.s(), tsum.s()) | tsum.s(),
+        add.s(1, 1) | group(add.s(1), add.s(2)) | tsum.s(),
+        chord([add.s(1, 1)], tsum.s()) | group(add.s(1), add.s(2)),
+    ):
+        assert "group-after-group" not in {code for _, _, code in problems(fine)}
 
 
 def test_callbacks_are_checked():
