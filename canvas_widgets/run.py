@@ -322,7 +322,7 @@ def _run_key(backend: Any, template: str, run_id: str) -> str | bytes:
     system and ``cache+memory://`` backends, which fail on text."""
     own = getattr(type(backend), "task_keyprefix", "")
     prefix = getattr(backend, "task_keyprefix", "")
-    own, prefix = (p.decode() if isinstance(p, bytes) else p for p in (own, prefix))
+    own, prefix = _text(own), _text(prefix)
     prefix = prefix[: -len(own)] if own and prefix.endswith(own) else ""
     key = prefix + template.format(run_id)
     key_t = getattr(backend, "key_t", None)
@@ -1346,8 +1346,8 @@ class WorkflowRun:
                 )
 
     def _learn_pools(self, answered: set[str]) -> None:
-        """Ask the workers that answered a ping, once each, which pool they run tasks in
-        (``inspect().stats()``): whether their silence can ever mean they are gone."""
+        """Ask the workers that answered the liveness check, once each, which pool they run
+        tasks in (``inspect().stats()``): whether their silence can ever mean they are gone."""
         broker = str(self.app.conf.broker_url)
         unknown = sorted(w for w in answered if (broker, w) not in _POOLS)
         if not unknown:
